@@ -1,0 +1,46 @@
+// UTC instants on a 100 ns grid (the reference's DateTime resolution) and the roulette's 5-minute grid.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mgm::sim {
+
+// 100-nanosecond ticks, the unit of .NET DateTime and of the reference's ISO-8601 output (7 digits).
+using Duration = std::chrono::duration<std::int64_t, std::ratio<1, 10'000'000>>;
+
+// A UTC instant: ticks since the Unix epoch (1970-01-01T00:00:00Z). Plain value type; no time zone.
+struct Instant {
+    std::int64_t ticks = 0;
+
+    static constexpr Instant from_unix_seconds(std::int64_t s) { return Instant{s * 10'000'000}; }
+    constexpr std::int64_t unix_seconds_floor() const {
+        return ticks >= 0 ? ticks / 10'000'000 : -((-ticks + 9'999'999) / 10'000'000);
+    }
+
+    friend constexpr auto operator<=>(Instant, Instant) = default;
+    friend constexpr Instant operator+(Instant a, Duration d) { return Instant{a.ticks + d.count()}; }
+    friend constexpr Instant operator-(Instant a, Duration d) { return Instant{a.ticks - d.count()}; }
+    friend constexpr Duration operator-(Instant a, Instant b) { return Duration{a.ticks - b.ticks}; }
+    Instant& operator+=(Duration d) { ticks += d.count(); return *this; }
+};
+
+inline constexpr Duration kTick{1};
+inline constexpr Duration kRouletteInterval = std::chrono::minutes(5);
+
+// "2026-04-04T12:05:00Z"; fractional seconds only when non-zero, up to 7 digits, trailing zeros trimmed.
+std::string format_iso8601(Instant t);
+
+// Parses the same shape (and the common variants clients send: offsets like "+00:00", lowercase 'z',
+// fractions of 1..7 digits, a missing zone taken as UTC). Returns nullopt for anything else.
+std::optional<Instant> parse_iso8601(std::string_view text);
+
+// Start of the 5-minute UTC window containing t (":00, :05, ..."), on Unix-epoch integer math.
+Instant floor_to_5_minutes(Instant t);
+// floor_to_5_minutes(t) + 5 min: always strictly after t (exactly on a boundary gives the next one).
+Instant next_5_minute_boundary(Instant t);
+
+}  // namespace mgm::sim

@@ -1,0 +1,71 @@
+// Plain HTTP request/response values. Handlers see only these; Beast stays inside server.cpp/client.cpp.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mgm::http {
+
+struct Header {
+    std::string name;
+    std::string value;
+};
+
+// Case-insensitive header list in arrival order (repeated headers are kept, as the wire had them).
+class Headers {
+public:
+    void add(std::string name, std::string value);
+    // Replaces every header of that name with one value.
+    void set(std::string_view name, std::string value);
+    void remove(std::string_view name);
+    // First value of that name, if any.
+    std::optional<std::string> get(std::string_view name) const;
+    std::size_t count(std::string_view name) const;
+    const std::vector<Header>& all() const { return items_; }
+
+private:
+    std::vector<Header> items_;
+};
+
+struct Request {
+    std::string method;   // "GET", "POST", ... as received (upper case on the wire)
+    std::string target;   // "/api/gift-requests?streamerId=1" as received
+    std::string path;     // percent-decoded path without query: "/api/gift-requests"
+    std::string query;    // raw query without '?': "streamerId=1"
+    Headers headers;
+    std::string body;     // raw bytes
+    std::string remote_address;  // "127.0.0.1:50123" (the rate limiter's IP partition uses the host part)
+
+    // First value of a query parameter, percent- and '+'-decoded; nullopt when absent.
+    std::optional<std::string> query_param(std::string_view name) const;
+};
+
+struct Response {
+    int status = 200;
+    Headers headers;
+    std::string body;
+
+    // Body with Content-Type "application/json; charset=utf-8".
+    static Response json(int status, std::string body);
+    static Response text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+    // No body, no Content-Type.
+    static Response empty(int status);
+};
+
+// "http://127.0.0.1:9053/x/" -> {address "127.0.0.1:9053", base_path "/x/"}; nullopt if not http://host:port.
+struct Url {
+    std::string address;
+    std::string path_and_query;  // always starts with '/'
+};
+std::optional<Url> parse_http_url(std::string_view url);
+
+std::string percent_decode(std::string_view text, bool plus_is_space);
+std::string percent_encode(std::string_view text);  // RFC 3986 unreserved kept
+
+// ASCII case-insensitive comparison (header names, path segments, enum names).
+bool iequals(std::string_view a, std::string_view b);
+
+}  // namespace mgm::http

@@ -1,0 +1,55 @@
+// The Network seam: byte streams between addresses ("127.0.0.1:8080"). Loopback (simulated) or TCP (real).
+// HTTP code talks to ByteStream through AnyStream (any_stream.h), which Beast can read and write.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/system/error_code.hpp>
+
+namespace boost::asio { class io_context; }
+
+namespace mgm::sim {
+
+using ErrorCode = boost::system::error_code;
+
+// One end of a bidirectional byte stream. Completions never run inside the initiating call; they are
+// posted to the network's io_context. At most one read and one write may be outstanding at a time.
+class ByteStream {
+public:
+    using Completion = std::function<void(ErrorCode, std::size_t)>;
+    virtual ~ByteStream() = default;
+    // Reads at least 1 byte (or fails with asio::error::eof / connection_reset / operation_aborted).
+    virtual void async_read_some(char* data, std::size_t size, Completion done) = 0;
+    // Writes up to `size` bytes; may accept fewer (callers loop, as Asio's async_write does).
+    virtual void async_write_some(const char* data, std::size_t size, Completion done) = 0;
+    // Closes both directions; pending operations complete with operation_aborted; the peer sees eof.
+    virtual void close() = 0;
+    virtual bool is_open() const = 0;
+    // "127.0.0.1:8080" for the server side's local end; clients get a distinct "127.0.0.1:<port>".
+    virtual std::string local_address() const = 0;
+    virtual std::string remote_address() const = 0;
+};
+
+class Network {
+public:
+    using AcceptHandler = std::function<void(std::unique_ptr<ByteStream>)>;
+    using ConnectHandler = std::function<void(ErrorCode, std::unique_ptr<ByteStream>)>;
+    virtual ~Network() = default;
+
+    // Starts accepting on `address` ("127.0.0.1:8080"; port 0 on TCP picks a free port, see bound_address).
+    virtual ErrorCode listen(const std::string& address, AcceptHandler on_accept) = 0;
+    // The address actually bound (resolves port 0).
+    virtual std::string bound_address(const std::string& requested) const = 0;
+    virtual void stop_listening(const std::string& address) = 0;
+    // `from` names the caller's endpoint (its own service address, e.g. "127.0.0.1:9054", or a client
+    // name like "driver"); the loopback network applies partitions and fault rules per (from, to).
+    // Fails with connection_refused when nothing listens at `to`.
+    virtual void connect(const std::string& from, const std::string& to, ConnectHandler done) = 0;
+
+    virtual boost::asio::io_context& io() = 0;
+};
+
+}  // namespace mgm::sim

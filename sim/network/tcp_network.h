@@ -1,0 +1,30 @@
+// Real sockets on 127.0.0.1 for real-socket mode, behind the same Network seam.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "sim/network/network.h"
+
+namespace mgm::sim {
+
+class TcpNetwork final : public Network {
+public:
+    explicit TcpNetwork(boost::asio::io_context& io);
+    ~TcpNetwork() override;
+
+    ErrorCode listen(const std::string& address, AcceptHandler on_accept) override;
+    std::string bound_address(const std::string& requested) const override;
+    void stop_listening(const std::string& address) override;
+    void connect(const std::string& from, const std::string& to, ConnectHandler done) override;
+    boost::asio::io_context& io() override { return io_; }
+
+    struct Impl;
+
+private:
+    boost::asio::io_context& io_;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mgm::sim

@@ -1,0 +1,60 @@
+// Trace recorder: every HTTP exchange, timer fire and named domain event, with simulated time and a
+// sequence number. Canonical JSONL (sorted keys) and a running SHA-256 digest of exactly those lines.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace mgm::sim {
+
+class Clock;
+
+class Trace {
+public:
+    Trace();
+    ~Trace();
+    Trace(const Trace&) = delete;
+    Trace& operator=(const Trace&) = delete;
+
+    // Time source for records (set once the clock exists).
+    void set_clock(const Clock* clock) { clock_ = clock; }
+    // Keep every line in memory (for --trace FILE and failure reports). The digest is always kept.
+    void set_keep_lines(bool keep) { keep_lines_ = keep; }
+    // Skip timer-fire records (benchmarks); HTTP and domain events are always recorded.
+    void set_record_timers(bool on) { record_timers_ = on; }
+
+    // kind: "timer", "http", "event", ... ; actor: "ebs", "helix", "desktop", "net", ...
+    void record(std::string_view actor, std::string_view kind, const nlohmann::json& fields);
+    void timer_fired(std::string_view label);
+    // A named domain event ("payout.created", "roulette.candidate_selected", ...).
+    void event(std::string_view actor, std::string_view name, const nlohmann::json& fields);
+
+    // Subscribers see each record as it is written (scenario waits on domain events, invariants).
+    using Listener = std::function<void(const nlohmann::json& record)>;
+    void add_listener(Listener listener);
+
+    std::uint64_t size() const { return sequence_; }
+    // Lowercase hex SHA-256 over all lines written so far (each line + '\n').
+    std::string digest_hex() const;
+    const std::vector<std::string>& lines() const { return lines_; }
+    void write_jsonl(std::ostream& out) const;
+
+private:
+    struct Hasher;
+    const Clock* clock_ = nullptr;
+    bool keep_lines_ = false;
+    bool record_timers_ = true;
+    std::uint64_t sequence_ = 0;
+    std::unique_ptr<Hasher> hasher_;
+    std::vector<std::string> lines_;
+    std::vector<Listener> listeners_;
+};
+
+}  // namespace mgm::sim
