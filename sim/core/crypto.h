@@ -1,0 +1,31 @@
+// Small OpenSSL wrappers shared by the EBS, the fakes and the trace digest: SHA-256, HMAC, base64, hex.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mgm::sim::crypto {
+
+enum class HmacAlgorithm { sha256, sha384, sha512 };
+
+// Raw digest bytes.
+std::string sha256(std::string_view data);
+std::string hmac(HmacAlgorithm algorithm, std::string_view key, std::string_view data);
+inline std::string hmac_sha256(std::string_view key, std::string_view data) {
+    return hmac(HmacAlgorithm::sha256, key, data);
+}
+
+std::string to_hex_lower(std::string_view bytes);
+
+// Standard base64 with padding. decode: nullopt on bad characters or bad padding (padding required).
+std::string base64_encode(std::string_view bytes);
+std::optional<std::string> base64_decode(std::string_view text);
+// base64url without padding (JWT). decode accepts missing padding; nullopt on bad characters.
+std::string base64url_encode(std::string_view bytes);
+std::optional<std::string> base64url_decode(std::string_view text);
+
+// Compares in time that depends only on the lengths, not on where the first difference is.
+bool constant_time_equals(std::string_view a, std::string_view b);
+
+}  // namespace mgm::sim::crypto
