@@ -1,0 +1,48 @@
+// EBS configuration: the reference's keys (ebs-contract.md §13) with their defaults, read from Settings.
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "sim/core/settings.h"
+
+namespace mgm::backend {
+
+// Thrown at construction when the EBS cannot run (decision D10: refuse to start with a clear message
+// instead of answering every request with 500 as the reference does).
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct EbsConfig {
+    std::string environment = "Production";          // ASPNETCORE_ENVIRONMENT / DOTNET_ENVIRONMENT
+    std::string api_key;                              // Mgm:ApiKey
+    bool dev_skip_subscriber_check = false;           // Mgm:DevSkipSubscriberCheck
+    bool enable_e2e_harness = false;                  // Mgm:EnableE2eHarness
+    std::string sqlite_path = ":memory:";             // Mgm:SqlitePath (port-specific; replaces ConnectionStrings:PostgreSQL)
+    std::string extension_client_id;                  // Twitch:ExtensionClientId
+    std::string extension_secret;                     // Twitch:ExtensionSecret (base64)
+    std::string eventsub_secret;                      // Twitch:EventSubSecret
+    std::string helix_client_id;                      // Twitch:HelixClientId
+    std::string helix_api_base_url;                   // Twitch:HelixApiBaseUrl ("" -> https://api.twitch.tv/)
+    std::string broadcaster_access_token;             // Twitch:BroadcasterAccessToken
+    std::string broadcaster_user_id;                  // Twitch:BroadcasterUserId
+    std::string version_current;                      // Version:CurrentVersion
+    std::optional<std::string> version_release_notes_url;        // Version:ReleaseNotesUrl
+    std::optional<std::string> version_minimum_desktop;          // Version:MinimumDesktopVersion
+    std::optional<std::string> version_minimum_addon;            // Version:MinimumAddonVersion
+    std::optional<std::string> version_minimum_extension;        // Version:MinimumExtensionVersion
+
+    bool is_development() const;
+    // Reads every key above (environment names via Settings' "__" mapping). Does not validate.
+    static EbsConfig from_settings(const sim::Settings& settings);
+    // The JWT signing key bytes: base64-decoded ExtensionSecret, or in Development with no secret
+    // SHA-256("mgm-dev-extension-secret-change-me"). Throws ConfigError when neither applies (D10).
+    std::string extension_jwt_key() const;
+    // Throws ConfigError with a message naming the key when the EBS cannot start.
+    void validate() const;
+};
+
+}  // namespace mgm::backend
