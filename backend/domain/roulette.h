@@ -1,0 +1,92 @@
+// The roulette: 5-minute UTC cycles, the synchronizer tick (ebs-contract.md §7.2), phase resolution (§7.3),
+// verify-candidate (§7.4), the state read (§4.3) and the CI harness's prepare-pending-payout (§4.11).
+// (The 5-minute grid itself, floor/next boundary, is sim/clock/time.h.)
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "backend/domain/api_error.h"
+#include "backend/domain/service_context.h"
+#include "sim/core/rng.h"
+
+namespace mgm::backend {
+
+inline constexpr sim::Duration kCollectingWindow = std::chrono::seconds(240);
+inline constexpr sim::Duration kSpinningWindow = std::chrono::seconds(30);
+inline constexpr sim::Duration kVerificationGrace = std::chrono::seconds(30);
+inline constexpr int kSpinIntervalSeconds = 300;
+
+enum class SpinPhase { idle, collecting, spinning, verification, completed };
+const char* to_string(SpinPhase phase);   // "idle", "collecting", ...
+
+// §7.3 with strict '<' everywhere: idle (flag or empty pool) → collecting (< t0+240) → completed (no
+// candidate) → spinning (< t0+270) → verification (< t0+300 or < deadline) → completed.
+SpinPhase resolve_spin_phase(sim::Instant now, std::size_t pool_size, const SpinState& spin);
+
+// GET /api/roulette/state body values.
+struct RouletteStateView {
+    sim::Instant next_spin_at;
+    sim::Instant server_now;
+    int spin_interval_seconds = kSpinIntervalSeconds;
+    std::int64_t pool_participant_count = 0;
+    SpinPhase spin_phase = SpinPhase::idle;
+    std::optional<sim::Uuid> current_spin_cycle_id;   // null when idle
+};
+
+struct VerifyCandidateRequest {
+    std::int64_t schema_version = 0;
+    sim::Uuid spin_cycle_id;
+    std::string character_name;
+    bool online = false;
+    std::optional<sim::Instant> captured_at;   // parsed, never used
+};
+
+// What one synchronizer tick did (tests; also the trace event names).
+enum class TickResult { created, rolled_over, candidate_selected, unchanged };
+
+// POST /api/e2e/prepare-pending-payout results.
+struct E2ePrepared {
+    sim::Uuid payout_id;
+    std::string character_name;
+};
+// The harness's own {"error": "..."} body with its status (400 / 500).
+struct HarnessError {
+    int status = 400;
+    std::string error;
+};
+using PrepareOutcome = std::variant<E2ePrepared, HarnessError, ApiError>;
+
+// Trace events (actor "ebs"):
+//   "roulette.cycle_created"     {cycleStart, spinCycleId, poolWasEmpty}      (first tick, no record yet)
+//   "roulette.rollover"          {cycleStart, spinCycleId, poolWasEmpty}      (boundary passed)
+//   "roulette.candidate_selected"{spinCycleId, twitchUserId, characterName, index, poolSize}
+//   "roulette.cycle_consumed"    {spinCycleId, online:false}                 (offline report)
+//   "payout.created"             {payoutId, twitchUserId, characterName, spinCycleId, enrollmentRequestId}
+//   "e2e.spin_forced"            {spinCycleId, twitchUserId}
+class RouletteService {
+public:
+    RouletteService(ServiceContext ctx, sim::Rng rng) : ctx_(ctx), rng_(rng) {}
+
+    // One synchronizer iteration at clock.now() (§7.2, decision D3: the pool is never written).
+    TickResult tick();
+
+    RouletteStateView state() const;
+
+    // §7.4 in order; success → 200 empty body.
+    Outcome<Done> verify_candidate(const VerifyCandidateRequest& request);
+
+    // §4.11 steps 2–7 (step 1, the 404 unless Development + Mgm:EnableE2eHarness, is the caller's: see
+    // harness_enabled()). `twitch_user_id` as sent (trimmed here).
+    PrepareOutcome prepare_pending_payout(const std::string& twitch_user_id);
+    bool harness_enabled() const;
+
+private:
+    Outcome<Done> verify_in_transaction(const VerifyCandidateRequest& request, sim::Instant now);
+    ServiceContext ctx_;
+    sim::Rng rng_;
+};
+
+}  // namespace mgm::backend
