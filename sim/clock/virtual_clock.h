@@ -27,6 +27,10 @@ public:
     // Earliest pending (not cancelled) deadline, if any.
     std::optional<Instant> next_deadline();
     std::size_t pending_count() const { return live_.size(); }
+    // Label of the earliest pending timer (diagnostics: SimulationStuck names the looping timer).
+    std::optional<std::string> next_label();
+    // Timers fired so far (progress reports, benchmarks).
+    std::uint64_t fired_count() const { return fired_count_; }
 
     // Pops the earliest timer, sets now() to its deadline (never backwards), runs it. False if none.
     // Exactly one timer per call: several timers due "at once" are stepped one by one.
@@ -55,6 +59,7 @@ private:
     Instant now_;
     Trace* trace_;
     std::uint64_t next_sequence_ = 1;
+    std::uint64_t fired_count_ = 0;
     std::priority_queue<Entry, std::vector<Entry>, Later> heap_;
     std::unordered_set<std::uint64_t> live_;  // sequences still pending; membership only, never iterated
     std::function<std::uint64_t(std::uint64_t)> tie_breaker_;

@@ -1,0 +1,151 @@
+// UTC text and the roulette's 5-minute grid: the instants every scenario and wire timestamp depend on.
+#include <catch2/catch.hpp>
+
+#include "sim/clock/time.h"
+
+using namespace mgm::sim;
+
+namespace {
+Instant at(const char* text) {
+    auto parsed = parse_iso8601(text);
+    REQUIRE(parsed.has_value());
+    return *parsed;
+}
+}  // namespace
+
+TEST_CASE("format_iso8601 prints whole seconds without a fraction", "[time]") {
+    CHECK(format_iso8601(Instant{0}) == "1970-01-01T00:00:00Z");
+    CHECK(format_iso8601(Instant::from_unix_seconds(1775304300)) == "2026-04-04T12:05:00Z");
+}
+
+TEST_CASE("format_iso8601 prints up to 7 fraction digits with trailing zeros trimmed", "[time]") {
+    const Instant base = Instant::from_unix_seconds(1775304083);  // 2026-04-04T12:01:23Z
+    CHECK(format_iso8601(base + Duration{4567891}) == "2026-04-04T12:01:23.4567891Z");
+    CHECK(format_iso8601(base + Duration{4560000}) == "2026-04-04T12:01:23.456Z");
+    CHECK(format_iso8601(base + Duration{1}) == "2026-04-04T12:01:23.0000001Z");
+    CHECK(format_iso8601(Instant{1'000'000}) == "1970-01-01T00:00:00.1Z");
+}
+
+TEST_CASE("format_iso8601 handles instants before the epoch", "[time]") {
+    CHECK(format_iso8601(Instant{-1}) == "1969-12-31T23:59:59.9999999Z");
+    CHECK(format_iso8601(Instant::from_unix_seconds(-86400)) == "1969-12-31T00:00:00Z");
+    CHECK(format_iso8601(Instant::from_unix_seconds(951782400)) == "2000-02-29T00:00:00Z");  // leap day
+}
+
+TEST_CASE("parse_iso8601 reads the shapes the reference emits", "[time]") {
+    CHECK(at("2026-04-04T12:05:00Z") == Instant::from_unix_seconds(1775304300));
+    CHECK(at("2026-04-04T12:01:23.4567891Z") == Instant::from_unix_seconds(1775304083) + Duration{4567891});
+    CHECK(at("1970-01-01T00:00:00.1Z") == Instant{1'000'000});
+    CHECK(at("2000-02-29T00:00:00Z") == Instant::from_unix_seconds(951782400));
+}
+
+TEST_CASE("parse_iso8601 accepts client variants: offsets, lowercase z, no zone, long fractions", "[time]") {
+    const Instant noon = at("2026-04-04T12:00:00Z");
+    CHECK(at("2026-04-04T12:00:00+00:00") == noon);
+    CHECK(at("2026-04-04T07:00:00-05:00") == noon);
+    CHECK(at("2026-04-04T14:30:00+02:30") == noon);
+    CHECK(at("2026-04-04T14:30:00+0230") == noon);
+    CHECK(at("2026-04-04T12:00:00z") == noon);
+    CHECK(at("2026-04-04T12:00:00") == noon);
+    CHECK(at("2026-04-04T12:00:00.5Z") == noon + Duration{5'000'000});
+    // More than 7 digits: the extra precision is below one tick and is dropped.
+    CHECK(at("2026-04-04T12:00:00.123456789Z") == noon + Duration{1234567});
+    // An offset that crosses midnight moves the date.
+    CHECK(at("2026-04-05T01:00:00+02:00") == at("2026-04-04T23:00:00Z"));
+}
+
+TEST_CASE("parse_iso8601 rejects malformed text", "[time]") {
+    for (const char* bad : {"", "2026-04-04", "2026-04-04 12:00:00Z", "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z",
+                            "2026-04-31T00:00:00Z", "2026-04-04T24:00:00Z", "2026-04-04T12:60:00Z",
+                            "2026-04-04T12:00:60Z", "2026-04-04T12:00:00.Z", "2026-04-04T12:00:00ZZ",
+                            "2026-04-04T12:00:00+5", "2026-4-04T12:00:00Z", "x2026-04-04T12:00:00Z"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_iso8601(bad).has_value());
+    }
+}
+
+TEST_CASE("format and parse round-trip", "[time]") {
+    for (std::int64_t ticks : {0LL, 1LL, -1LL, 17753040834567891LL, 17753043000000000LL, -123456789012345LL,
+                               253402300799LL * 10'000'000 + 9999999}) {  // 9999-12-31T23:59:59.9999999Z
+        INFO(ticks);
+        const Instant t{ticks};
+        CHECK(parse_iso8601(format_iso8601(t)) == t);
+    }
+    for (const char* text : {"2026-04-04T12:05:00Z", "2026-04-04T12:01:23.4567891Z", "1970-01-01T00:00:00.1Z"})
+        CHECK(format_iso8601(at(text)) == text);
+}
+
+TEST_CASE("5-minute grid at, just before and just after a boundary", "[time][boundary]") {
+    const Instant boundary = at("2026-04-05T10:05:00Z");
+    CHECK(floor_to_5_minutes(boundary) == boundary);
+    CHECK(next_5_minute_boundary(boundary) == at("2026-04-05T10:10:00Z"));
+    CHECK(floor_to_5_minutes(boundary - kTick) == at("2026-04-05T10:00:00Z"));
+    CHECK(next_5_minute_boundary(boundary - kTick) == boundary);
+    CHECK(floor_to_5_minutes(boundary + kTick) == boundary);
+    CHECK(next_5_minute_boundary(boundary + kTick) == at("2026-04-05T10:10:00Z"));
+}
+
+TEST_CASE("5-minute grid is floor division for instants before the epoch", "[time][boundary]") {
+    CHECK(floor_to_5_minutes(Instant{-1}) == at("1969-12-31T23:55:00Z"));
+    CHECK(next_5_minute_boundary(Instant{-1}) == Instant{0});
+    CHECK(floor_to_5_minutes(at("1969-12-31T23:55:00Z")) == at("1969-12-31T23:55:00Z"));
+    CHECK(next_5_minute_boundary(at("1969-12-31T23:55:00Z")) == Instant{0});
+}
+
+TEST_CASE("RT-001 floor to five minutes is idempotent", "[time][RT-001]") {
+    const Instant t = at("2026-04-05T14:37:22Z");
+    const Instant once = floor_to_5_minutes(t);
+    CHECK(once == at("2026-04-05T14:35:00Z"));
+    CHECK(floor_to_5_minutes(once) == once);
+}
+
+TEST_CASE("RT-002 floor aligns to the epoch-based five-minute grid", "[time][RT-002]") {
+    const Instant grid = Instant{0} + std::chrono::minutes(500);
+    const Instant inside = grid + std::chrono::minutes(3) + std::chrono::seconds(17);
+    CHECK(format_iso8601(grid) == "1970-01-01T08:20:00Z");
+    CHECK(format_iso8601(inside) == "1970-01-01T08:23:17Z");
+    CHECK(floor_to_5_minutes(grid) == grid);
+    CHECK(floor_to_5_minutes(inside) == grid);
+}
+
+TEST_CASE("RT-003 next spin boundary is strictly after the input and on the grid", "[time][RT-003]") {
+    const Instant t = at("2026-04-05T14:37:22Z");
+    const Instant next = next_5_minute_boundary(t);
+    CHECK(next > t);
+    CHECK((next - Instant{0}) % std::chrono::minutes(5) == Duration::zero());
+    CHECK(next == at("2026-04-05T14:40:00Z"));
+}
+
+TEST_CASE("RT-004 an input exactly on a boundary yields the following boundary", "[time][RT-004]") {
+    const Instant grid = Instant{0} + std::chrono::minutes(1000);
+    CHECK(format_iso8601(grid) == "1970-01-01T16:40:00Z");
+    CHECK(next_5_minute_boundary(grid) == at("1970-01-01T16:45:00Z"));
+}
+
+TEST_CASE("RT-005 collecting and spinning windows are 240 s and 30 s of a 5-minute interval", "[time][RT-005]") {
+    // The grid constant the windows are carved from; the windows themselves live in backend/.
+    CHECK(kRouletteInterval == std::chrono::seconds(300));
+}
+
+TEST_CASE("§20.3 boundary instants table", "[time][boundary]") {
+    struct Row {
+        const char* t;
+        const char* floor5;
+        const char* next5;
+    };
+    const Row rows[] = {
+        {"2026-04-05T14:37:22Z", "2026-04-05T14:35:00Z", "2026-04-05T14:40:00Z"},
+        {"1970-01-01T08:20:00Z", "1970-01-01T08:20:00Z", "1970-01-01T08:25:00Z"},
+        {"1970-01-01T08:23:17Z", "1970-01-01T08:20:00Z", "1970-01-01T08:25:00Z"},
+        {"1970-01-01T16:40:00Z", "1970-01-01T16:40:00Z", "1970-01-01T16:45:00Z"},
+        {"2026-04-05T10:04:59.999Z", "2026-04-05T10:00:00Z", "2026-04-05T10:05:00Z"},
+        {"2026-04-05T10:05:00Z", "2026-04-05T10:05:00Z", "2026-04-05T10:10:00Z"},
+        {"2026-04-05T10:05:00.001Z", "2026-04-05T10:05:00Z", "2026-04-05T10:10:00Z"},
+        {"2026-12-31T23:59:59Z", "2026-12-31T23:55:00Z", "2027-01-01T00:00:00Z"},
+    };
+    for (const Row& row : rows) {
+        INFO(row.t);
+        CHECK(format_iso8601(floor_to_5_minutes(at(row.t))) == row.floor5);
+        CHECK(format_iso8601(next_5_minute_boundary(at(row.t))) == row.next5);
+    }
+}
