@@ -1,0 +1,133 @@
+// AnyStream: a ByteStream (loopback or TCP) dressed as an Asio AsyncReadStream/AsyncWriteStream, so
+// Beast's http::async_read/async_write work unchanged over the simulated and the real network.
+// Include only from the few translation units that use Beast (sim/http/server.cpp, client.cpp).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include "sim/network/network.h"
+
+namespace mgm::sim {
+
+// Adapts one ByteStream end to Asio's stream concepts. At most one read and one write in flight
+// (the ByteStream contract; Beast's HTTP algorithms respect it).
+class AnyStream {
+public:
+    using executor_type = boost::asio::io_context::executor_type;
+
+    AnyStream(std::unique_ptr<ByteStream> stream, executor_type executor)
+        : stream_(std::move(stream)), executor_(executor), write_copy_(std::make_shared<std::string>()) {}
+
+    AnyStream(AnyStream&&) = default;
+    AnyStream& operator=(AnyStream&&) = default;
+
+    executor_type get_executor() const noexcept { return executor_; }
+
+    ByteStream& byte_stream() { return *stream_; }
+    bool is_open() const { return stream_ && stream_->is_open(); }
+    void close() {
+        if (stream_) stream_->close();
+    }
+    std::string local_address() const { return stream_ ? stream_->local_address() : std::string(); }
+    std::string remote_address() const { return stream_ ? stream_->remote_address() : std::string(); }
+
+    // Reads into the first non-empty buffer of the sequence (Asio allows a read_some to fill less).
+    template <class MutableBufferSequence, class ReadHandler>
+    auto async_read_some(const MutableBufferSequence& buffers, ReadHandler&& handler) {
+        return boost::asio::async_initiate<ReadHandler, void(boost::system::error_code, std::size_t)>(
+            [this](auto&& completion, const MutableBufferSequence& seq) {
+                boost::asio::mutable_buffer target;
+                for (auto it = boost::asio::buffer_sequence_begin(seq);
+                     it != boost::asio::buffer_sequence_end(seq); ++it) {
+                    boost::asio::mutable_buffer b(*it);
+                    if (b.size() > 0) {
+                        target = b;
+                        break;
+                    }
+                }
+                auto wrapped = wrap(std::move(completion));
+                if (target.size() == 0) {  // zero-size read completes at once (Asio semantics), but posted
+                    boost::asio::post(executor_, [wrapped] { wrapped(ErrorCode{}, 0); });
+                    return;
+                }
+                if (!stream_) {
+                    boost::asio::post(executor_, [wrapped] {
+                        wrapped(boost::asio::error::bad_descriptor, 0);
+                    });
+                    return;
+                }
+                stream_->async_read_some(static_cast<char*>(target.data()), target.size(), std::move(wrapped));
+            },
+            handler, buffers);
+    }
+
+    // Gathers the whole buffer sequence into one contiguous copy and hands it to the ByteStream in one
+    // call; the byte count reported is what the ByteStream accepted (callers loop, like asio::async_write).
+    template <class ConstBufferSequence, class WriteHandler>
+    auto async_write_some(const ConstBufferSequence& buffers, WriteHandler&& handler) {
+        return boost::asio::async_initiate<WriteHandler, void(boost::system::error_code, std::size_t)>(
+            [this](auto&& completion, const ConstBufferSequence& seq) {
+                auto wrapped = wrap(std::move(completion));
+                std::size_t total = boost::asio::buffer_size(seq);
+                if (total == 0) {
+                    boost::asio::post(executor_, [wrapped] { wrapped(ErrorCode{}, 0); });
+                    return;
+                }
+                if (!stream_) {
+                    boost::asio::post(executor_, [wrapped] {
+                        wrapped(boost::asio::error::bad_descriptor, 0);
+                    });
+                    return;
+                }
+                // The copy is shared with the completion so it outlives this AnyStream if a TCP write is
+                // still in flight when the session goes away.
+                auto copy = write_copy_;
+                copy->resize(total);
+                boost::asio::buffer_copy(boost::asio::buffer(copy->data(), copy->size()), seq);
+                stream_->async_write_some(copy->data(), copy->size(),
+                                          [copy, wrapped](ErrorCode ec, std::size_t n) { wrapped(ec, n); });
+            },
+            handler, buffers);
+    }
+
+private:
+    // Stores a (possibly move-only) completion handler in a copyable std::function and completes it
+    // through the handler's associated executor, keeping that executor's work count while pending.
+    template <class Handler>
+    ByteStream::Completion wrap(Handler&& handler) {
+        using Decayed = std::decay_t<Handler>;
+        struct Pending {
+            Decayed handler;
+            boost::asio::executor_work_guard<boost::asio::associated_executor_t<Decayed, executor_type>> work;
+        };
+        auto executor = boost::asio::get_associated_executor(handler, executor_);
+        auto pending = std::make_shared<Pending>(
+            Pending{std::forward<Handler>(handler), boost::asio::make_work_guard(executor)});
+        return [pending](ErrorCode ec, std::size_t n) {
+            auto executor = pending->work.get_executor();
+            auto work = std::move(pending->work);
+            boost::asio::dispatch(executor, [handler = std::move(pending->handler), ec, n]() mutable {
+                std::move(handler)(ec, n);
+            });
+            work.reset();
+        };
+    }
+
+    std::unique_ptr<ByteStream> stream_;
+    executor_type executor_;
+    std::shared_ptr<std::string> write_copy_;
+};
+
+}  // namespace mgm::sim
