@@ -34,15 +34,25 @@ public:
 
     RouteMatch match(std::string_view method, std::string_view path) const;
     // match() then: found -> handler; not_found -> 404 empty; method_not_allowed -> 405 empty + Allow.
+    // A handler that throws before responding gets 500 with an empty body (ASP.NET outside Development);
+    // the hook (if set) hears what was thrown, e.g. to log it.
     void dispatch(const Request& request, const Respond& respond) const;
+    void set_error_hook(std::function<void(std::string_view what)> hook) { error_hook_ = std::move(hook); }
 
 private:
+    // One pattern segment: a literal (matched case-insensitively) or a named parameter.
+    struct Segment {
+        enum class Kind { literal, parameter, guid_parameter } kind = Kind::literal;
+        std::string text;  // the literal, or the parameter name
+    };
     struct Route {
         std::string method;
         std::string pattern;
-        std::vector<std::string> segments;
+        std::vector<Segment> segments;
         AsyncHandler handler;
     };
+    static bool matches(const Route& route, const std::vector<std::string_view>& path_segments, Params* params);
+    std::function<void(std::string_view)> error_hook_;
     std::vector<Route> routes_;  // matched in registration order; literal beats parameter at equal position
 };
 

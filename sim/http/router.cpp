@@ -1,0 +1,170 @@
+// ASP.NET-style routing: case-insensitive literals, {name} and {name:guid} parameters, one trailing slash
+// tolerated, 404 for an unknown path and 405 + Allow for a known path with another method.
+#include "sim/http/router.h"
+
+#include <exception>
+#include <memory>
+#include <stdexcept>
+
+#include "sim/core/uuid.h"
+
+namespace mgm::http {
+namespace {
+
+// "/api/payouts/" -> {"api", "payouts"}; a single trailing slash is ignored, "//" yields an empty segment.
+std::vector<std::string_view> split_path(std::string_view path) {
+    if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+    if (!path.empty() && path.back() == '/') path.remove_suffix(1);
+    std::vector<std::string_view> segments;
+    if (path.empty()) return segments;
+    for (;;) {
+        const std::size_t slash = path.find('/');
+        segments.push_back(path.substr(0, slash));
+        if (slash == std::string_view::npos) break;
+        path.remove_prefix(slash + 1);
+    }
+    return segments;
+}
+
+// Precedence of one matched segment: literal beats {x:guid} beats {x}, as in ASP.NET's route ordering.
+int segment_rank(int kind) { return kind == 0 ? 2 : kind == 2 ? 1 : 0; }
+
+}  // namespace
+
+void Router::add(std::string method, std::string pattern, AsyncHandler handler) {
+    Route route;
+    route.method = std::move(method);
+    route.pattern = std::move(pattern);
+    for (std::string_view text : split_path(route.pattern)) {
+        Segment segment;
+        if (text.size() >= 2 && text.front() == '{' && text.back() == '}') {
+            std::string_view inside = text.substr(1, text.size() - 2);
+            const std::size_t colon = inside.find(':');
+            segment.kind = Segment::Kind::parameter;
+            segment.text = std::string(inside.substr(0, colon));
+            if (colon != std::string_view::npos) {
+                if (!iequals(inside.substr(colon + 1), "guid"))
+                    throw std::invalid_argument("Router: unsupported constraint in route pattern " + route.pattern);
+                segment.kind = Segment::Kind::guid_parameter;
+            }
+            if (segment.text.empty()) throw std::invalid_argument("Router: unnamed parameter in " + route.pattern);
+        } else {
+            segment.text = std::string(text);
+        }
+        route.segments.push_back(std::move(segment));
+    }
+    route.handler = std::move(handler);
+    routes_.push_back(std::move(route));
+}
+
+void Router::add_sync(std::string method, std::string pattern, SyncHandler handler) {
+    add(std::move(method), std::move(pattern),
+        [handler = std::move(handler)](const Request& request, const Params& params, Respond respond) {
+            respond(handler(request, params));
+        });
+}
+
+bool Router::matches(const Route& route, const std::vector<std::string_view>& path_segments, Params* params) {
+    if (route.segments.size() != path_segments.size()) return false;
+    for (std::size_t i = 0; i < path_segments.size(); ++i) {
+        const Segment& segment = route.segments[i];
+        const std::string_view value = path_segments[i];
+        switch (segment.kind) {
+            case Segment::Kind::literal:
+                if (!iequals(segment.text, value)) return false;
+                break;
+            case Segment::Kind::parameter:
+                if (value.empty()) return false;
+                break;
+            case Segment::Kind::guid_parameter:
+                // A value the constraint rejects is "no route" (404), never a 400.
+                if (!mgm::sim::Uuid::parse_any(value)) return false;
+                break;
+        }
+    }
+    if (params != nullptr) {
+        params->clear();
+        for (std::size_t i = 0; i < path_segments.size(); ++i)
+            if (route.segments[i].kind != Segment::Kind::literal)
+                (*params)[route.segments[i].text] = std::string(path_segments[i]);
+    }
+    return true;
+}
+
+RouteMatch Router::match(std::string_view method, std::string_view path) const {
+    const std::vector<std::string_view> segments = split_path(path.empty() ? "/" : path);
+    RouteMatch result;
+    const Route* best = nullptr;
+    for (const Route& route : routes_) {
+        if (!matches(route, segments, nullptr)) continue;
+        if (!iequals(route.method, method)) {
+            // Allow lists the path's methods in registration order, each once.
+            bool listed = false;
+            for (std::string_view seen = result.allow; !seen.empty();) {
+                const std::size_t comma = seen.find(", ");
+                if (iequals(seen.substr(0, comma), route.method)) listed = true;
+                seen = comma == std::string_view::npos ? std::string_view{} : seen.substr(comma + 2);
+            }
+            if (!listed) result.allow += (result.allow.empty() ? "" : ", ") + route.method;
+            continue;
+        }
+        if (best == nullptr) {
+            best = &route;
+            continue;
+        }
+        // More specific wins at the first differing position; otherwise the earlier registration stays.
+        for (std::size_t i = 0; i < segments.size(); ++i) {
+            const int mine = segment_rank(static_cast<int>(route.segments[i].kind));
+            const int theirs = segment_rank(static_cast<int>(best->segments[i].kind));
+            if (mine != theirs) {
+                if (mine > theirs) best = &route;
+                break;
+            }
+        }
+    }
+    if (best != nullptr) {
+        result.kind = RouteMatch::Kind::found;
+        result.handler = &best->handler;
+        result.pattern = best->pattern;
+        result.allow.clear();
+        matches(*best, segments, &result.params);
+    } else if (!result.allow.empty()) {
+        result.kind = RouteMatch::Kind::method_not_allowed;
+    }
+    return result;
+}
+
+void Router::dispatch(const Request& request, const Respond& respond) const {
+    RouteMatch match = this->match(request.method, request.path);
+    switch (match.kind) {
+        case RouteMatch::Kind::not_found:
+            respond(Response::empty(404));
+            return;
+        case RouteMatch::Kind::method_not_allowed: {
+            Response response = Response::empty(405);
+            response.headers.add("Allow", match.allow);
+            respond(response);
+            return;
+        }
+        case RouteMatch::Kind::found:
+            break;
+    }
+    // Guard against a handler answering twice, and answer 500 if it throws before answering.
+    auto responded = std::make_shared<bool>(false);
+    Respond once = [responded, respond](Response response) {
+        if (*responded) return;
+        *responded = true;
+        respond(std::move(response));
+    };
+    try {
+        (*match.handler)(request, match.params, once);
+    } catch (const std::exception& error) {
+        if (error_hook_) error_hook_(error.what());
+        if (!*responded) once(Response::empty(500));
+    } catch (...) {
+        if (error_hook_) error_hook_("unknown exception");
+        if (!*responded) once(Response::empty(500));
+    }
+}
+
+}  // namespace mgm::http
