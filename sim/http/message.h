@@ -47,6 +47,8 @@ struct Response {
     int status = 200;
     Headers headers;
     std::string body;
+    // Fault injection (MockHelixApi fail-next drop): the server closes the connection without answering.
+    bool drop_connection = false;
 
     // Body with Content-Type "application/json; charset=utf-8".
     static Response json(int status, std::string body);
