@@ -1,0 +1,102 @@
+// Trace: canonical JSONL and a digest that identifies a run: equal records, equal digest.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+
+#include "sim/clock/virtual_clock.h"
+#include "sim/core/crypto.h"
+#include "sim/trace/trace.h"
+
+using namespace mgm::sim;
+using nlohmann::json;
+
+namespace {
+const Instant kStart = Instant::from_unix_seconds(1775304000);  // 2026-04-04T12:00:00Z
+
+void write_sample(Trace& trace, int status) {
+    trace.record("ebs", "http", json{{"method", "GET"}, {"path", "/api/version"}, {"status", status}});
+    trace.event("ebs", "payout.created", json{{"id", "abc"}, {"gold", 1000}});
+    trace.timer_fired("roulette.tick");
+}
+}  // namespace
+
+TEST_CASE("the same records give the same digest; a different record a different one", "[trace]") {
+    VirtualClock clock(kStart);
+    Trace a, b, c;
+    for (Trace* t : {&a, &b, &c}) t->set_clock(&clock);
+    write_sample(a, 200);
+    write_sample(b, 200);
+    write_sample(c, 201);
+    CHECK(a.digest_hex() == b.digest_hex());
+    CHECK(a.digest_hex() != c.digest_hex());
+    CHECK(a.size() == 3);
+}
+
+TEST_CASE("records are canonical JSONL with sorted keys, sequence and simulated time", "[trace]") {
+    VirtualClock clock(kStart);
+    Trace trace;
+    trace.set_clock(&clock);
+    trace.set_keep_lines(true);
+    // Fields given in unsorted order still come out sorted.
+    trace.record("helix", "http", json{{"status", 200}, {"method", "POST"}, {"path", "/helix/chat/messages"}});
+    clock.advance_to(kStart + Duration{1234567});
+    trace.event("ebs", "roulette.candidate_selected", json{{"twitchUserId", "u1"}});
+    trace.timer_fired("roulette.tick");
+    REQUIRE(trace.lines().size() == 3);
+    CHECK(trace.lines()[0] ==
+          R"({"actor":"helix","kind":"http","method":"POST","path":"/helix/chat/messages","seq":1,"status":200,"t":"2026-04-04T12:00:00Z"})");
+    CHECK(trace.lines()[1] ==
+          R"({"actor":"ebs","kind":"event","name":"roulette.candidate_selected","seq":2,"t":"2026-04-04T12:00:00.1234567Z","twitchUserId":"u1"})");
+    CHECK(trace.lines()[2] ==
+          R"({"actor":"clock","kind":"timer","label":"roulette.tick","seq":3,"t":"2026-04-04T12:00:00.1234567Z"})");
+}
+
+TEST_CASE("the digest is SHA-256 of the JSONL file bytes, and can be read mid-run", "[trace]") {
+    VirtualClock clock(kStart);
+    Trace trace;
+    trace.set_clock(&clock);
+    trace.set_keep_lines(true);
+    CHECK(trace.digest_hex() == crypto::to_hex_lower(crypto::sha256("")));
+    write_sample(trace, 200);
+    const std::string mid = trace.digest_hex();
+    std::ostringstream file;
+    trace.write_jsonl(file);
+    CHECK(mid == crypto::to_hex_lower(crypto::sha256(file.str())));
+    trace.timer_fired("later");
+    CHECK(trace.digest_hex() != mid);
+}
+
+TEST_CASE("the digest does not depend on keeping lines in memory", "[trace]") {
+    VirtualClock clock(kStart);
+    Trace kept, not_kept;
+    kept.set_clock(&clock);
+    not_kept.set_clock(&clock);
+    kept.set_keep_lines(true);
+    write_sample(kept, 200);
+    write_sample(not_kept, 200);
+    CHECK(kept.digest_hex() == not_kept.digest_hex());
+    CHECK(not_kept.lines().empty());
+}
+
+TEST_CASE("timer records can be switched off; listeners see each record", "[trace]") {
+    VirtualClock clock(kStart);
+    Trace trace;
+    trace.set_clock(&clock);
+    std::vector<std::string> kinds;
+    trace.add_listener([&](const json& record) { kinds.push_back(record.at("kind").get<std::string>()); });
+    trace.set_record_timers(false);
+    write_sample(trace, 200);
+    CHECK(kinds == std::vector<std::string>{"http", "event"});
+    CHECK(trace.size() == 2);
+}
+
+TEST_CASE("envelope keys cannot be overwritten by fields", "[trace]") {
+    VirtualClock clock(kStart);
+    Trace trace;
+    trace.set_clock(&clock);
+    trace.set_keep_lines(true);
+    trace.record("ebs", "http", json{{"seq", 99}, {"actor", "spoof"}});
+    CHECK(trace.lines()[0] == R"({"actor":"ebs","kind":"http","seq":1,"t":"2026-04-04T12:00:00Z"})");
+}
