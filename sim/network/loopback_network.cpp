@@ -53,12 +53,13 @@ struct LoopbackNetwork::Impl {
     bool partitioned(const std::string& a, const std::string& b) const {
         return partitions.count(unordered_key(a, b)) > 0;
     }
-    // Draws only when the range is non-trivial, so a perfect network consumes no randomness.
+    // Draws only when the range is non-trivial (a fixed latency is exact and consumes no randomness).
     Duration draw_latency(const LinkFaults& f) {
         if (f.latency_max <= f.latency_min) return f.latency_min;
         return Duration{rng.uniform_range(f.latency_min.count(), f.latency_max.count())};
     }
-    bool draw(double probability) { return probability > 0 && rng.chance(probability); }
+    // Always one draw (Rng::chance's rule), so turning a probability on never shifts the other draws.
+    bool draw(double probability) { return rng.chance(probability); }
 
     std::string allocate_client_address() {
         std::uint32_t port = next_ephemeral_port++;
@@ -71,7 +72,7 @@ struct LoopbackNetwork::Impl {
     }
 
     // Runs `fn` after `delay`: a posted handler when the delay is zero (cheap, and still after the
-    // initiating call), a Scheduler timer otherwise.
+    // initiating call), a Scheduler timer otherwise (simulated time).
     void after(Duration delay, const char* label, std::function<void()> fn) {
         if (delay.count() <= 0) {
             boost::asio::post(io, std::move(fn));
@@ -100,6 +101,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
         // Packets in flight towards this end, oldest first; `first_sequence` numbers the front.
         std::deque<Packet> in_flight;
         std::uint64_t first_sequence = 0;
+        bool pump_posted = false;
 
         std::size_t available() const { return inbox.size() - inbox_offset; }
     };
@@ -215,21 +217,37 @@ struct Connection : std::enable_shared_from_this<Connection> {
         std::uint64_t sequence = end.first_sequence + end.in_flight.size();
         end.in_flight.push_back(std::move(packet));
         Duration latency = net.draw_latency(net.faults(from, to));
-        net.after(latency, "net.deliver", [self = shared_from_this(), side, sequence] {
-            self->arrive(side, sequence);
+        if (latency.count() <= 0) {
+            end.in_flight.back().arrived = true;  // no travel time: only waits for the packets before it
+            schedule_pump(side);
+            return;
+        }
+        net.scheduler.after(latency, "net.deliver", [self = shared_from_this(), side, sequence] {
+            End& end = self->ends[side];
+            end.in_flight[sequence - end.first_sequence].arrived = true;
+            self->schedule_pump(side);
         });
     }
 
-    void arrive(int side, std::uint64_t sequence) {
+    void schedule_pump(int side) {
         End& end = ends[side];
-        end.in_flight[sequence - end.first_sequence].arrived = true;
+        if (end.pump_posted) return;
+        end.pump_posted = true;
+        boost::asio::post(io, [self = shared_from_this(), side] { self->pump(side); });
+    }
+
+    // Hands over ONE arrived packet per event, so a reader sees every split chunk as its own read
+    // (its completion is queued before the next chunk is handed over).
+    void pump(int side) {
+        End& end = ends[side];
+        end.pump_posted = false;
+        if (end.in_flight.empty() || !end.in_flight.front().arrived) return;
+        Packet packet = std::move(end.in_flight.front());
+        end.in_flight.pop_front();
+        ++end.first_sequence;
         auto net = network.lock();
-        bool lost = net && net->partitioned(from, to);  // a partition also eats bytes already in flight
-        while (!end.in_flight.empty() && end.in_flight.front().arrived) {
-            Packet packet = std::move(end.in_flight.front());
-            end.in_flight.pop_front();
-            ++end.first_sequence;
-            if (lost || end.closed) continue;
+        bool lost = !net || net->partitioned(from, to);  // a partition also eats bytes already in flight
+        if (!lost && !end.closed) {
             switch (packet.kind) {
                 case Packet::Kind::data:
                     if (!end.reset && !end.peer_finished) end.inbox.append(packet.bytes);
@@ -241,8 +259,9 @@ struct Connection : std::enable_shared_from_this<Connection> {
                     end.reset = true;
                     break;
             }
+            kick_read(side);
         }
-        kick_read(side);
+        if (!end.in_flight.empty() && end.in_flight.front().arrived) schedule_pump(side);
     }
 
     void close(int side) {
