@@ -1,0 +1,31 @@
+#include "backend/domain/chat_command.h"
+
+#include "backend/domain/character_name.h"
+#include "backend/domain/utf8.h"
+
+namespace mgm::backend {
+
+namespace {
+char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+bool is_space(const utf8::Unit& u) { return u.valid && is_dotnet_whitespace(u.code_point); }
+}  // namespace
+
+std::optional<std::string> parse_chat_command(std::string_view text, std::string_view keyword) {
+    // Same shape as the reference's "^!twgold\s+(\S+)\s*$" on the trimmed text.
+    const std::string trimmed = trim_dotnet(text);
+    const std::size_t prefix_length = keyword.size() + 1;
+    if (trimmed.size() <= prefix_length || trimmed[0] != '!') return std::nullopt;
+    for (std::size_t i = 0; i < keyword.size(); ++i)
+        if (ascii_lower(trimmed[i + 1]) != ascii_lower(keyword[i])) return std::nullopt;
+
+    const auto units = utf8::decode(std::string_view(trimmed).substr(prefix_length));
+    std::size_t i = 0;
+    while (i < units.size() && is_space(units[i])) ++i;
+    if (i == 0 || i == units.size()) return std::nullopt;   // no separator, or nothing after it
+    const std::size_t token_begin = i;
+    while (i < units.size() && !is_space(units[i])) ++i;
+    if (i != units.size()) return std::nullopt;              // a second token (trailing space was trimmed)
+    return trimmed.substr(prefix_length + units[token_begin].offset);
+}
+
+}  // namespace mgm::backend

@@ -1,0 +1,634 @@
+#include "backend/store/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <utility>
+
+namespace mgm::backend {
+
+// ---------------------------------------------------------------------------------------------------
+// RAII prepared statement with positional binding (1-based, in the order of the '?' in the SQL).
+struct SqliteStore::Statement {
+    sqlite3* db = nullptr;
+    sqlite3_stmt* stmt = nullptr;
+    int next_index = 1;
+
+    Statement(sqlite3* d, sqlite3_stmt* s) : db(d), stmt(s) {}
+    Statement(Statement&& o) noexcept : db(o.db), stmt(std::exchange(o.stmt, nullptr)), next_index(o.next_index) {}
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    ~Statement() { sqlite3_finalize(stmt); }
+
+    [[noreturn]] void fail(const char* what) const {
+        throw StoreError(std::string("sqlite ") + what + ": " + sqlite3_errmsg(db));
+    }
+    void check(int rc, const char* what) const {
+        if (rc != SQLITE_OK) fail(what);
+    }
+
+    void bind_one(std::string_view v) {
+        check(sqlite3_bind_text(stmt, next_index++, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT), "bind text");
+    }
+    void bind_one(const std::string& v) { bind_one(std::string_view(v)); }
+    void bind_one(const char* v) { bind_one(std::string_view(v)); }
+    void bind_one(std::int64_t v) { check(sqlite3_bind_int64(stmt, next_index++, v), "bind int"); }
+    void bind_one(int v) { bind_one(static_cast<std::int64_t>(v)); }
+    void bind_one(bool v) { bind_one(static_cast<std::int64_t>(v ? 1 : 0)); }
+    void bind_one(sim::Instant t) { bind_one(t.ticks); }
+    void bind_one(const sim::Uuid& id) { bind_one(id.str()); }
+    void bind_one(std::nullopt_t) { check(sqlite3_bind_null(stmt, next_index++), "bind null"); }
+    template <class T>
+    void bind_one(const std::optional<T>& v) {
+        if (v) bind_one(*v);
+        else bind_one(std::nullopt);
+    }
+
+    template <class... Args>
+    Statement& bind(const Args&... args) {
+        (bind_one(args), ...);
+        return *this;
+    }
+
+    // True when a row is available; false when done.
+    bool step() {
+        const int rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        fail("step");
+    }
+    void run() {
+        while (step()) {
+        }
+    }
+
+    bool is_null(int col) const { return sqlite3_column_type(stmt, col) == SQLITE_NULL; }
+    std::string text(int col) const {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
+        const int n = sqlite3_column_bytes(stmt, col);
+        return p ? std::string(p, static_cast<std::size_t>(n)) : std::string();
+    }
+    std::int64_t integer(int col) const { return sqlite3_column_int64(stmt, col); }
+    sim::Instant instant(int col) const { return sim::Instant{integer(col)}; }
+    sim::Uuid uuid(int col) const {
+        auto id = sim::Uuid::parse_hyphenated(text(col));
+        if (!id) throw StoreError("stored uuid is malformed: " + text(col));
+        return *id;
+    }
+    std::optional<std::string> opt_text(int col) const { return is_null(col) ? std::nullopt : std::optional(text(col)); }
+    std::optional<sim::Instant> opt_instant(int col) const {
+        return is_null(col) ? std::nullopt : std::optional(instant(col));
+    }
+    std::optional<sim::Uuid> opt_uuid(int col) const { return is_null(col) ? std::nullopt : std::optional(uuid(col)); }
+};
+
+namespace {
+
+// Each entry is one schema version; never edit an applied entry, append a new one.
+const char* const kMigrations[] = {
+    // 1: roulette pool, spin state, payouts, claim idempotency, chat dedup.
+    R"sql(
+    CREATE TABLE pool_member(
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        twitch_user_id TEXT NOT NULL UNIQUE,
+        display_name TEXT NOT NULL,
+        character_name TEXT NOT NULL);
+    CREATE INDEX pool_member_name ON pool_member(character_name);
+    CREATE TABLE spin_state(
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        cycle_start INTEGER NOT NULL,
+        spin_cycle_id TEXT NOT NULL,
+        candidate_twitch_user_id TEXT,
+        candidate_character_name TEXT,
+        candidate_display_name TEXT,
+        candidate_selected_at INTEGER,
+        verification_deadline INTEGER NOT NULL,
+        payout_created_for_cycle INTEGER NOT NULL,
+        pool_was_empty_at_cycle_start INTEGER NOT NULL);
+    CREATE TABLE payout(
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        twitch_user_id TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        character_name TEXT NOT NULL,
+        gold_amount INTEGER NOT NULL,
+        enrollment_request_id TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER,
+        winner_accepted_at INTEGER,
+        announced INTEGER NOT NULL,
+        spin_cycle_id TEXT);
+    CREATE INDEX payout_user_status ON payout(twitch_user_id, status);
+    CREATE INDEX payout_status_created ON payout(status, created_at);
+    CREATE TABLE enrollment_idempotency(
+        id TEXT PRIMARY KEY,
+        twitch_user_id TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        character_name TEXT NOT NULL,
+        enrolled_at INTEGER NOT NULL);
+    CREATE TABLE chat_dedup(
+        message_id TEXT PRIMARY KEY,
+        processed_at INTEGER NOT NULL);
+    )sql",
+    // 2: gift queue, gift usage markers, audit events.
+    R"sql(
+    CREATE TABLE gift_request(
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        streamer_id TEXT NOT NULL,
+        viewer_id TEXT NOT NULL,
+        viewer_display_name TEXT NOT NULL,
+        character_name TEXT NOT NULL,
+        state INTEGER NOT NULL,
+        has_item INTEGER NOT NULL,
+        item_name TEXT, item_id INTEGER, item_count INTEGER, item_link TEXT, item_texture TEXT,
+        item_bag_id INTEGER, item_slot_id INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        timeout_at INTEGER,
+        failure_reason TEXT);
+    CREATE INDEX gift_request_streamer_state ON gift_request(streamer_id, state);
+    CREATE TABLE gift_usage(
+        id TEXT PRIMARY KEY,
+        streamer_id TEXT NOT NULL,
+        viewer_id TEXT NOT NULL,
+        completed_at INTEGER NOT NULL,
+        gift_request_id TEXT NOT NULL);
+    CREATE TABLE event(
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        stream_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        data TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        UNIQUE(stream_id, version));
+    )sql",
+};
+
+constexpr const char* kPayoutColumns =
+    "id, twitch_user_id, display_name, character_name, gold_amount, enrollment_request_id, status, created_at, "
+    "updated_at, winner_accepted_at, announced, spin_cycle_id";
+constexpr const char* kGiftColumns =
+    "id, streamer_id, viewer_id, viewer_display_name, character_name, state, has_item, item_name, item_id, "
+    "item_count, item_link, item_texture, item_bag_id, item_slot_id, created_at, updated_at, timeout_at, "
+    "failure_reason";
+
+int status_int(PayoutStatus s) { return static_cast<int>(s); }
+int state_int(GiftRequestState s) { return static_cast<int>(s); }
+
+Payout read_payout(const SqliteStore::Statement& st) {
+    Payout p;
+    p.id = st.uuid(0);
+    p.twitch_user_id = st.text(1);
+    p.twitch_display_name = st.text(2);
+    p.character_name = st.text(3);
+    p.gold_amount = st.integer(4);
+    p.enrollment_request_id = st.text(5);
+    p.status = static_cast<PayoutStatus>(st.integer(6));
+    p.created_at = st.instant(7);
+    p.updated_at = st.opt_instant(8);
+    p.winner_accepted_at = st.opt_instant(9);
+    p.is_reward_sent_announced_to_chat = st.integer(10) != 0;
+    p.spin_cycle_id = st.opt_uuid(11);
+    return p;
+}
+
+GiftRequest read_gift(const SqliteStore::Statement& st) {
+    GiftRequest g;
+    g.id = st.uuid(0);
+    g.streamer_id = st.text(1);
+    g.viewer_id = st.text(2);
+    g.viewer_display_name = st.text(3);
+    g.character_name = st.text(4);
+    g.state = static_cast<GiftRequestState>(st.integer(5));
+    if (st.integer(6) != 0) {
+        GiftItem item;
+        item.name = st.text(7);
+        item.id = static_cast<std::int32_t>(st.integer(8));
+        item.count = static_cast<std::int32_t>(st.integer(9));
+        item.link = st.text(10);
+        item.texture = st.text(11);
+        item.bag_id = static_cast<std::int32_t>(st.integer(12));
+        item.slot_id = static_cast<std::int32_t>(st.integer(13));
+        g.selected_item = std::move(item);
+    }
+    g.created_at = st.instant(14);
+    g.updated_at = st.instant(15);
+    g.timeout_at = st.opt_instant(16);
+    g.failure_reason = st.opt_text(17);
+    return g;
+}
+
+template <class Reader>
+auto collect(SqliteStore::Statement& st, Reader read) {
+    std::vector<decltype(read(st))> out;
+    while (st.step()) out.push_back(read(st));
+    return out;
+}
+
+std::string sql(std::initializer_list<std::string_view> parts) {
+    std::string s;
+    for (auto p : parts) s += p;
+    return s;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------
+
+SqliteStore::SqliteStore(const std::string& path) {
+    const int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                   nullptr);
+    if (rc != SQLITE_OK) {
+        std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw StoreError("cannot open SQLite database '" + path + "': " + message);
+    }
+    try {
+        if (path != ":memory:" && !path.empty()) {
+            exec("PRAGMA journal_mode=WAL");
+            exec("PRAGMA synchronous=NORMAL");
+        }
+        migrate();
+    } catch (...) {
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw;
+    }
+}
+
+SqliteStore::~SqliteStore() { sqlite3_close(db_); }
+
+void SqliteStore::exec(const char* text) {
+    char* error = nullptr;
+    if (sqlite3_exec(db_, text, nullptr, nullptr, &error) != SQLITE_OK) {
+        std::string message = error ? error : "unknown error";
+        sqlite3_free(error);
+        throw StoreError("sqlite exec: " + message);
+    }
+}
+
+SqliteStore::Statement SqliteStore::prepare(std::string_view text) const {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db_, text.data(), static_cast<int>(text.size()), &stmt, nullptr) != SQLITE_OK)
+        throw StoreError(std::string("sqlite prepare: ") + sqlite3_errmsg(db_) + " in: " + std::string(text));
+    return Statement(db_, stmt);
+}
+
+int SqliteStore::latest_schema_version() { return static_cast<int>(std::size(kMigrations)); }
+
+int SqliteStore::schema_version() const {
+    auto st = prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+    st.step();
+    return static_cast<int>(st.integer(0));
+}
+
+std::string SqliteStore::journal_mode() const {
+    auto st = prepare("PRAGMA journal_mode");
+    st.step();
+    return st.text(0);
+}
+
+void SqliteStore::migrate() {
+    exec("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER PRIMARY KEY)");
+    const int current = schema_version();
+    for (int v = current + 1; v <= latest_schema_version(); ++v) {
+        transaction([&] {
+            exec(kMigrations[v - 1]);
+            prepare("INSERT INTO schema_version(version) VALUES (?)").bind(v).run();
+        });
+    }
+}
+
+void SqliteStore::transaction(const std::function<void()>& fn) {
+    if (transaction_depth_ > 0) {   // join the outer transaction
+        fn();
+        return;
+    }
+    exec("BEGIN IMMEDIATE");
+    transaction_depth_ = 1;
+    try {
+        fn();
+        transaction_depth_ = 0;
+        exec("COMMIT");
+    } catch (...) {
+        transaction_depth_ = 0;
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+}
+
+// --- pool ---
+
+std::vector<PoolMember> SqliteStore::list_pool() const {
+    auto st = prepare("SELECT twitch_user_id, display_name, character_name, seq FROM pool_member ORDER BY seq");
+    return collect(st, [](const Statement& s) { return PoolMember{s.text(0), s.text(1), s.text(2), s.integer(3)}; });
+}
+
+std::int64_t SqliteStore::pool_size() const {
+    auto st = prepare("SELECT COUNT(*) FROM pool_member");
+    st.step();
+    return st.integer(0);
+}
+
+std::optional<PoolMember> SqliteStore::find_pool_member(std::string_view user) const {
+    auto st = prepare("SELECT twitch_user_id, display_name, character_name, seq FROM pool_member WHERE twitch_user_id = ?");
+    st.bind(user);
+    if (!st.step()) return std::nullopt;
+    return PoolMember{st.text(0), st.text(1), st.text(2), st.integer(3)};
+}
+
+bool SqliteStore::character_name_taken_by_other(std::string_view name, std::string_view user) const {
+    auto st = prepare("SELECT 1 FROM pool_member WHERE character_name = ? AND twitch_user_id <> ? LIMIT 1");
+    st.bind(name, user);
+    return st.step();
+}
+
+int SqliteStore::remove_pool_member(std::string_view user) {
+    prepare("DELETE FROM pool_member WHERE twitch_user_id = ?").bind(user).run();
+    return sqlite3_changes(db_);
+}
+
+void SqliteStore::append_pool_member(const PoolMember& m) {
+    prepare("INSERT INTO pool_member(twitch_user_id, display_name, character_name) VALUES (?, ?, ?)")
+        .bind(m.twitch_user_id, m.twitch_display_name, m.character_name)
+        .run();
+}
+
+// --- spin ---
+
+std::optional<SpinState> SqliteStore::load_spin() const {
+    auto st = prepare(
+        "SELECT cycle_start, spin_cycle_id, candidate_twitch_user_id, candidate_character_name, candidate_display_name, "
+        "candidate_selected_at, verification_deadline, payout_created_for_cycle, pool_was_empty_at_cycle_start "
+        "FROM spin_state WHERE id = 1");
+    if (!st.step()) return std::nullopt;
+    SpinState s;
+    s.cycle_start = st.instant(0);
+    s.spin_cycle_id = st.uuid(1);
+    s.candidate_twitch_user_id = st.opt_text(2);
+    s.candidate_character_name = st.opt_text(3);
+    s.candidate_twitch_display_name = st.opt_text(4);
+    s.candidate_selected_at = st.opt_instant(5);
+    s.verification_deadline = st.instant(6);
+    s.payout_created_for_cycle = st.integer(7) != 0;
+    s.pool_was_empty_at_cycle_start = st.integer(8) != 0;
+    return s;
+}
+
+void SqliteStore::save_spin(const SpinState& s) {
+    prepare(
+        "INSERT OR REPLACE INTO spin_state(id, cycle_start, spin_cycle_id, candidate_twitch_user_id, "
+        "candidate_character_name, candidate_display_name, candidate_selected_at, verification_deadline, "
+        "payout_created_for_cycle, pool_was_empty_at_cycle_start) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(s.cycle_start, s.spin_cycle_id, s.candidate_twitch_user_id, s.candidate_character_name,
+              s.candidate_twitch_display_name, s.candidate_selected_at, s.verification_deadline,
+              s.payout_created_for_cycle, s.pool_was_empty_at_cycle_start)
+        .run();
+}
+
+// --- payouts ---
+
+void SqliteStore::insert_payout(const Payout& p) {
+    prepare(sql({"INSERT INTO payout(", kPayoutColumns, ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"}))
+        .bind(p.id, p.twitch_user_id, p.twitch_display_name, p.character_name, p.gold_amount, p.enrollment_request_id,
+              status_int(p.status), p.created_at, p.updated_at, p.winner_accepted_at,
+              p.is_reward_sent_announced_to_chat, p.spin_cycle_id)
+        .run();
+}
+
+void SqliteStore::update_payout(const Payout& p) {
+    prepare(
+        "UPDATE payout SET twitch_user_id = ?, display_name = ?, character_name = ?, gold_amount = ?, "
+        "enrollment_request_id = ?, status = ?, created_at = ?, updated_at = ?, winner_accepted_at = ?, announced = ?, "
+        "spin_cycle_id = ? WHERE id = ?")
+        .bind(p.twitch_user_id, p.twitch_display_name, p.character_name, p.gold_amount, p.enrollment_request_id,
+              status_int(p.status), p.created_at, p.updated_at, p.winner_accepted_at, p.is_reward_sent_announced_to_chat,
+              p.spin_cycle_id, p.id)
+        .run();
+    if (sqlite3_changes(db_) != 1) throw StoreError("update_payout: no payout " + p.id.str());
+}
+
+std::optional<Payout> SqliteStore::find_payout(const sim::Uuid& id) const {
+    auto st = prepare(sql({"SELECT ", kPayoutColumns, " FROM payout WHERE id = ?"}));
+    st.bind(id);
+    if (!st.step()) return std::nullopt;
+    return read_payout(st);
+}
+
+std::vector<Payout> SqliteStore::list_payouts() const {
+    auto st = prepare(sql({"SELECT ", kPayoutColumns, " FROM payout ORDER BY created_at, seq"}));
+    return collect(st, read_payout);
+}
+
+std::vector<Payout> SqliteStore::list_payouts_with_status(PayoutStatus status) const {
+    auto st = prepare(sql({"SELECT ", kPayoutColumns, " FROM payout WHERE status = ? ORDER BY created_at, seq"}));
+    st.bind(status_int(status));
+    return collect(st, read_payout);
+}
+
+std::optional<Payout> SqliteStore::latest_payout_for_user(std::string_view user) const {
+    auto st = prepare(sql(
+        {"SELECT ", kPayoutColumns, " FROM payout WHERE twitch_user_id = ? ORDER BY created_at DESC, seq DESC LIMIT 1"}));
+    st.bind(user);
+    if (!st.step()) return std::nullopt;
+    return read_payout(st);
+}
+
+std::optional<Payout> SqliteStore::latest_pending_payout_for_user(std::string_view user) const {
+    auto st = prepare(sql({"SELECT ", kPayoutColumns,
+                           " FROM payout WHERE twitch_user_id = ? AND status = ? ORDER BY created_at DESC, seq DESC LIMIT 1"}));
+    st.bind(user, status_int(PayoutStatus::Pending));
+    if (!st.step()) return std::nullopt;
+    return read_payout(st);
+}
+
+bool SqliteStore::has_active_payout(std::string_view user) const {
+    auto st = prepare("SELECT 1 FROM payout WHERE twitch_user_id = ? AND status IN (?, ?) LIMIT 1");
+    st.bind(user, status_int(PayoutStatus::Pending), status_int(PayoutStatus::InProgress));
+    return st.step();
+}
+
+std::int64_t SqliteStore::sent_gold_sum(std::string_view user) const {
+    auto st = prepare("SELECT COALESCE(SUM(gold_amount), 0) FROM payout WHERE twitch_user_id = ? AND status = ?");
+    st.bind(user, status_int(PayoutStatus::Sent));
+    st.step();
+    return st.integer(0);
+}
+
+std::vector<Payout> SqliteStore::active_payouts_created_before(sim::Instant cutoff) const {
+    auto st = prepare(sql({"SELECT ", kPayoutColumns,
+                           " FROM payout WHERE status IN (?, ?) AND created_at < ? ORDER BY created_at, seq"}));
+    st.bind(status_int(PayoutStatus::Pending), status_int(PayoutStatus::InProgress), cutoff);
+    return collect(st, read_payout);
+}
+
+// --- claim idempotency ---
+
+std::optional<EnrollmentRecord> SqliteStore::find_enrollment(std::string_view id) const {
+    auto st = prepare(
+        "SELECT id, twitch_user_id, display_name, character_name, enrolled_at FROM enrollment_idempotency WHERE id = ?");
+    st.bind(id);
+    if (!st.step()) return std::nullopt;
+    return EnrollmentRecord{st.text(0), st.text(1), st.text(2), st.text(3), st.instant(4)};
+}
+
+void SqliteStore::insert_enrollment(const EnrollmentRecord& r) {
+    prepare(
+        "INSERT INTO enrollment_idempotency(id, twitch_user_id, display_name, character_name, enrolled_at) "
+        "VALUES (?, ?, ?, ?, ?)")
+        .bind(r.enrollment_request_id, r.twitch_user_id, r.twitch_display_name, r.character_name, r.enrolled_at)
+        .run();
+}
+
+// --- chat dedup ---
+
+bool SqliteStore::has_chat_dedup(std::string_view message_id) const {
+    auto st = prepare("SELECT 1 FROM chat_dedup WHERE message_id = ?");
+    st.bind(message_id);
+    return st.step();
+}
+
+void SqliteStore::insert_chat_dedup(std::string_view message_id, sim::Instant at) {
+    prepare("INSERT OR REPLACE INTO chat_dedup(message_id, processed_at) VALUES (?, ?)").bind(message_id, at).run();
+}
+
+std::int64_t SqliteStore::chat_dedup_count() const {
+    auto st = prepare("SELECT COUNT(*) FROM chat_dedup");
+    st.step();
+    return st.integer(0);
+}
+
+// --- gifts ---
+
+namespace {
+void bind_gift_fields(SqliteStore::Statement& st, const GiftRequest& g) {
+    const GiftItem empty;
+    const GiftItem& item = g.selected_item ? *g.selected_item : empty;
+    const bool has = g.selected_item.has_value();
+    auto opt_s = [&](const std::string& v) { return has ? std::optional<std::string>(v) : std::nullopt; };
+    auto opt_i = [&](std::int32_t v) { return has ? std::optional<std::int64_t>(v) : std::nullopt; };
+    st.bind(g.streamer_id, g.viewer_id, g.viewer_display_name, g.character_name, state_int(g.state), has,
+            opt_s(item.name), opt_i(item.id), opt_i(item.count), opt_s(item.link), opt_s(item.texture),
+            opt_i(item.bag_id), opt_i(item.slot_id), g.created_at, g.updated_at, g.timeout_at, g.failure_reason);
+}
+}  // namespace
+
+void SqliteStore::insert_gift(const GiftRequest& g) {
+    auto st = prepare(sql({"INSERT INTO gift_request(", kGiftColumns,
+                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"}));
+    st.bind(g.id);
+    bind_gift_fields(st, g);
+    st.run();
+}
+
+void SqliteStore::update_gift(const GiftRequest& g) {
+    auto st = prepare(
+        "UPDATE gift_request SET streamer_id = ?, viewer_id = ?, viewer_display_name = ?, character_name = ?, state = ?, "
+        "has_item = ?, item_name = ?, item_id = ?, item_count = ?, item_link = ?, item_texture = ?, item_bag_id = ?, "
+        "item_slot_id = ?, created_at = ?, updated_at = ?, timeout_at = ?, failure_reason = ? WHERE id = ?");
+    bind_gift_fields(st, g);
+    st.bind(g.id);
+    st.run();
+    if (sqlite3_changes(db_) != 1) throw StoreError("update_gift: no gift request " + g.id.str());
+}
+
+std::optional<GiftRequest> SqliteStore::find_gift(const sim::Uuid& id) const {
+    auto st = prepare(sql({"SELECT ", kGiftColumns, " FROM gift_request WHERE id = ?"}));
+    st.bind(id);
+    if (!st.step()) return std::nullopt;
+    return read_gift(st);
+}
+
+std::vector<GiftRequest> SqliteStore::list_gifts() const {
+    auto st = prepare(sql({"SELECT ", kGiftColumns, " FROM gift_request ORDER BY created_at, seq"}));
+    return collect(st, read_gift);
+}
+
+std::vector<GiftRequest> SqliteStore::list_open_gifts(const std::optional<std::string>& streamer_id) const {
+    const int completed = state_int(GiftRequestState::Completed);
+    const int failed = state_int(GiftRequestState::Failed);
+    if (streamer_id) {
+        auto st = prepare(sql({"SELECT ", kGiftColumns,
+                               " FROM gift_request WHERE state NOT IN (?, ?) AND streamer_id = ? ORDER BY created_at, seq"}));
+        st.bind(completed, failed, *streamer_id);
+        return collect(st, read_gift);
+    }
+    auto st = prepare(sql({"SELECT ", kGiftColumns, " FROM gift_request WHERE state NOT IN (?, ?) ORDER BY created_at, seq"}));
+    st.bind(completed, failed);
+    return collect(st, read_gift);
+}
+
+bool SqliteStore::has_active_gift(std::string_view streamer, std::string_view viewer) const {
+    auto st = prepare("SELECT 1 FROM gift_request WHERE streamer_id = ? AND viewer_id = ? AND state IN (?, ?, ?, ?) LIMIT 1");
+    st.bind(streamer, viewer, state_int(GiftRequestState::Pending), state_int(GiftRequestState::SelectingItem),
+            state_int(GiftRequestState::ItemSelected), state_int(GiftRequestState::WaitingConfirmation));
+    return st.step();
+}
+
+bool SqliteStore::has_gift_in_promotion(std::string_view streamer) const {
+    auto st = prepare("SELECT 1 FROM gift_request WHERE streamer_id = ? AND state IN (?, ?) LIMIT 1");
+    st.bind(streamer, state_int(GiftRequestState::SelectingItem), state_int(GiftRequestState::WaitingConfirmation));
+    return st.step();
+}
+
+std::optional<GiftRequest> SqliteStore::oldest_pending_gift(std::string_view streamer) const {
+    auto st = prepare(sql({"SELECT ", kGiftColumns,
+                           " FROM gift_request WHERE streamer_id = ? AND state = ? ORDER BY created_at, seq LIMIT 1"}));
+    st.bind(streamer, state_int(GiftRequestState::Pending));
+    if (!st.step()) return std::nullopt;
+    return read_gift(st);
+}
+
+std::vector<GiftRequest> SqliteStore::gifts_timed_out(sim::Instant now) const {
+    auto st = prepare(sql({"SELECT ", kGiftColumns,
+                           " FROM gift_request WHERE state IN (?, ?) AND timeout_at IS NOT NULL AND timeout_at < ? "
+                           "ORDER BY created_at, seq"}));
+    st.bind(state_int(GiftRequestState::SelectingItem), state_int(GiftRequestState::WaitingConfirmation), now);
+    return collect(st, read_gift);
+}
+
+std::optional<GiftUsage> SqliteStore::find_gift_usage(std::string_view id) const {
+    auto st = prepare("SELECT id, streamer_id, viewer_id, completed_at, gift_request_id FROM gift_usage WHERE id = ?");
+    st.bind(id);
+    if (!st.step()) return std::nullopt;
+    return GiftUsage{st.text(0), st.text(1), st.text(2), st.instant(3), st.uuid(4)};
+}
+
+void SqliteStore::upsert_gift_usage(const GiftUsage& u) {
+    prepare(
+        "INSERT OR REPLACE INTO gift_usage(id, streamer_id, viewer_id, completed_at, gift_request_id) "
+        "VALUES (?, ?, ?, ?, ?)")
+        .bind(u.id, u.streamer_id, u.viewer_id, u.completed_at, u.gift_request_id)
+        .run();
+}
+
+// --- audit events ---
+
+void SqliteStore::append_event(std::string_view stream_id, std::string_view type, std::string data_json, sim::Instant at) {
+    prepare(
+        "INSERT INTO event(stream_id, version, type, data, ts) "
+        "VALUES (?, (SELECT COALESCE(MAX(version), 0) + 1 FROM event WHERE stream_id = ?), ?, ?, ?)")
+        .bind(stream_id, stream_id, type, data_json, at)
+        .run();
+}
+
+namespace {
+AuditEvent read_event(const SqliteStore::Statement& st) {
+    return AuditEvent{st.integer(0), st.text(1), st.integer(2), st.text(3), st.text(4), st.instant(5)};
+}
+}  // namespace
+
+std::vector<AuditEvent> SqliteStore::list_events() const {
+    auto st = prepare("SELECT seq, stream_id, version, type, data, ts FROM event ORDER BY seq");
+    return collect(st, read_event);
+}
+
+std::vector<AuditEvent> SqliteStore::list_events(std::string_view stream_id) const {
+    auto st = prepare("SELECT seq, stream_id, version, type, data, ts FROM event WHERE stream_id = ? ORDER BY version");
+    st.bind(stream_id);
+    return collect(st, read_event);
+}
+
+}  // namespace mgm::backend
