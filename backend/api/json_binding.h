@@ -1,0 +1,94 @@
+// JSON on the EBS wire: request binding with the reference framework's rules (ebs-contract.md §1.4)
+// and the four response body shapes (§1.5). Handlers never parse request bytes themselves.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/clock/time.h"
+#include "sim/core/rng.h"
+#include "sim/http/message.h"
+
+namespace mgm::backend::api {
+
+using Json = nlohmann::ordered_json;
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+// "00-<32 hex>-<16 hex>-00" (W3C trace id shape); drawn from the component's Rng so runs replay.
+std::string make_trace_id(sim::Rng& rng);
+
+// application/json; charset=utf-8, compact, raw UTF-8 (invalid bytes replaced, never thrown).
+http::Response json_response(int status, const Json& body);
+std::string dump_json(const Json& body);
+// {"code","message","details":{}}
+http::Response api_error(int status, std::string_view code, std::string_view message);
+// application/problem+json {"type","title","status","traceId"} for 401, 404, 415 (and 400/500 fallbacks).
+http::Response problem(int status, const std::string& trace_id);
+// {"error": message} (E2E harness).
+http::Response harness_error(int status, std::string_view message);
+
+// Errors keyed by C# property name, "$.<path>", "body" or "".
+using ValidationErrors = std::map<std::string, std::vector<std::string>>;
+http::Response validation_problem(const ValidationErrors& errors, const std::string& trace_id);
+
+// Date-times as the reference emits them ("2026-04-04T12:05:00Z", fraction only when non-zero).
+inline std::string iso(sim::Instant t) { return sim::format_iso8601(t); }
+
+// PascalCase enum member names, index = ordinal.
+extern const std::vector<std::string_view> kPayoutStatusNames;     // Pending..Expired
+extern const std::vector<std::string_view> kGiftRequestStateNames; // Pending..Failed
+// Member name for an ordinal; an out-of-range ordinal is written as its number (framework behaviour).
+Json enum_json(const std::vector<std::string_view>& names, int ordinal);
+
+// ---------------------------------------------------------------------------------------------
+// Request binding
+
+enum class FieldKind {
+    required_string,   // non-nullable string: present, not null, not blank (else ValidationProblem)
+    nullable_string,   // string?; null or absent -> JSON null
+    int32,             // JSON number or numeric string; absent -> 0
+    boolean,           // true/false only; absent -> false
+    uuid,              // 36-char hyphenated; absent -> all-zero
+    date_time,         // ISO-8601; absent -> 0001-01-01 (bound as Instant ticks)
+    payout_status,     // enum name (case-insensitive) or integer; absent -> 0 (Pending)
+    gift_state,        // enum name (case-insensitive) or integer; absent -> 0 (Pending)
+    object,            // nested required object (`nested` schema)
+};
+
+struct FieldSpec;
+using Schema = std::vector<FieldSpec>;
+
+struct FieldSpec {
+    std::string json_name;      // canonical camelCase name, the key in the bound object
+    std::string property_name;  // C# property name used in ValidationProblem keys ("CharacterName")
+    FieldKind kind;
+    const Schema* nested = nullptr;
+};
+
+// The value of 0001-01-01T00:00:00 as an Instant (the zero DateTime).
+inline constexpr std::int64_t kZeroDateTimeTicks = -621355968000000000LL;
+
+struct BindResult {
+    // Bound object: every schema field present under json_name, converted: strings (or null), int32 as
+    // integer, bool, uuid as lowercase 36-char text, date_time as integer ticks, enums as integer ordinal,
+    // objects as nested bound objects.
+    std::optional<Json> value;
+    std::optional<http::Response> error;  // 415 ProblemDetails or 400 ValidationProblem
+};
+
+// Content type check (415), JSON parse (UTF-8, depth <= 64), conversion and required checks (400).
+BindResult bind_json_body(const http::Request& request, const Schema& schema,
+                          const std::function<std::string()>& next_trace_id);
+
+// application/json, text/json or application/*+json (parameters allowed, case-insensitive).
+bool is_json_content_type(std::string_view content_type);
+
+}  // namespace mgm::backend::api
