@@ -24,6 +24,7 @@ struct ServerOptions {
     std::size_t header_limit_bytes = 32 * 1024;      // Kestrel's default total header size; larger -> 431
     sim::Duration idle_timeout = std::chrono::seconds(130);  // Kestrel keep-alive timeout
     sim::Duration request_headers_timeout = std::chrono::seconds(30);  // slow clients (slowloris)
+    std::string server_header = "Kestrel";           // "Server:" response header, as Kestrel sends; "" = none
 };
 
 class Server {
