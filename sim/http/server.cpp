@@ -178,6 +178,10 @@ private:
                         keep_alive](Response response) {
             if (*answered) return;
             *answered = true;
+            if (response.drop_connection) {  // fault injection: close without answering
+                if (auto self = weak.lock(); self && !self->closed_) self->close();
+                return;
+            }
             if (!self->closed_) self->send(std::move(response), method, target, keep_alive);
         };
         try {
