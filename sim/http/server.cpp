@@ -179,7 +179,7 @@ private:
             if (*answered) return;
             *answered = true;
             if (response.drop_connection) {  // fault injection: close without answering
-                if (auto self = weak.lock(); self && !self->closed_) self->close();
+                self->close();
                 return;
             }
             if (!self->closed_) self->send(std::move(response), method, target, keep_alive);
