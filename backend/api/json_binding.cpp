@@ -55,8 +55,10 @@ ProblemKind problem_kind(int status) {
     }
 }
 
+}  // namespace
+
 // System.Text.Json refuses documents nested deeper than 64; also keeps the parser's recursion bounded.
-bool nesting_within(std::string_view body, int max_depth) {
+bool json_nesting_within(std::string_view body, int max_depth) {
     int depth = 0;
     bool in_string = false;
     bool escaped = false;
@@ -76,6 +78,8 @@ bool nesting_within(std::string_view body, int max_depth) {
     }
     return true;
 }
+
+namespace {
 
 bool is_blank(const std::string& text) {
     // .NET string.IsNullOrWhiteSpace: every char is Unicode white space. ASCII + the common Unicode
@@ -353,7 +357,7 @@ BindResult bind_json_body(const http::Request& request, const Schema& schema,
                                           next_trace_id());
         return result;
     }
-    if (!nesting_within(request.body, 64)) {
+    if (!json_nesting_within(request.body, 64)) {
         result.error = validation_problem(
             {{"$", {"The maximum configured depth of 64 has been exceeded."}}, {"body", {required_body}}},
             next_trace_id());

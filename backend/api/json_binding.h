@@ -88,6 +88,9 @@ struct BindResult {
 BindResult bind_json_body(const http::Request& request, const Schema& schema,
                           const std::function<std::string()>& next_trace_id);
 
+// False when arrays/objects nest deeper than max_depth (System.Text.Json's default limit is 64).
+bool json_nesting_within(std::string_view body, int max_depth);
+
 // application/json, text/json or application/*+json (parameters allowed, case-insensitive).
 bool is_json_content_type(std::string_view content_type);
 

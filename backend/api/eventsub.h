@@ -1,0 +1,40 @@
+// POST /api/twitch/eventsub (ebs-contract.md §5): HMAC check over id + timestamp + raw body, challenge
+// echo, subscription filter, event extraction (badge rule incl. premium), then chat enrollment and the
+// "!twgift" path. Malformed shapes the reference throws on answer 500 (never a crash).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "backend/config.h"
+#include "backend/domain/chat_events.h"
+#include "sim/core/log.h"
+#include "sim/http/router.h"
+
+namespace mgm::backend::api {
+
+// "sha256=" + lowercase hex HMAC-SHA256(key = secret, message = id + timestamp + body).
+std::string eventsub_signature(std::string_view secret, std::string_view message_id, std::string_view timestamp,
+                               std::string_view body);
+
+// The request body as the reference reads it: UTF-8 BOM dropped, invalid bytes replaced by U+FFFD.
+std::string eventsub_body_text(std::string_view raw_body);
+
+class EventSubWebhook {
+public:
+    EventSubWebhook(const EbsConfig& config, ChatEventHandler& chat, const sim::Log& log,
+                    std::function<std::string()> next_trace_id);
+
+    void handle(const http::Request& request, const http::Respond& respond);
+
+private:
+    bool signature_valid(const http::Request& request, const std::string& body) const;
+
+    const EbsConfig& config_;
+    ChatEventHandler& chat_;
+    const sim::Log& log_;
+    std::function<std::string()> next_trace_id_;
+};
+
+}  // namespace mgm::backend::api
