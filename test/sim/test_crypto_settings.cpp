@@ -1,6 +1,9 @@
 // SHA-256/HMAC/base64 against published vectors, and ASP.NET-style settings keys.
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <vector>
+
 #include "sim/core/crypto.h"
 #include "sim/core/settings.h"
 
@@ -17,7 +20,7 @@ TEST_CASE("sha256 and hmac match published vectors", "[crypto]") {
 }
 
 TEST_CASE("base64 round trips and rejects malformed input", "[crypto]") {
-    for (std::string s : {"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\xff\x00\xfe", 3)}) {
+    for (std::string s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\xff\x00\xfe", 3)}) {
         CHECK(crypto::base64_decode(crypto::base64_encode(s)) == s);
         CHECK(crypto::base64url_decode(crypto::base64url_encode(s)) == s);
     }
