@@ -219,3 +219,33 @@ TEST_CASE("a tie breaker permutes equal-deadline timers without touching deadlin
     }
     CHECK(fired == std::vector<int>{-1, 2, 1, 0});
 }
+
+TEST_CASE("a stale handle cannot cancel a later timer, and cancelling a fired timer returns false", "[clock]") {
+    VirtualClock clock(kStart);
+    TimerHandle first = clock.after(1s, "first", [] {});
+    REQUIRE(clock.fire_next());
+    CHECK_FALSE(clock.cancel(first));
+    bool second_ran = false;
+    TimerHandle second = clock.after(1s, "second", [&] { second_ran = true; });  // may reuse first's storage
+    CHECK(second.id != first.id);
+    CHECK_FALSE(clock.cancel(first));
+    CHECK(clock.pending_count() == 1);
+    REQUIRE(clock.fire_next());
+    CHECK(second_ran);
+}
+
+TEST_CASE("cancelled timers among many are skipped and the rest keep their order", "[clock]") {
+    VirtualClock clock(kStart);
+    std::vector<int> fired;
+    std::vector<TimerHandle> handles;
+    for (int i = 0; i < 100; ++i)
+        handles.push_back(clock.after(std::chrono::seconds(100 - i), "t", [&fired, i] { fired.push_back(i); }));
+    for (int i = 0; i < 100; i += 3) CHECK(clock.cancel(handles[i]));
+    std::vector<int> expected;
+    for (int i = 99; i >= 0; --i)
+        if (i % 3 != 0) expected.push_back(i);
+    while (clock.fire_next()) {
+    }
+    CHECK(fired == expected);
+    CHECK(clock.pending_count() == 0);
+}
