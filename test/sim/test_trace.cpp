@@ -7,6 +7,7 @@
 
 #include "sim/clock/virtual_clock.h"
 #include "sim/core/crypto.h"
+#include "sim/core/log.h"
 #include "sim/trace/trace.h"
 
 using namespace mgm::sim;
@@ -99,4 +100,18 @@ TEST_CASE("envelope keys cannot be overwritten by fields", "[trace]") {
     trace.set_keep_lines(true);
     trace.record("ebs", "http", json{{"seq", 99}, {"actor", "spoof"}});
     CHECK(trace.lines()[0] == R"({"actor":"ebs","kind":"http","seq":1,"t":"2026-04-04T12:00:00Z"})");
+}
+
+TEST_CASE("log lines carry the simulated time and actor, filtered by level", "[log]") {
+    VirtualClock clock(kStart + std::chrono::minutes(4));
+    Log log(&clock, LogLevel::info);
+    std::vector<std::string> lines;
+    log.set_sink([&](const std::string& line) { lines.push_back(line); });
+    log.debug("ebs", "hidden");
+    log.info("ebs", "candidate selected");
+    log.error("helix", "down");
+    log.set_level(LogLevel::off);
+    log.error("helix", "silenced");
+    CHECK(lines == std::vector<std::string>{"[2026-04-04T12:04:00Z] ebs: candidate selected",
+                                            "[2026-04-04T12:04:00Z] helix: down"});
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sim/clock/sim_loop.h"
+#include "sim/clock/system_clock.h"
 #include "sim/clock/virtual_clock.h"
 #include "sim/trace/trace.h"
 
@@ -248,4 +249,21 @@ TEST_CASE("cancelled timers among many are skipped and the rest keep their order
     }
     CHECK(fired == expected);
     CHECK(clock.pending_count() == 0);
+}
+
+TEST_CASE("SystemClock (real mode) fires due timers through the io_context and honours cancel", "[clock][real]") {
+    boost::asio::io_context io;
+    SystemClock clock(io);
+    const Instant before = clock.now();
+    CHECK(before > Instant::from_unix_seconds(1'700'000'000));  // a plausible wall-clock reading
+    std::vector<std::string> fired;
+    clock.after(2ms, "late", [&] { fired.push_back("late"); });
+    clock.after(1ms, "early", [&] { fired.push_back("early"); });
+    TimerHandle cancelled = clock.after(1ms, "cancelled", [&] { fired.push_back("cancelled"); });
+    CHECK(clock.cancel(cancelled));
+    CHECK_FALSE(clock.cancel(cancelled));
+    CHECK(fired.empty());  // never inside after()
+    io.run();
+    CHECK(fired == std::vector<std::string>{"early", "late"});
+    CHECK(clock.now() - before >= 2ms);
 }
