@@ -1,0 +1,220 @@
+// SqliteStore: migrations (idempotent, versioned), WAL on a file, record round-trips, transactions.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "backend/store/sqlite_store.h"
+
+using namespace mgm;
+using namespace mgm::backend;
+
+namespace {
+
+// A fresh database path under the system temp dir, removed (with -wal/-shm) at scope exit.
+struct TempDbPath {
+    std::filesystem::path path;
+    explicit TempDbPath(const std::string& name) : path(std::filesystem::temp_directory_path() / name) { remove_all(); }
+    ~TempDbPath() { remove_all(); }
+    void remove_all() const {
+        for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
+    }
+};
+
+sim::Uuid id(std::uint8_t last) {
+    sim::Uuid u;
+    u.bytes[0] = 0x10;
+    u.bytes[6] = 0x40;
+    u.bytes[8] = 0x80;
+    u.bytes[15] = last;
+    return u;
+}
+
+}  // namespace
+
+TEST_CASE("store: in-memory database is migrated to the latest version", "[store]") {
+    SqliteStore store;
+    CHECK(store.schema_version() == SqliteStore::latest_schema_version());
+    CHECK(SqliteStore::latest_schema_version() >= 2);
+    CHECK(store.journal_mode() == "memory");
+}
+
+TEST_CASE("store: a file database uses WAL and reopening it re-runs no migration", "[store]") {
+    TempDbPath db("mgm_h3_store_test.sqlite");
+    {
+        SqliteStore store(db.path.string());
+        CHECK(store.journal_mode() == "wal");
+        CHECK(store.schema_version() == SqliteStore::latest_schema_version());
+        store.transaction([&] { store.append_pool_member(PoolMember{"u1", "D", "Abcd", 0}); });
+    }
+    {
+        SqliteStore reopened(db.path.string());   // would throw "table already exists" if migrations re-ran
+        CHECK(reopened.schema_version() == SqliteStore::latest_schema_version());
+        CHECK(reopened.journal_mode() == "wal");
+        REQUIRE(reopened.list_pool().size() == 1);
+        CHECK(reopened.list_pool()[0].character_name == "Abcd");
+    }
+}
+
+TEST_CASE("store: unopenable path is a StoreError", "[store]") {
+    CHECK_THROWS_AS(SqliteStore("/nonexistent-dir-h3/x/y.sqlite"), StoreError);
+}
+
+TEST_CASE("store: transaction rolls back every write when the body throws", "[store]") {
+    SqliteStore store;
+    CHECK_THROWS(store.transaction([&] {
+        store.append_pool_member(PoolMember{"u1", "D", "Abcd", 0});
+        store.insert_chat_dedup("m1", sim::Instant{1});
+        throw std::runtime_error("boom");
+    }));
+    CHECK(store.list_pool().empty());
+    CHECK(store.chat_dedup_count() == 0);
+    // Nested calls join the outer transaction.
+    store.transaction([&] {
+        store.append_pool_member(PoolMember{"u1", "D", "Abcd", 0});
+        store.transaction([&] { store.insert_chat_dedup("m1", sim::Instant{1}); });
+    });
+    CHECK(store.list_pool().size() == 1);
+    CHECK(store.transact([&] { return store.chat_dedup_count(); }) == 1);
+}
+
+TEST_CASE("store: pool keeps append order and one row per user", "[store]") {
+    SqliteStore store;
+    store.append_pool_member(PoolMember{"a", "A", "Aaaa", 0});
+    store.append_pool_member(PoolMember{"b", "B", "Bbbb", 0});
+    CHECK_THROWS_AS(store.append_pool_member(PoolMember{"a", "A", "Xxxx", 0}), StoreError);
+    CHECK(store.remove_pool_member("a") == 1);
+    CHECK(store.remove_pool_member("a") == 0);
+    store.append_pool_member(PoolMember{"a", "A", "Aaaa", 0});
+    const auto pool = store.list_pool();
+    REQUIRE(pool.size() == 2);
+    CHECK(pool[0].twitch_user_id == "b");
+    CHECK(pool[1].twitch_user_id == "a");
+    CHECK(pool[0].seq < pool[1].seq);
+    CHECK(store.pool_size() == 2);
+    CHECK(store.character_name_taken_by_other("Aaaa", "b"));
+    CHECK_FALSE(store.character_name_taken_by_other("Aaaa", "a"));
+    CHECK_FALSE(store.character_name_taken_by_other("aaaa", "b"));   // ordinal
+}
+
+TEST_CASE("store: spin state round-trips with and without a candidate", "[store]") {
+    SqliteStore store;
+    CHECK_FALSE(store.load_spin().has_value());
+    SpinState s;
+    s.cycle_start = sim::Instant{17753832000000000};
+    s.spin_cycle_id = id(1);
+    s.verification_deadline = s.cycle_start + std::chrono::seconds(330);
+    s.pool_was_empty_at_cycle_start = true;
+    store.save_spin(s);
+    CHECK(store.load_spin() == s);
+    s.candidate_twitch_user_id = "u";
+    s.candidate_character_name = "Абвг";
+    s.candidate_twitch_display_name = "";
+    s.candidate_selected_at = s.cycle_start + std::chrono::seconds(240) + sim::kTick;
+    s.payout_created_for_cycle = true;
+    store.save_spin(s);
+    CHECK(store.load_spin() == s);
+}
+
+TEST_CASE("store: payouts round-trip and the typed queries", "[store]") {
+    SqliteStore store;
+    Payout p;
+    p.id = id(1);
+    p.twitch_user_id = "u";
+    p.twitch_display_name = "D";
+    p.character_name = "Abcd";
+    p.enrollment_request_id = "spin:abc";
+    p.status = PayoutStatus::Sent;
+    p.created_at = sim::Instant{100};
+    p.updated_at = sim::Instant{200};
+    p.winner_accepted_at = sim::Instant{150};
+    p.is_reward_sent_announced_to_chat = true;
+    p.spin_cycle_id = id(9);
+    store.insert_payout(p);
+    CHECK(store.find_payout(p.id) == p);
+    CHECK_FALSE(store.find_payout(id(2)).has_value());
+
+    Payout q = p;
+    q.id = id(2);
+    q.status = PayoutStatus::Pending;
+    q.created_at = sim::Instant{100};   // same createdAt: insertion order breaks the tie
+    q.updated_at.reset();
+    q.winner_accepted_at.reset();
+    q.spin_cycle_id.reset();
+    store.insert_payout(q);
+    CHECK(store.latest_payout_for_user("u")->id == q.id);
+    CHECK(store.latest_pending_payout_for_user("u")->id == q.id);
+    CHECK(store.has_active_payout("u"));
+    CHECK(store.sent_gold_sum("u") == 1000);
+    CHECK(store.sent_gold_sum("nobody") == 0);
+    CHECK(store.active_payouts_created_before(sim::Instant{101}).size() == 1);
+    CHECK(store.active_payouts_created_before(sim::Instant{100}).empty());
+    q.status = PayoutStatus::InProgress;
+    store.update_payout(q);
+    CHECK(store.find_payout(q.id) == q);
+    CHECK(store.list_payouts_with_status(PayoutStatus::Pending).empty());
+    CHECK(store.list_payouts().size() == 2);
+    Payout missing = q;
+    missing.id = id(3);
+    CHECK_THROWS_AS(store.update_payout(missing), StoreError);
+}
+
+TEST_CASE("store: claim idempotency keys are exact and case-sensitive", "[store]") {
+    SqliteStore store;
+    store.insert_enrollment(EnrollmentRecord{"Key-1", "u", "D", "Abcd", sim::Instant{5}});
+    CHECK(store.find_enrollment("Key-1") == EnrollmentRecord{"Key-1", "u", "D", "Abcd", sim::Instant{5}});
+    CHECK_FALSE(store.find_enrollment("key-1").has_value());
+    CHECK_THROWS_AS(store.insert_enrollment(EnrollmentRecord{"Key-1", "v", "D", "Abcd", sim::Instant{6}}), StoreError);
+}
+
+TEST_CASE("store: gift requests, usage markers and queue queries", "[store]") {
+    SqliteStore store;
+    GiftRequest g;
+    g.id = id(1);
+    g.streamer_id = "42";
+    g.viewer_id = "v";
+    g.viewer_display_name = "V";
+    g.character_name = "Abcd";
+    g.created_at = sim::Instant{10};
+    g.updated_at = sim::Instant{10};
+    store.insert_gift(g);
+    CHECK(store.find_gift(g.id) == g);
+    CHECK(store.has_active_gift("42", "v"));
+    CHECK_FALSE(store.has_gift_in_promotion("42"));
+    CHECK(store.oldest_pending_gift("42")->id == g.id);
+
+    g.state = GiftRequestState::WaitingConfirmation;
+    g.selected_item = GiftItem{"Item", 7, 2, "link", "tex", 1, 4};
+    g.timeout_at = sim::Instant{50};
+    g.failure_reason = "x";
+    store.update_gift(g);
+    CHECK(store.find_gift(g.id) == g);
+    CHECK(store.has_gift_in_promotion("42"));
+    CHECK(store.gifts_timed_out(sim::Instant{50}).empty());
+    CHECK(store.gifts_timed_out(sim::Instant{51}).size() == 1);
+    CHECK(store.list_open_gifts(std::string("42")).size() == 1);
+    CHECK(store.list_open_gifts(std::string("43")).empty());
+    g.state = GiftRequestState::Completed;
+    store.update_gift(g);
+    CHECK(store.list_open_gifts(std::nullopt).empty());
+    CHECK_FALSE(store.has_active_gift("42", "v"));
+
+    store.upsert_gift_usage(GiftUsage{"42:v", "42", "v", sim::Instant{60}, g.id});
+    store.upsert_gift_usage(GiftUsage{"42:v", "42", "v", sim::Instant{70}, g.id});
+    CHECK(store.find_gift_usage("42:v")->completed_at == sim::Instant{70});
+}
+
+TEST_CASE("store: audit events are versioned per stream", "[store]") {
+    SqliteStore store;
+    store.append_event("s1", "PayoutCreated", R"({"a":1})", sim::Instant{1});
+    store.append_event("s2", "GiftRequestInitiated", "{}", sim::Instant{2});
+    store.append_event("s1", "PayoutStatusChanged", "{}", sim::Instant{3});
+    const auto s1 = store.list_events("s1");
+    REQUIRE(s1.size() == 2);
+    CHECK(s1[0].version == 1);
+    CHECK(s1[1].version == 2);
+    CHECK(s1[0].data_json == R"({"a":1})");
+    CHECK(store.list_events().size() == 3);
+    CHECK(store.list_events()[1].stream_id == "s2");
+}
