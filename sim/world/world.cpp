@@ -76,6 +76,21 @@ Settings reference_ci_settings() {
     });
 }
 
+namespace {
+
+// Port 0 on TCP: the Network keys listeners by the requested address, so several "127.0.0.1:0" services
+// would collide. Resolve each to a concrete free port first (bind, read the port, release; the io_context
+// is not running yet, so nothing can connect in between).
+std::string reserve_ephemeral(Network& network, const std::string& requested) {
+    if (auto ec = network.listen(requested, [](std::unique_ptr<ByteStream>) {}))
+        throw std::runtime_error("cannot listen on " + requested + ": " + ec.message());
+    std::string concrete = network.bound_address(requested);
+    network.stop_listening(requested);
+    return concrete;
+}
+
+}  // namespace
+
 struct World::Parts {
     // Declaration order = construction order; destruction runs backwards (io_context last).
     boost::asio::io_context io;
@@ -158,7 +173,9 @@ World::World(WorldConfig config) : config_(std::move(config)), parts_(std::make_
     for (Service service : kAllServices) {
         if (!runs(service)) continue;
         auto index = static_cast<std::size_t>(service);
-        const std::string& requested = config_.addresses[index];
+        std::string requested = config_.addresses[index];
+        if (!is_simulation() && requested.size() > 2 && requested.compare(requested.size() - 2, 2, ":0") == 0)
+            requested = reserve_ephemeral(*p.network, requested);
         http::ServerOptions options;
         options.actor = std::string(service_name(service));
         Parts* parts = &p;

@@ -1,0 +1,127 @@
+// The whole Tier A + Tier B CI flow (reference-test-cases.md §19) through the World: in simulation (virtual
+// clock, loopback network) and over real sockets on ephemeral ports. Same flow code as `mgm-sim e2e`.
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "fakes/mock_helix_api.h"
+#include "fakes/synthetic_desktop.h"
+#include "sim/clock/sim_loop.h"
+#include "sim/clock/virtual_clock.h"
+#include "sim/http/server.h"
+#include "sim/trace/trace.h"
+#include "sim/world/driver.h"
+#include "sim/world/tier_b_flow.h"
+#include "sim/world/world.h"
+
+using namespace mgm;
+using nlohmann::json;
+
+namespace {
+
+sim::FlowReport run_flow(sim::World& world) {
+    std::ostringstream progress;
+    auto report = sim::run_tier_a_b_flow(world.driver(), sim::flow_options_for(world), &progress);
+    INFO(progress.str());
+    CHECK(report.failure() == "");
+    return report;
+}
+
+}  // namespace
+
+TEST_CASE("World: the reference CI settings and addresses are the defaults", "[world]") {
+    sim::WorldConfig config;
+    CHECK(config.mode == sim::WorldMode::simulation);
+    CHECK(config.settings.get("Mgm:ApiKey") == std::optional<std::string>("ci-desktop-api-key"));
+    CHECK(config.settings.get("ASPNETCORE_ENVIRONMENT") == std::optional<std::string>("Development"));
+    CHECK(config.settings.get("Twitch:HelixApiBaseUrl") == std::optional<std::string>("http://127.0.0.1:9053"));
+    CHECK_FALSE(config.settings.get("MockHelix:StrictAuth").has_value());
+    CHECK(config.addresses[static_cast<std::size_t>(sim::Service::helix)] == "127.0.0.1:9053");
+    CHECK(sim::parse_service("MockHelixApi") == sim::Service::helix);
+    CHECK(sim::parse_service("Backend") == sim::Service::ebs);
+    CHECK_FALSE(sim::parse_service("wowmock").has_value());
+}
+
+TEST_CASE("Tier A + Tier B flow passes in simulation, in well under a second of simulated time", "[world][flow]") {
+    sim::World world(sim::WorldConfig{});
+    auto report = run_flow(world);
+    REQUIRE(report.ok);
+    CHECK(report.steps.size() == 9);
+    CHECK(report.total < std::chrono::seconds(1));
+    // Exactly one Helix POST, from the EBS, with the CI's broadcaster.
+    REQUIRE(world.helix().request_count() == 1);
+    CHECK(world.helix().requests()[0].body->at("broadcaster_id") == "e2e-ci-broadcaster");
+    CHECK(world.desktop().last_run().ok);
+}
+
+TEST_CASE("Tier A + Tier B in simulation is deterministic: same seed, same trace digest", "[world][flow]") {
+    auto digest_of_run = [](std::uint64_t seed) {
+        sim::WorldConfig config;
+        config.seed = seed;
+        sim::World world(config);
+        auto report = sim::run_tier_a_b_flow(world.driver(), sim::flow_options_for(world));
+        REQUIRE(report.ok);
+        return world.trace().digest_hex();
+    };
+    CHECK(digest_of_run(42) == digest_of_run(42));
+}
+
+TEST_CASE("Tier A + Tier B flow fails, naming the hop, when the EBS's announcement never reaches the mock",
+          "[world][flow]") {
+    // The EBS posts its announcement to some other Helix (answering 204), while check_mockhelixapi.py's probe
+    // left the very same message in the mock: the reference's gate passes here; ours must not.
+    sim::WorldConfig config;
+    config.wire_urls = false;
+    config.settings.set("Twitch:HelixApiBaseUrl", "http://127.0.0.1:9999");
+    sim::World world(config);
+    int elsewhere = 0;
+    http::Server other_helix(world.network(), world.scheduler(), "127.0.0.1:9999",
+                             [&](const http::Request&, std::function<void(http::Response)> respond) {
+                                 ++elsewhere;
+                                 respond(http::Response::empty(204));
+                             });
+    REQUIRE_FALSE(other_helix.start());
+    http::Headers h;
+    h.set("Authorization", "Bearer e2e-test-token");
+    h.set("Client-Id", "e2e-client-id");
+    auto probe = world.driver().post_json(
+        world.url(sim::Service::helix) + "/helix/chat/messages",
+        R"({"broadcaster_id":"bcast-test","sender_id":"bcast-test","message":"Награда отправлена персонажу Etoehero на почту, проверяй ящик!"})",
+        h);
+    REQUIRE(probe.ok());
+    auto report = sim::run_tier_a_b_flow(world.driver(), sim::flow_options_for(world));
+    CHECK_FALSE(report.ok);
+    CHECK(elsewhere == 1);
+    REQUIRE(report.steps.size() == 6);  // run-sequence passed; the last-request check caught it
+    CHECK(report.failure().find("EBS -> Helix") != std::string::npos);
+    CHECK(report.failure().find("broadcaster_id") != std::string::npos);
+}
+
+TEST_CASE("World: MockHelixApi fail-next makes the EBS retry Helix (3 attempts, no delay)", "[world][helix]") {
+    sim::World world(sim::WorldConfig{});
+    world.helix().fail_next(2, 503);
+    auto report = sim::run_tier_a_b_flow(world.driver(), sim::flow_options_for(world));
+    REQUIRE(report.ok == false);  // "exactly once" is violated on purpose: two failures, then the success
+    const auto& requests = world.helix().requests();
+    REQUIRE(requests.size() == 3);
+    CHECK(requests[0].status == 503);
+    CHECK(requests[1].status == 503);
+    CHECK(requests[2].status == 204);
+    CHECK(requests[0].received_at == requests[2].received_at);  // no backoff between attempts
+    CHECK(report.failure().find("expected exactly 1 POST") != std::string::npos);
+}
+
+TEST_CASE("Tier A + Tier B flow passes over real sockets on ephemeral ports", "[world][flow][real]") {
+    sim::WorldConfig config;
+    config.mode = sim::WorldMode::real;
+    for (auto& address : config.addresses) address = "127.0.0.1:0";
+    sim::World world(config);
+    for (sim::Service s : sim::kAllServices) CHECK(world.address(s).rfind("127.0.0.1:", 0) == 0);
+    CHECK(world.address(sim::Service::ebs) != "127.0.0.1:0");
+    auto report = run_flow(world);
+    REQUIRE(report.ok);
+    CHECK(world.helix().request_count() == 1);
+    CHECK(report.total < std::chrono::seconds(10));
+}
