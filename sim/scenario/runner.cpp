@@ -1,6 +1,7 @@
 // The scenario runner: one executor per step kind, variables, expectations, and the failure report.
 #include "sim/scenario/runner.h"
 
+#include <cctype>
 #include <csignal>
 #include <functional>
 #include <iostream>
@@ -19,6 +20,7 @@
 #include "sim/core/crypto.h"
 #include "sim/core/jwt.h"
 #include "sim/core/rng.h"
+#include "sim/http/server.h"
 #include "sim/network/loopback_network.h"
 #include "sim/scenario/json_match.h"
 #include "sim/scenario/time_expr.h"
@@ -86,6 +88,14 @@ public:
             config.settings = settings_;
             config.keep_trace_lines = options.keep_trace;
             config.log_level = options.log_level;
+            // A scenario that points a service URL somewhere else (a stub) keeps its settings verbatim.
+            for (const auto& [key, value] : scenario.config) {
+                std::string lower = key;
+                for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                if (lower == "twitch:helixapibaseurl" || lower == "backend:baseurl" ||
+                    lower == "syntheticdesktop:backendbaseurl")
+                    config.wire_urls = false;
+            }
             world_ = std::make_unique<sim::World>(config);
             world_->trace().add_listener([this](const json& record) {
                 if (record.value("kind", "") == "event") events_.push_back(record);
@@ -731,6 +741,38 @@ private:
             throw StepFailure("MockHelixApi /fail-next refused: " + describe(result));
     }
 
+    // A scripted HTTP service: fixed answers per "METHOD /path" (query ignored), 404 otherwise.
+    void run_stub(const json& step) {
+        require_simulation("stub");
+        const std::string address = step["stub"].get<std::string>();
+        auto routes = std::make_shared<std::vector<std::pair<std::string, http::Response>>>();
+        for (const auto& route : step["routes"]) {
+            http::Response response;
+            response.status = route.value("status", 200);
+            if (route.contains("json")) {
+                response = http::Response::json(response.status, route["json"].dump());
+            } else if (route.contains("body")) {
+                response = http::Response::text(response.status, route["body"].get<std::string>(),
+                                                route.value("content_type", "text/plain; charset=utf-8"));
+            }
+            routes->emplace_back(route["route"].get<std::string>(), std::move(response));
+        }
+        http::ServerOptions options;
+        options.actor = "stub";
+        auto server = std::make_unique<http::Server>(
+            world_->network(), world_->scheduler(), address,
+            [routes](const http::Request& request, std::function<void(http::Response)> respond) {
+                const std::string key = request.method + " " + request.path;
+                for (const auto& [route, response] : *routes) {
+                    if (route == key) return respond(response);
+                }
+                respond(http::Response::empty(404));
+            },
+            options, &world_->trace(), &world_->log());
+        if (auto ec = server->start()) throw StepFailure("stub cannot listen on " + address + ": " + ec.message());
+        stubs_.push_back(std::move(server));
+    }
+
     // ----- assert ----------------------------------------------------------------------------------------
 
     void run_assert(const json& step) {
@@ -922,6 +964,7 @@ private:
                 if (options_.progress)
                     *options_.progress << "[" << sim::format_iso8601(now()) << "]   " << spec["log"].get<std::string>() << "\n";
                 break;
+            case StepKind::stub: run_stub(spec); break;
             case StepKind::repeat: break;
         }
     }
@@ -933,6 +976,7 @@ private:
     std::unique_ptr<sim::Rng> rng_;
     std::map<std::string, std::string> vars_;
     std::unique_ptr<sim::World> world_;
+    std::vector<std::unique_ptr<http::Server>> stubs_;   // after world_: destroyed first
     std::unique_ptr<sim::Driver> owned_driver_;
     sim::Driver* driver_ = nullptr;
     std::vector<json> events_;

@@ -30,6 +30,7 @@ std::string_view step_kind_name(StepKind kind) {
         case StepKind::set: return "set";
         case StepKind::repeat: return "repeat";
         case StepKind::log: return "log";
+        case StepKind::stub: return "stub";
     }
     return "?";
 }
@@ -261,9 +262,20 @@ void validate_expect(const Context& ctx, const std::string& pointer, const json&
                      "error must be a string (\"timeout\", \"connection refused\", ...)");
 }
 
+// Built-in variables and time anchors; a scenario may read but not assign them.
+bool is_reserved_variable(const std::string& name) {
+    return name == "now" || name == "cycle" || name == "boundary" || name == "start" || name == "seed";
+}
+
+void require_assignable(const Context& ctx, const std::string& pointer, const std::string& name) {
+    if (is_reserved_variable(name))
+        ctx.fail(pointer, "\"" + name + "\" is a built-in variable (now, cycle, boundary, start, seed); pick another name");
+}
+
 void validate_capture(const Context& ctx, const std::string& pointer, const json& capture) {
     if (!capture.is_object()) ctx.fail(pointer, "capture must map variable names to JSON paths");
     for (auto it = capture.begin(); it != capture.end(); ++it) {
+        require_assignable(ctx, pointer + "/" + it.key(), it.key());
         if (!it.value().is_string()) ctx.fail(pointer + "/" + it.key(), "a capture path must be a string");
     }
 }
@@ -288,7 +300,8 @@ Step parse_step(const Context& ctx, const json& spec, const std::string& pointer
         {"chat", StepKind::chat},         {"eventsub", StepKind::eventsub}, {"http", StepKind::http},
         {"desktop", StepKind::desktop},   {"advance", StepKind::advance},   {"wait", StepKind::wait},
         {"fault", StepKind::fault},       {"helix_fail", StepKind::helix_fail}, {"assert", StepKind::assert_},
-        {"set", StepKind::set},           {"repeat", StepKind::repeat},     {"log", StepKind::log}};
+        {"set", StepKind::set},           {"repeat", StepKind::repeat},     {"log", StepKind::log},
+        {"stub", StepKind::stub}};
     std::vector<StepKind> found;
     std::string verb;
     for (const auto& [name, kind] : verbs) {
@@ -440,12 +453,29 @@ Step parse_step(const Context& ctx, const json& spec, const std::string& pointer
         case StepKind::set:
             require_keys(ctx, pointer, spec, {"set", "note"});
             require_type(ctx, vp, v, v.is_object(), "set must map variable names to values");
+            for (auto it = v.begin(); it != v.end(); ++it) require_assignable(ctx, vp + "/" + it.key(), it.key());
             break;
         case StepKind::repeat:
             require_keys(ctx, pointer, spec, {"repeat", "var", "steps", "note"}, {"steps"});
             require_type(ctx, vp, v, v.is_number_integer() && v.get<int>() >= 0, "repeat must be a count (>= 0)");
-            if (spec.contains("var")) require_type(ctx, pointer + "/var", spec["var"], spec["var"].is_string(), "var must be a name");
+            if (spec.contains("var")) {
+                require_type(ctx, pointer + "/var", spec["var"], spec["var"].is_string(), "var must be a name");
+                require_assignable(ctx, pointer + "/var", spec["var"].get<std::string>());
+            }
             step.children = parse_steps(ctx, spec["steps"], pointer + "/steps", step.path);
+            break;
+        case StepKind::stub:
+            require_keys(ctx, pointer, spec, {"stub", "routes", "note"}, {"routes"});
+            require_type(ctx, vp, v, v.is_string() && v.get<std::string>().find(':') != std::string::npos,
+                         "stub must be the address to listen on, e.g. \"127.0.0.1:9055\"");
+            require_type(ctx, pointer + "/routes", spec["routes"], spec["routes"].is_array(), "routes must be an array");
+            for (std::size_t i = 0; i < spec["routes"].size(); ++i) {
+                const std::string rp = pointer + "/routes/" + std::to_string(i);
+                require_keys(ctx, rp, spec["routes"][i], {"route", "status", "json", "body", "content_type"}, {"route"});
+                const json& route = spec["routes"][i]["route"];
+                if (!route.is_string() || route.get<std::string>().find(' ') == std::string::npos)
+                    ctx.fail(rp + "/route", "route must be \"METHOD /path\"");
+            }
             break;
         case StepKind::log:
             require_keys(ctx, pointer, spec, {"log", "note"});
@@ -531,6 +561,7 @@ Scenario parse_scenario(std::string_view text, const std::string& file) {
     if (root.contains("vars")) {
         if (!root["vars"].is_object()) ctx.fail("/vars", "vars must map names to values");
         for (auto it = root["vars"].begin(); it != root["vars"].end(); ++it) {
+            require_assignable(ctx, "/vars/" + it.key(), it.key());
             scenario.vars[it.key()] = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
         }
     }
@@ -540,7 +571,7 @@ Scenario parse_scenario(std::string_view text, const std::string& file) {
         std::function<void(const std::vector<Step>&)> check = [&](const std::vector<Step>& steps) {
             for (const auto& step : steps) {
                 bool sim_only = step.kind == StepKind::advance || step.kind == StepKind::wait ||
-                                step.kind == StepKind::fault;
+                                step.kind == StepKind::fault || step.kind == StepKind::stub;
                 if (step.kind == StepKind::assert_) {
                     const json& a = step.spec["assert"];
                     sim_only = a.contains("pool") || a.contains("payout") || a.contains("payouts") ||

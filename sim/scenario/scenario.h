@@ -43,6 +43,7 @@ enum class StepKind {
     set,        // set variables
     repeat,     // run nested steps N times with a counter variable
     log,        // print a note (progress, documentation)
+    stub,       // a scripted HTTP service on the simulated network (e.g. a Helix with subscriptions)
 };
 
 std::string_view step_kind_name(StepKind kind);
