@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# CI second stage: the five services on real sockets at the reference CI addresses (mgm-sim serve, configured
+# with the reference CI's environment block), driven by the project's own Tier A + Tier B client (mgm-sim e2e).
+# Fails on any failed step; checks that all ports answer within 1 s of start and that SIGTERM stops the
+# server cleanly (exit 0).
+#   usage: scripts/ci-real-socket-stage.sh [path/to/mgm-sim]     (default: build/sim/cli/mgm-sim)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MGM_SIM=${1:-${MGM_SIM:-build/sim/cli/mgm-sim}}
+LOG=${MGM_SIM_SERVE_LOG:-/tmp/mgm-sim-serve.log}
+[ -x "$MGM_SIM" ] || { echo "ci-real-socket-stage: $MGM_SIM not found (build first)" >&2; exit 1; }
+
+# The reference CI's per-process env blocks (e2e-test.yml), merged: they agree wherever they overlap.
+export ASPNETCORE_ENVIRONMENT=Development
+export Mgm__ApiKey=ci-desktop-api-key
+export Mgm__DevSkipSubscriberCheck=true
+export Mgm__EnableE2eHarness=true
+export Twitch__EventSubSecret=e2e-ci-eventsub-secret
+export Twitch__HelixApiBaseUrl=http://127.0.0.1:9053
+export Twitch__BroadcasterAccessToken=e2e-ci-broadcast-token
+export Twitch__BroadcasterUserId=e2e-ci-broadcaster
+export Twitch__HelixClientId=e2e-ci-helix-client
+export Backend__BaseUrl=http://127.0.0.1:8080
+export SyntheticDesktop__BackendBaseUrl=http://127.0.0.1:8080
+
+now_ms() { date +%s%3N; }
+
+start_ms=$(now_ms)
+"$MGM_SIM" serve > "$LOG" 2>&1 &
+SERVER_PID=$!
+cleanup() {
+    if kill -0 "$SERVER_PID" 2>/dev/null; then kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+
+# Every port must answer HTTP within 1 s of start (the reference allows 90 s for the EBS and 60 s per mock).
+ready=""
+for _ in $(seq 1 100); do
+    if curl -s -o /dev/null --max-time 1 http://127.0.0.1:8080/ &&
+       curl -sf -o /dev/null --max-time 1 http://127.0.0.1:9051/health &&
+       curl -sf -o /dev/null --max-time 1 http://127.0.0.1:9052/health &&
+       curl -sf -o /dev/null --max-time 1 http://127.0.0.1:9053/health &&
+       curl -sf -o /dev/null --max-time 1 http://127.0.0.1:9054/health; then
+        ready=yes
+        break
+    fi
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.01
+done
+ready_ms=$(( $(now_ms) - start_ms ))
+if [ -z "$ready" ]; then
+    echo "ci-real-socket-stage: services not answering (see $LOG):" >&2
+    cat "$LOG" >&2
+    exit 1
+fi
+echo "ci-real-socket-stage: all five ports answering ${ready_ms} ms after start"
+if [ "$ready_ms" -ge 1000 ]; then
+    echo "ci-real-socket-stage: FAILED: startup took ${ready_ms} ms (limit 1000 ms)" >&2
+    exit 1
+fi
+
+# The whole Tier A + Tier B choreography, exact checks, exit 1 on the first failed step.
+"$MGM_SIM" e2e
+
+# Clean shutdown on SIGTERM.
+kill -TERM "$SERVER_PID"
+status=0
+wait "$SERVER_PID" || status=$?
+trap - EXIT
+if [ "$status" -ne 0 ]; then
+    echo "ci-real-socket-stage: FAILED: mgm-sim serve exited with $status after SIGTERM (log: $LOG)" >&2
+    cat "$LOG" >&2
+    exit 1
+fi
+grep -q "mgm-sim serve: stopped" "$LOG" || { echo "ci-real-socket-stage: FAILED: no clean-stop line in $LOG" >&2; exit 1; }
+echo "ci-real-socket-stage: passed ($(grep -c -- ' -> ' "$LOG") requests served; log $LOG)"
