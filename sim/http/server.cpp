@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
@@ -120,6 +121,36 @@ private:
     // From the first byte on, the whole request (headers and body) must arrive within the headers timeout.
     void read_rest() {
         arm_timer(server_->options.request_headers_timeout);
+        bhttp::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            self->on_header(ec);
+        });
+    }
+
+    void on_header(beast::error_code ec) {
+        if (closed_) return;
+        if (ec || parser_->is_done()) {
+            on_read(ec);
+            return;
+        }
+        // A client that asked "Expect: 100-continue" (curl, for larger bodies) waits for this before
+        // sending the body; Kestrel sends it when the body is read, so do we.
+        if (iequals(parser_->get()[bhttp::field::expect], "100-continue")) {
+            static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+            boost::asio::async_write(stream_, boost::asio::buffer(kContinue.data(), kContinue.size()),
+                                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                         if (self->closed_) return;
+                                         if (ec) {
+                                             self->close();
+                                             return;
+                                         }
+                                         self->read_body();
+                                     });
+            return;
+        }
+        read_body();
+    }
+
+    void read_body() {
         bhttp::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
             self->on_read(ec);
         });

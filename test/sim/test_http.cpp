@@ -266,6 +266,14 @@ void exercise_protocol_errors(NetHarness& harness) {
     CHECK(malformed.rfind("HTTP/1.1 400 Bad Request\r\n", 0) == 0);
     CHECK(malformed.find("Connection: close\r\n") != std::string::npos);
     CHECK(fx.handler_calls == 1);  // only the 10-byte body reached the handler
+
+    // "Expect: 100-continue" gets the interim answer, then the real one for the body that follows.
+    std::string continued = fx.raw_exchange(
+        "POST /api/echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n"
+        "Connection: close\r\n\r\nbody");
+    CHECK(continued.rfind("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\n", 0) == 0);
+    CHECK(continued.size() >= 4);
+    CHECK(continued.substr(continued.size() - 4) == "body");
 }
 
 }  // namespace

@@ -330,9 +330,10 @@ TEST_CASE("loopback: the same seed replays the same fault draws (same trace dige
         faults.reset_probability = 0.05;
         world.network.set_default_faults(faults);
         std::vector<std::string> outcome;
+        std::vector<std::unique_ptr<Reader>> readers;  // outlive their streams' last completions
         for (int i = 0; i < 20; ++i) {
             auto client = world.connect();
-            Reader reader;
+            auto& reader = *readers.emplace_back(std::make_unique<Reader>());
             reader.start(*world.accepted.back(), world.clock);
             write_all(*client, "message number " + std::to_string(i));
             world.loop.run_until_idle();
