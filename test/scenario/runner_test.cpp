@@ -1,0 +1,80 @@
+// The runner against a simulated World: expectations, captures, time control and the failure report.
+#include <catch2/catch.hpp>
+
+#include "sim/scenario/runner.h"
+#include "sim/scenario/scenario.h"
+
+using namespace mgm::scenario;
+
+TEST_CASE("a passing scenario captures values and moves simulated time", "[scenario][runner]") {
+    Scenario s = parse_scenario(R"({
+      "seed": 9,
+      "steps": [
+        {"http": "GET /api/version", "expect": {"status": 200, "json": {"version": "$nonempty"}}, "capture": {"v": "version"}},
+        {"advance": "90s"},
+        {"assert": {"now": "start+90s"}},
+        {"advance": {"to_phase": "spinning"}},
+        {"assert": {"now": "2026-04-04T12:04:00Z"}},
+        {"advance": {"to_phase": "boundary", "offset": "-1t"}},
+        {"assert": {"now": "2026-04-04T12:04:59.9999999Z"}},
+        {"set": {"copy": "${v}"}},
+        {"assert": {"vars": {"copy": "${v}"}}}
+      ]})",
+                                "inline.json");
+    RunResult r = run_scenario(s);
+    INFO(r.failure);
+    CHECK(r.passed);
+    CHECK(r.steps_run == 9);
+    CHECK(mgm::sim::format_iso8601(r.ended_at) == "2026-04-04T12:04:59.9999999Z");
+    CHECK(r.digest.size() == 64);
+}
+
+TEST_CASE("a failing step reports file:line, the step, expected vs actual and simulated time", "[scenario][runner]") {
+    Scenario s = parse_scenario("{\"steps\": [\n"
+                                "  {\"advance\": \"2m\"},\n"
+                                "  {\"http\": \"GET /api/payouts/pending\", \"expect\": {\"status\": 200}}\n"
+                                "]}",
+                                "scenarios/example.json");
+    RunResult r = run_scenario(s);
+    CHECK_FALSE(r.passed);
+    CHECK(r.steps_run == 2);
+    CHECK_THAT(r.failure, Catch::Contains("at scenarios/example.json:3, step 2: http GET /api/payouts/pending"));
+    CHECK_THAT(r.failure, Catch::Contains("simulated time: 2026-04-04T12:02:00Z"));
+    CHECK_THAT(r.failure, Catch::Contains("expected status 200, got HTTP 401"));
+    CHECK_THAT(format_result(r), Catch::StartsWith("FAIL example (scenarios/example.json) seed 1, 2 steps"));
+}
+
+TEST_CASE("a JSON mismatch names the path and both values", "[scenario][runner]") {
+    Scenario s = parse_scenario(R"({"steps": [
+        {"http": "GET /api/roulette/state", "jwt": {"claims": {"user_id": "u1"}},
+         "expect": {"json": {"spinPhase": "spinning"}}}]})",
+                                "x.json");
+    RunResult r = run_scenario(s);
+    CHECK_FALSE(r.passed);
+    CHECK_THAT(r.failure, Catch::Contains("body mismatch at /spinPhase: expected \"spinning\", got \"idle\""));
+}
+
+TEST_CASE("--seed changes the run; the same seed replays it", "[scenario][runner]") {
+    Scenario s = parse_scenario(R"({"steps": [
+        {"chat": {"user": "v1", "text": "!twgold Alpha"}},
+        {"chat": {"user": "v2", "text": "!twgold Bravo"}},
+        {"chat": {"user": "v3", "text": "!twgold Charlie"}},
+        {"advance": "2026-04-04T12:09:01Z"}]})",
+                                "seeded.json");
+    RunOptions a, b;
+    a.seed = 1;
+    b.seed = 2;
+    RunResult r1 = run_scenario(s, a), r2 = run_scenario(s, b), r1again = run_scenario(s, a);
+    CHECK(r1.passed);
+    CHECK(r1.digest == r1again.digest);
+    CHECK(r1.digest != r2.digest);
+}
+
+TEST_CASE("the real target refuses scenarios that need the simulated clock", "[scenario][runner]") {
+    Scenario s = parse_scenario(R"({"steps": [{"advance": "1m"}]})", "clocked.json");
+    RunOptions real;
+    real.target = Target::real;
+    RunResult r = run_scenario(s, real);
+    CHECK_FALSE(r.passed);
+    CHECK_THAT(r.failure, Catch::Contains("only files marked \"portable\": true run with --target real"));
+}
