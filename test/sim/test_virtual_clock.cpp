@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -266,4 +267,101 @@ TEST_CASE("SystemClock (real mode) fires due timers through the io_context and h
     io.run();
     CHECK(fired == std::vector<std::string>{"early", "late"});
     CHECK(clock.now() - before >= 2ms);
+}
+
+TEST_CASE("FIFO order among equal deadlines survives the 32-bit rank renumbering", "[clock]") {
+    VirtualClock clock(kStart);
+    std::vector<int> fired;
+    auto note = [&fired](int n) { return [&fired, n] { fired.push_back(n); }; };
+    clock.after(2s, "a", note(1));
+    clock.after(1s, "b", note(0));
+    clock.after(2s, "c", note(2));
+    clock.skip_ranks_for_testing((std::uint64_t{1} << 32) - 5);  // the next few schedules cross the limit
+    for (int i = 3; i < 10; ++i) clock.after(2s, "d", note(i));
+    while (clock.fire_next()) {
+    }
+    CHECK(fired == std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+}
+
+TEST_CASE("a tie breaker must be installed before timers are pending", "[clock]") {
+    VirtualClock clock(kStart);
+    TimerHandle handle = clock.after(1s, "x", [] {});
+    CHECK_THROWS_AS(clock.set_tie_breaker([](std::uint64_t s) { return s; }), std::logic_error);
+    clock.cancel(handle);
+    CHECK_NOTHROW(clock.set_tie_breaker([](std::uint64_t s) { return s; }));
+    CHECK_FALSE(clock.fire_next());
+}
+
+TEST_CASE("equal tie-breaker keys fall back to FIFO", "[clock]") {
+    VirtualClock clock(kStart);
+    clock.set_tie_breaker([](std::uint64_t sequence) { return sequence % 2; });  // odd sequences last
+    std::vector<int> fired;
+    for (int i = 1; i <= 6; ++i) clock.after(1s, "t", [&fired, i] { fired.push_back(i); });
+    while (clock.fire_next()) {
+    }
+    CHECK(fired == std::vector<int>{2, 4, 6, 1, 3, 5});
+}
+
+TEST_CASE("timers scheduled after run_until stopped short of the next deadline still fire in order", "[clock]") {
+    boost::asio::io_context io;
+    VirtualClock clock(kStart);
+    SimLoop loop(io, clock);
+    std::vector<std::string> fired;
+    auto note = [&](std::string name) { return [&fired, name] { fired.push_back(name); }; };
+    clock.after(100s, "far1", note("far1"));
+    loop.run_until(kStart + 10s);  // peeked at the 100 s timer without firing it
+    clock.after(10s, "near1", note("near1"));
+    clock.after(10s, "near2", note("near2"));
+    clock.after(90s, "far2", note("far2"));
+    clock.after(5s, "nearest", note("nearest"));
+    CHECK(clock.next_deadline() == kStart + 15s);
+    loop.run_until(kStart + 17s);
+    clock.after(1s, "after-second-peek", note("after-second-peek"));
+    loop.run_until_idle();
+    CHECK(fired == std::vector<std::string>{"nearest", "after-second-peek", "near1", "near2", "far1", "far2"});
+}
+
+TEST_CASE("randomly scheduled and cancelled timers fire exactly in (deadline, FIFO) order", "[clock]") {
+    // A model check against a plain sorted list, with peeks and schedules interleaved with fires.
+    boost::asio::io_context io;
+    VirtualClock clock(kStart);
+    SimLoop loop(io, clock);
+    std::uint64_t x = 12345;
+    auto next = [&x] {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        return x;
+    };
+    struct Expected {
+        Instant deadline;
+        int id;
+    };
+    std::vector<Expected> expected;
+    std::vector<int> fired;
+    std::vector<std::pair<TimerHandle, int>> handles;
+    std::vector<int> cancelled_ids;
+    int id = 0;
+    for (int round = 0; round < 200; ++round) {
+        for (int k = 0; k < 20; ++k) {
+            const Duration delay{static_cast<std::int64_t>(next() % 4 == 0 ? 0 : next() % 50'000'000)};
+            const int mine = id++;
+            handles.push_back({clock.after(delay, "m", [&fired, mine] { fired.push_back(mine); }), mine});
+            expected.push_back({clock.now() + delay, mine});
+        }
+        if (next() % 3 == 0 && !handles.empty()) {
+            const auto& [handle, victim] = handles[next() % handles.size()];
+            if (clock.cancel(handle)) cancelled_ids.push_back(victim);
+        }
+        loop.run_until(clock.now() + Duration{static_cast<std::int64_t>(next() % 20'000'000)});
+    }
+    loop.run_until_idle();
+    std::stable_sort(expected.begin(), expected.end(),
+                     [](const Expected& a, const Expected& b) { return a.deadline < b.deadline; });
+    std::vector<int> expected_ids;
+    for (const auto& e : expected)
+        if (std::find(cancelled_ids.begin(), cancelled_ids.end(), e.id) == cancelled_ids.end())
+            expected_ids.push_back(e.id);
+    CHECK(fired == expected_ids);
+    CHECK_FALSE(cancelled_ids.empty());
 }
