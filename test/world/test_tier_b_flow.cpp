@@ -10,6 +10,7 @@
 #include "fakes/synthetic_desktop.h"
 #include "sim/clock/sim_loop.h"
 #include "sim/clock/virtual_clock.h"
+#include "sim/core/crypto.h"
 #include "sim/http/server.h"
 #include "sim/trace/trace.h"
 #include "sim/world/driver.h"
@@ -124,4 +125,57 @@ TEST_CASE("Tier A + Tier B flow passes over real sockets on ephemeral ports", "[
     REQUIRE(report.ok);
     CHECK(world.helix().request_count() == 1);
     CHECK(report.total < std::chrono::seconds(10));
+}
+
+TEST_CASE("World: a dropped Helix connection is retried by the EBS and the payout still ends Sent", "[world][helix]") {
+    sim::World world(sim::WorldConfig{});
+    world.helix().fail_next(1, 500, /*drop=*/true);
+    auto report = sim::run_tier_a_b_flow(world.driver(), sim::flow_options_for(world));
+    const auto& requests = world.helix().requests();
+    REQUIRE(requests.size() == 2);
+    CHECK(requests[0].outcome == "injected_drop");
+    CHECK(requests[1].outcome == "recorded");
+    CHECK(world.desktop().last_run().ok);
+    CHECK(report.failure().find("expected exactly 1 POST during Tier B, got 2") != std::string::npos);
+}
+
+TEST_CASE("World: SyntheticDesktop /run-pending finds the harness's Pending payout by itself", "[world][desktop]") {
+    sim::World world(sim::WorldConfig{});
+    auto& driver = world.driver();
+    // Tier A by hand: a signed "!twgold Etoehero" through the webhook mock.
+    std::string body = R"({"subscription":{"type":"channel.chat.message"},"event":{"message_id":"m-1","chatter_user_id":"e2e-viewer-1","chatter_user_login":"e2eviewer1","message":{"text":"!twgold Etoehero"},"badges":[{"set_id":"subscriber"}]}})";
+    http::Headers h;
+    h.set("Content-Type", "application/json");
+    h.set("Twitch-Eventsub-Message-Id", "m-1");
+    h.set("Twitch-Eventsub-Message-Timestamp", "1775304000");
+    h.set("Twitch-Eventsub-Message-Signature",
+          "sha256=" + sim::crypto::to_hex_lower(sim::crypto::hmac_sha256("e2e-ci-eventsub-secret", "m-1" + std::string("1775304000") + body)));
+    auto enrolled = driver.request("POST", world.url(sim::Service::eventsub) + "/api/twitch/eventsub", body, h);
+    REQUIRE(enrolled.ok());
+    REQUIRE(enrolled.response->status == 200);
+    http::Headers key;
+    key.set("X-MGM-ApiKey", "ci-desktop-api-key");
+    auto prepared = driver.post_json(world.url(sim::Service::ebs) + "/api/e2e/prepare-pending-payout",
+                                     R"({"twitchUserId":"e2e-viewer-1"})", key);
+    REQUIRE(prepared.ok());
+    REQUIRE(prepared.response->status == 200);
+    std::string payout_id = json::parse(prepared.response->body)["payoutId"];
+
+    auto run = driver.post_json(world.url(sim::Service::desktop) + "/run-pending", "{}");
+    REQUIRE(run.ok());
+    CHECK(run.response->status == 200);
+    REQUIRE(world.desktop().runs().size() == 1);
+    CHECK(world.desktop().runs()[0].payout_id == payout_id);
+    CHECK(world.desktop().runs()[0].character_name == "Etoehero");
+    CHECK(world.helix().request_count() == 1);
+    // A sixth Desktop call within the minute is rate-limited (5/min shared by every API-key client): the
+    // pending list cannot be read, 502. In the next window: nothing Pending any more, 404.
+    auto limited = driver.post_json(world.url(sim::Service::desktop) + "/run-pending", "{}");
+    REQUIRE(limited.ok());
+    CHECK(limited.response->status == 502);
+    CHECK(json::parse(limited.response->body)["statusCode"] == 429);
+    world.loop().run_for(std::chrono::seconds(61));
+    auto again = driver.post_json(world.url(sim::Service::desktop) + "/run-pending", "{}");
+    REQUIRE(again.ok());
+    CHECK(again.response->status == 404);
 }
