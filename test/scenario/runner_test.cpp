@@ -54,7 +54,7 @@ TEST_CASE("a JSON mismatch names the path and both values", "[scenario][runner]"
     CHECK_THAT(r.failure, Catch::Contains("body mismatch at /spinPhase: expected \"spinning\", got \"idle\""));
 }
 
-TEST_CASE("--seed changes the run; the same seed replays it", "[scenario][runner]") {
+TEST_CASE("a different seed changes the run and the same seed replays it", "[scenario][runner]") {
     Scenario s = parse_scenario(R"({"steps": [
         {"chat": {"user": "v1", "text": "!twgold Alpha"}},
         {"chat": {"user": "v2", "text": "!twgold Bravo"}},
