@@ -5,6 +5,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -547,4 +548,57 @@ TEST_CASE("the same seed over a faulty network replays the same trace digest", "
         return outcomes + harness.trace.digest_hex();
     };
     CHECK(run() == run());
+}
+
+TEST_CASE("stopping a server closes its open keep-alive connections", "[http]") {
+    LoopbackHarness harness;
+    HttpFixture fx(harness);
+    std::unique_ptr<ByteStream> stream;
+    std::optional<ErrorCode> last_read;
+    std::string received;
+    auto buffer = std::make_shared<std::array<char, 4096>>();
+    std::function<void()> read_more = [&] {
+        stream->async_read_some(buffer->data(), buffer->size(), [&, buffer](ErrorCode ec, std::size_t n) {
+            if (ec) {
+                last_read = ec;
+                return;
+            }
+            received.append(buffer->data(), n);
+            read_more();
+        });
+    };
+    harness.network().connect("driver", fx.server.address(), [&](ErrorCode ec, std::unique_ptr<ByteStream> s) {
+        REQUIRE_FALSE(ec);
+        stream = std::move(s);
+        static const std::string request = "GET /api/hello/k HTTP/1.1\r\nHost: a\r\n\r\n";
+        stream->async_write_some(request.data(), request.size(), [](ErrorCode, std::size_t) {});
+        read_more();
+    });
+    REQUIRE(harness.run_until([&] { return received.find("\"hello\":\"k\"") != std::string::npos; }));
+    harness.loop.drain();
+    CHECK_FALSE(last_read);  // keep-alive: still open
+    fx.server.stop();
+    REQUIRE(harness.run_until([&] { return last_read.has_value(); }));
+    CHECK(*last_read == boost::asio::error::eof);
+    CHECK(harness.virtual_clock.now() == kStart);  // closed by stop(), not by the idle timeout
+}
+
+TEST_CASE("destroying a client with a request in flight never calls back", "[http]") {
+    LoopbackHarness harness;
+    sim::LinkFaults faults;
+    faults.latency_min = faults.latency_max = 1s;
+    harness.loopback.set_default_faults(faults);
+    HttpFixture fx(harness);
+    bool called = false;
+    {
+        Client doomed(harness.network(), harness.scheduler(), "driver");
+        Request request;
+        request.method = "GET";
+        request.target = "/api/hello/x";
+        doomed.send(fx.server.address(), request, {}, [&](ClientResult) { called = true; });
+        harness.loop.run_for(1500ms);  // connected, request on the wire
+    }
+    harness.loop.run_until_idle();
+    CHECK_FALSE(called);
+    CHECK(fx.get("/api/hello/y").ok());  // the server is unharmed
 }
