@@ -30,7 +30,7 @@ std::vector<std::string> scenario_files() {
 
 TEST_CASE("every scenario gives the same digest twice with the same seed", "[scenario][determinism]") {
     const auto files = scenario_files();
-    REQUIRE(files.size() >= 18);
+    REQUIRE(files.size() >= 19);
     for (const auto& file : files) {
         DYNAMIC_SECTION(std::filesystem::path(file).filename().string()) {
             Scenario scenario = load_scenario_file(file);
