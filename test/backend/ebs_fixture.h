@@ -88,6 +88,8 @@ public:
     int default_status = 204;
     bool subscribed = false;
 
+    void stop() { server_->stop(); }
+
     std::size_t chat_posts() const {
         std::size_t n = 0;
         for (const auto& r : requests) n += r.path == "/helix/chat/messages" ? 1 : 0;
@@ -128,8 +130,16 @@ public:
         if (options.start_workers) ebs->start();
     }
 
+    // Stops everything and lets pending timers run out, so no timer callback (holding sessions) is
+    // destroyed inside ~VirtualClock, where a session's destructor would call back into the clock.
     ~EbsFixture() {
-        if (ebs) ebs->stop();
+        try {
+            if (ebs) ebs->stop();
+            if (server) server->stop();
+            helix.stop();
+            loop.run_until_idle();
+        } catch (...) {
+        }
     }
 
     // Sends one request over the loopback network and runs the simulation until the answer arrives.
