@@ -232,9 +232,10 @@ int serve_main(int argc, char** argv) {
     std::cout << "mgm-sim serve: ready" << std::endl;
 
     boost::asio::io_context& io = world->io();
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    // Declared in its own scope: it must be destroyed before the World that owns its io_context.
+    auto signals = std::make_unique<boost::asio::signal_set>(io, SIGINT, SIGTERM);
     int received = 0;
-    signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
+    signals->async_wait([&](const boost::system::error_code& ec, int signal_number) {
         if (ec) return;
         received = signal_number;
         std::cout << "mgm-sim serve: " << (signal_number == SIGINT ? "SIGINT" : "SIGTERM") << ", shutting down"
@@ -243,6 +244,7 @@ int serve_main(int argc, char** argv) {
         io.stop();
     });
     io.run();
+    signals.reset();
     world.reset();
     std::cout << "mgm-sim serve: stopped" << std::endl;
     return received != 0 ? 0 : 1;
