@@ -50,7 +50,9 @@ enum class ChatEnrollResult {
 };
 const char* to_string(ChatEnrollResult result);
 
-// Trace events: "pool.enrolled" {source:"claim"|"chat", twitchUserId, characterName}.
+// Trace events (actor "ebs"):
+//   "pool.enrolled"     {source:"claim"|"chat", twitchUserId, characterName, enrollmentRequestId|messageId}
+//   "pool.chat_ignored" {twitchUserId, messageId, reason}   (a !twgold that was refused; not for non-commands)
 class EnrollmentService {
 public:
     explicit EnrollmentService(ServiceContext ctx) : ctx_(ctx) {}

@@ -20,14 +20,14 @@ inline constexpr int kHelixAnnouncementAttempts = 3;
 bool is_allowed_payout_transition(PayoutStatus from, PayoutStatus to);
 
 // Trace events (actor "ebs"):
-//   "payout.status_changed"  {payoutId, from, to, twitchUserId}       (PATCH commit; also expiry with to=Expired)
+//   "payout.status_changed"  {payoutId, from, to, twitchUserId}       (PATCH commit; expiry emits payout.expired)
 //   "pool.removed"           {twitchUserId, rows}                     (Sent side effect, same transaction)
-//   "helix.announce_attempt" {payoutId, attempt, result}              (result: success|http_error|transport_error)
+//   "helix.announce_attempt" {payoutId, attempt, result, status}      (result: success|http_error|transport_error)
 //   "helix.announced"        {payoutId, characterName}                (flag set true)
-//   "helix.announce_failed"  {payoutId, attempts}                     (3 non-2xx: flag stays false)
+//   "helix.announce_failed"  {payoutId, attempts, escaped}            (3 failures: flag stays false; escaped=true → D1 500)
 //   "helix.announce_skipped" {payoutId}                               (token or broadcaster id not configured)
 //   "payout.accepted"        {payoutId}
-//   "payout.expired"         {payoutId, from}
+//   "payout.expired"         {payoutId, from, twitchUserId}
 //   "payout.expiration_sweep"{expired}                                (only when expired > 0)
 class PayoutService {
 public:

@@ -60,8 +60,8 @@ struct HarnessError {
 using PrepareOutcome = std::variant<E2ePrepared, HarnessError, ApiError>;
 
 // Trace events (actor "ebs"):
-//   "roulette.cycle_created"     {cycleStart, spinCycleId, poolWasEmpty}      (first tick, no record yet)
-//   "roulette.rollover"          {cycleStart, spinCycleId, poolWasEmpty}      (boundary passed)
+//   "roulette.cycle_created"     {cycleStart, spinCycleId, poolWasEmpty, poolSize}   (first tick, no record yet)
+//   "roulette.rollover"          {cycleStart, spinCycleId, previousSpinCycleId, poolWasEmpty, poolSize}
 //   "roulette.candidate_selected"{spinCycleId, twitchUserId, characterName, index, poolSize}
 //   "roulette.cycle_consumed"    {spinCycleId, online:false}                 (offline report)
 //   "payout.created"             {payoutId, twitchUserId, characterName, spinCycleId, enrollmentRequestId}
