@@ -18,16 +18,10 @@ bool iequals(std::string_view a, std::string_view b) {
     return true;
 }
 
-std::string trim_ascii(std::string_view s) {
-    std::size_t b = 0, e = s.size();
-    while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-    while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-    return std::string(s.substr(b, e - b));
-}
-
 }  // namespace
 
-bool EbsConfig::is_development() const { return iequals(trim_ascii(environment), "Development"); }
+// ASP.NET IsDevelopment(): ordinal case-insensitive comparison, no trimming.
+bool EbsConfig::is_development() const { return iequals(environment, "Development"); }
 
 EbsConfig EbsConfig::from_settings(const sim::Settings& s) {
     EbsConfig c;
@@ -56,9 +50,12 @@ EbsConfig EbsConfig::from_settings(const sim::Settings& s) {
 }
 
 std::string EbsConfig::extension_jwt_key() const {
-    // The reference tests IsNullOrWhiteSpace on the secret; whitespace-only counts as "no secret".
-    if (!trim_ascii(extension_secret).empty()) {
-        auto key = sim::crypto::base64_decode(extension_secret);
+    // The reference tests string.IsNullOrEmpty, then Convert.FromBase64String (which skips whitespace).
+    if (!extension_secret.empty()) {
+        std::string compact;
+        for (char ch : extension_secret)
+            if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n') compact.push_back(ch);
+        auto key = sim::crypto::base64_decode(compact);
         if (!key)
             throw ConfigError(
                 "Twitch:ExtensionSecret (env Twitch__ExtensionSecret) is not valid base64 (standard alphabet, padding "

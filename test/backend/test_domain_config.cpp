@@ -67,3 +67,18 @@ TEST_CASE("D10 refuse to start: no secret outside Development, invalid base64, s
     c.extension_secret = sim::crypto::base64_encode("short-key");   // 9 bytes
     CHECK_THROWS_WITH(c.validate(), Catch::Contains("16 bytes"));
 }
+
+TEST_CASE("D10 secret handling mirrors .NET: whitespace inside base64 is skipped, a blank secret is no key", "[domain][config]") {
+    EbsConfig c;
+    c.environment = "Development";
+    c.extension_secret = "WTpH/r8Ubs3MYT7kajHzQfJiMOx9\n/styaDT2hGsXWvI=";
+    CHECK(sim::crypto::to_hex_lower(c.extension_jwt_key()) ==
+          "593a47febf146ecdcc613ee46a31f341f26230ec7dfecb726834f6846b175af2");
+    // Non-empty but blank: the reference decodes it (zero bytes) instead of using the dev key.
+    c.extension_secret = "   ";
+    CHECK_THROWS_AS(c.validate(), ConfigError);
+    c.environment = " Development";   // IsDevelopment does not trim
+    c.extension_secret.clear();
+    CHECK_FALSE(c.is_development());
+    CHECK_THROWS_AS(c.validate(), ConfigError);
+}
