@@ -1,6 +1,8 @@
 // The runner against a simulated World: expectations, captures, time control and the failure report.
 #include <catch2/catch.hpp>
 
+#include <csignal>
+
 #include "sim/scenario/runner.h"
 #include "sim/scenario/scenario.h"
 
@@ -77,4 +79,32 @@ TEST_CASE("the real target refuses scenarios that need the simulated clock", "[s
     RunResult r = run_scenario(s, real);
     CHECK_FALSE(r.passed);
     CHECK_THAT(r.failure, Catch::Contains("only files marked \"portable\": true run with --target real"));
+}
+
+namespace {
+volatile std::sig_atomic_t g_traps = 0;
+extern "C" void count_trap(int) { g_traps = g_traps + 1; }
+}  // namespace
+
+TEST_CASE("--break-at raises SIGTRAP once, before the first event at or after the instant", "[scenario][runner]") {
+    Scenario s = parse_scenario(R"({"steps": [
+        {"advance": "2026-04-04T12:03:59Z"},
+        {"set": {"before": "${now}"}},
+        {"advance": "2026-04-04T12:05:00Z"}]})",
+                                "break.json");
+    RunOptions options;
+    options.break_at = *mgm::sim::parse_iso8601("2026-04-04T12:04:00Z");
+    g_traps = 0;
+    auto previous = std::signal(SIGTRAP, count_trap);  // stands in for the debugger
+    RunResult r = run_scenario(s, options);
+    std::signal(SIGTRAP, previous);
+    CHECK(r.passed);
+    CHECK(g_traps == 1);
+
+    options.break_at = *mgm::sim::parse_iso8601("2026-04-04T13:00:00Z");
+    g_traps = 0;
+    previous = std::signal(SIGTRAP, count_trap);
+    run_scenario(s, options);
+    std::signal(SIGTRAP, previous);
+    CHECK(g_traps == 0);
 }
