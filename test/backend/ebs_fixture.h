@@ -78,12 +78,14 @@ public:
         server_ = std::make_unique<http::Server>(
             network, scheduler, kHelixStubAddress,
             [this](const http::Request& request, std::function<void(http::Response)> respond) {
+                seen_targets.push_back(request.method + " " + request.target);
                 router_.dispatch(request, respond);
             });
         REQUIRE_FALSE(server_->start());
     }
 
-    std::vector<http::Request> requests;
+    std::vector<http::Request> requests;        // requests that reached a Helix route
+    std::vector<std::string> seen_targets;      // "METHOD target" of everything received
     std::deque<int> scripted_statuses;   // 0 = close the connection without answering (transport error)
     int default_status = 204;
     bool subscribed = false;
