@@ -339,3 +339,21 @@ TEST_CASE("hostile bodies on every body-bound route never crash and never write"
     REQUIRE(f.store().list_gifts().empty());
     REQUIRE(f.store().list_events().empty());
 }
+
+TEST_CASE("D10 the EBS refuses to start without a JWT key outside Development", "[ebs][config]") {
+    auto config = http_test_profile();
+    config.environment = "Production";
+    config.extension_secret = "";
+    REQUIRE_THROWS_AS(EbsFixture(config), backend::ConfigError);
+    config.extension_secret = "not base64!";
+    REQUIRE_THROWS_AS(EbsFixture(config), backend::ConfigError);
+    // A configured base64 secret is the key: tokens signed with it are accepted.
+    config.extension_secret = sim::crypto::base64_encode("0123456789abcdef0123456789abcdef");
+    EbsFixture f(config);
+    nlohmann::ordered_json payload;
+    payload["user_id"] = "u1";
+    payload["aud"] = kTestAudience;
+    payload["exp"] = f.clock.now().unix_seconds_floor() + 60;
+    REQUIRE(f.viewer_get(sim::jwt::encode(payload, "0123456789abcdef0123456789abcdef"), "/api/pool/me").status == 200);
+    REQUIRE(f.viewer_get(f.jwt("u1"), "/api/pool/me").status == 401);  // the dev key no longer works
+}
