@@ -61,7 +61,7 @@ TEST_CASE("RT-052 enrollment id bound to another user is duplicate_enrollment", 
     CHECK(cased.ok());
 }
 
-TEST_CASE("RT-053 / GAP-16 active payouts block the claim; terminal ones do not", "[domain][claim]") {
+TEST_CASE("RT-053 / GAP-16 active payouts block the claim - terminal ones do not", "[domain][claim]") {
     DomainWorld w;
     SECTION("Pending") { w.add_payout("blocked-user", "Xyzz", PayoutStatus::Pending, w.clock.now(), "spin:00000000-0000-0000-0000-000000000001"); }
     SECTION("InProgress") { w.add_payout("blocked-user", "Xyzz", PayoutStatus::InProgress, w.clock.now()); }
@@ -119,7 +119,7 @@ TEST_CASE("RT-056 invalid name is invalid_character_name with the reference's va
                                "(docs/overview/SPEC.md В§4).");
 }
 
-TEST_CASE("RT-022 / GAP-18 blank enrollment id is also invalid_character_name; messages join with newlines", "[domain][claim]") {
+TEST_CASE("RT-022 / GAP-18 blank enrollment id is also invalid_character_name - messages join with newlines", "[domain][claim]") {
     DomainWorld w;
     auto r = w.enrollment.claim(claim("u1", "D", "Abcd", " "));
     REQUIRE_FALSE(r.ok());
@@ -131,7 +131,7 @@ TEST_CASE("RT-022 / GAP-18 blank enrollment id is also invalid_character_name; m
                                       "\n'Enrollment Request Id' must not be empty.");
 }
 
-TEST_CASE("GAP-14 name taken by another viewer is 409; the same viewer may re-claim it", "[domain][claim]") {
+TEST_CASE("GAP-14 name taken by another viewer is 409 - the same viewer may re-claim it", "[domain][claim]") {
     DomainWorld w;
     w.add_pool("owner", "O", "Taken");
     auto r = w.enrollment.claim(claim("other", "D", "Taken", "k1"));
@@ -244,7 +244,7 @@ TEST_CASE("chat enrollment: every ignore reason in order, dedup only on success"
     CHECK(w.store.list_pool().empty());
 }
 
-TEST_CASE("chat enrollment: re-sending moves the viewer to the end; a new name frees the old one", "[domain][chat]") {
+TEST_CASE("chat enrollment: re-sending moves the viewer to the end - a new name frees the old one", "[domain][chat]") {
     DomainWorld w;
     REQUIRE(w.enrollment.enroll_from_chat(chat("m1", "a", "la", "!twgold Aaaa")) == ChatEnrollResult::enrolled);
     REQUIRE(w.enrollment.enroll_from_chat(chat("m2", "b", "lb", "!twgold Bbbb")) == ChatEnrollResult::enrolled);

@@ -233,7 +233,7 @@ TEST_CASE("gift queue views: terminal excluded, positions, viewer filter not ren
     (void)b;
 }
 
-TEST_CASE("chat handler: !twgold enrolls; !twgift creates a gift for the broadcaster (fallback to config)", "[domain][gifts][chat]") {
+TEST_CASE("chat handler: !twgold enrolls - !twgift creates a gift for the broadcaster (fallback to config)", "[domain][gifts][chat]") {
     DomainWorld w;
     bool done = false;
     w.chat.handle(ChatEvent{ChatMessage{"m1", "v1", "login1", "!twgold Abcd", true}, std::nullopt}, [&] { done = true; });
@@ -251,7 +251,7 @@ TEST_CASE("chat handler: !twgold enrolls; !twgift creates a gift for the broadca
     CHECK(gifts[0].viewer_display_name == "login1");
 }
 
-TEST_CASE("chat handler: event broadcaster id wins; an empty one skips the gift; failures are silent", "[domain][gifts][chat]") {
+TEST_CASE("chat handler: event broadcaster id wins - an empty one skips the gift - failures are silent", "[domain][gifts][chat]") {
     DomainWorld w;
     {
         REQUIRE_CALL(w.helix, check_user_subscription("999", "v1", _)).LR_SIDE_EFFECT(w.later(_3, false));

@@ -85,7 +85,7 @@ TEST_CASE("RT-082 PATCH unknown id is 404 not_found", "[domain][payouts]") {
     CHECK(r.error() == ApiError{404, "not_found", "Payout not found."});
 }
 
-TEST_CASE("RT-079 / GAP-25 Sent removes every pool row of the winner; other terminal states do not", "[domain][payouts][sent]") {
+TEST_CASE("RT-079 / GAP-25 Sent removes every pool row of the winner - other terminal states do not", "[domain][payouts][sent]") {
     SECTION("Sent (Helix unconfigured: no call, flag false)") {
         DomainWorld w(at("2026-04-05T10:00:00Z"), helix_unconfigured());
         w.add_pool("pool-winner", "W", "Abcd");
@@ -120,7 +120,7 @@ TEST_CASE("RT-080 Pending -> Sent is refused and nothing happens", "[domain][pay
     CHECK(w.store.find_pool_member("u"));
 }
 
-TEST_CASE("GAP-24 Sent announces exactly once with the template; success sets the flag", "[domain][payouts][helix]") {
+TEST_CASE("GAP-24 Sent announces exactly once with the template - success sets the flag", "[domain][payouts][helix]") {
     DomainWorld w;
     w.add_pool("u", "W", "Abcd");
     const auto p = w.add_payout("u", "Abcd", PayoutStatus::InProgress, w.clock.now());

@@ -104,7 +104,7 @@ TEST_CASE("GAP-20 state with a live spin record follows the worked timeline", "[
     CHECK(view.current_spin_cycle_id != c1);
 }
 
-TEST_CASE("GAP-19 first tick creates the record; empty pool flags the cycle", "[domain][roulette][tick]") {
+TEST_CASE("GAP-19 first tick creates the record - empty pool flags the cycle", "[domain][roulette][tick]") {
     SECTION("non-empty pool") {
         DomainWorld w(at("2026-04-05T10:02:13Z"));
         w.add_pool("u1", "D", "Abcd");
@@ -270,7 +270,7 @@ TEST_CASE("RT-070 / GAP-21 verify: no record or another cycle id is out_of_seque
                   400, "out_of_sequence", "spinCycleId does not match active cycle.");
 }
 
-TEST_CASE("RT-071 / §20.3 verify: deadline is inclusive; one tick later the window is closed", "[domain][roulette][verify]") {
+TEST_CASE("RT-071 / §20.3 verify: deadline is inclusive - one tick later the window is closed", "[domain][roulette][verify]") {
     const auto c = uuid("11111111-2222-4333-8444-555555555555");
     DomainWorld w(T0);
     SpinState s = w.set_spin(T0 - std::chrono::hours(2), c, T0);
@@ -352,7 +352,7 @@ TEST_CASE("RT-074 verify after the cycle was consumed is an idempotent 200", "[d
     CHECK(w.store.list_payouts().empty());
 }
 
-TEST_CASE("RT-075 / RT-078 tick selects the single member; verify creates exactly one Pending payout", "[domain][roulette][verify]") {
+TEST_CASE("RT-075 / RT-078 tick selects the single member - verify creates exactly one Pending payout", "[domain][roulette][verify]") {
     const sim::Instant now = at("2026-04-05T10:07:12Z");
     const sim::Instant s_start = sim::floor_to_5_minutes(now) - std::chrono::minutes(5);
     DomainWorld w(s_start + std::chrono::seconds(241));

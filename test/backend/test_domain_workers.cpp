@@ -5,7 +5,7 @@ using namespace mgm;
 using namespace mgm::backend;
 using namespace mgm::backend::testing;
 
-TEST_CASE("workers: synchronizer ticks at start then every second; selection at the first tick >= t0+240 s", "[domain][workers]") {
+TEST_CASE("workers: synchronizer ticks at start then every second - selection at the first tick >= t0+240 s", "[domain][workers]") {
     DomainWorld w(at("2026-04-05T10:00:00.5Z"));
     w.add_pool("u1", "D", "Abcd");
     Workers workers(w.clock, w.log, w.roulette, w.payouts, w.gifts);
@@ -32,7 +32,7 @@ TEST_CASE("workers: synchronizer ticks at start then every second; selection at 
     CHECK_FALSE(workers.running());
 }
 
-TEST_CASE("workers: expiration at start and hourly; gift timeouts every 5 s", "[domain][workers]") {
+TEST_CASE("workers: expiration at start and hourly - gift timeouts every 5 s", "[domain][workers]") {
     DomainWorld w(at("2026-04-06T12:00:00Z"));
     const auto stale = w.add_payout("u", "Abcd", PayoutStatus::Pending, w.clock.now() - std::chrono::hours(25));
     const auto later = w.add_payout("v", "Efgh", PayoutStatus::Pending, w.clock.now() - std::chrono::minutes(23 * 60 + 30));

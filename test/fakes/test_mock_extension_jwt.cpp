@@ -70,7 +70,7 @@ TEST_CASE("MockExtensionJwt /token issues a 2 h HS256 token with user_id and uni
     CHECK_FALSE(later.ok());
 }
 
-TEST_CASE("MockExtensionJwt: displayName defaults to userId; a missing userId is a 400", "[fakes][jwt]") {
+TEST_CASE("MockExtensionJwt: displayName defaults to userId - a missing userId is a 400", "[fakes][jwt]") {
     JwtBench bench;
     auto r = bench.driver.get("http://127.0.0.1:9052/token?userId=viewer-7");
     REQUIRE(r.ok());
@@ -84,7 +84,7 @@ TEST_CASE("MockExtensionJwt: displayName defaults to userId; a missing userId is
     CHECK(bench.mock.issued_count() == 1);
 }
 
-TEST_CASE("MockExtensionJwt: a configured client id becomes aud; a base64 secret replaces the dev key",
+TEST_CASE("MockExtensionJwt: a configured client id becomes aud - a base64 secret replaces the dev key",
           "[fakes][jwt]") {
     fakes::MockExtensionJwtConfig config = fakes::MockExtensionJwtConfig::from_settings(sim::Settings::from_pairs({
         {"Twitch__ExtensionClientId", "test-extension-client-id"},

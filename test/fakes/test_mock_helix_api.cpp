@@ -51,7 +51,7 @@ TEST_CASE("MockHelixApi /health and /last-request before any POST", "[fakes][hel
     CHECK(last.response->body == R"({"captured":false})");
 }
 
-TEST_CASE("MockHelixApi records a chat message and answers 204; /last-request shows body and headers",
+TEST_CASE("MockHelixApi records a chat message and answers 204 - /last-request shows body and headers",
           "[fakes][helix]") {
     HelixBench bench;
     auto r = bench.post(kProbeBody);
@@ -110,7 +110,7 @@ TEST_CASE("MockHelixApi: invalid JSON is a 500 that replaces the headers but kee
     CHECK(last["authorizationHeader"] == "Bearer other");
 }
 
-TEST_CASE("MockHelixApi extension: GET /requests keeps every call with a count; POST /reset clears",
+TEST_CASE("MockHelixApi extension: GET /requests keeps every call with a count - POST /reset clears",
           "[fakes][helix][extension]") {
     HelixBench bench;
     bench.post(R"({"message":"one"})");

@@ -86,7 +86,7 @@ volatile std::sig_atomic_t g_traps = 0;
 extern "C" void count_trap(int) { g_traps = g_traps + 1; }
 }  // namespace
 
-TEST_CASE("--break-at raises SIGTRAP once, before the first event at or after the instant", "[scenario][runner]") {
+TEST_CASE("break-at: --break-at raises SIGTRAP once, before the first event at or after the instant", "[scenario][runner]") {
     Scenario s = parse_scenario(R"({"steps": [
         {"advance": "2026-04-04T12:03:59Z"},
         {"set": {"before": "${now}"}},

@@ -323,7 +323,7 @@ TEST_CASE("configured latency delays the exchange by exactly that simulated time
     CHECK(wall < 2s);
 }
 
-TEST_CASE("a partition makes the request time out at the exact simulated instant; healing restores it",
+TEST_CASE("a partition makes the request time out at the exact simulated instant - healing restores it",
           "[http]") {
     LoopbackHarness harness;
     HttpFixture fx(harness);
@@ -514,7 +514,7 @@ TEST_CASE("a handler that throws gives 500 with an empty body and the server kee
     CHECK(fx.get("/api/hello/again").response->status == 200);
 }
 
-TEST_CASE("send_url splits an absolute URL; a stopped server refuses", "[http]") {
+TEST_CASE("send_url splits an absolute URL - a stopped server refuses", "[http]") {
     LoopbackHarness harness;
     HttpFixture fx(harness);
     std::optional<ClientResult> result;

@@ -291,7 +291,7 @@ TEST_CASE("loopback: refusal and reset faults are drawn from the rng and written
     CHECK(all.find("\"actor\":\"net\"") != std::string::npos);
 }
 
-TEST_CASE("loopback: a partition loses bytes both ways and hangs new connects; heal restores", "[network]") {
+TEST_CASE("loopback: a partition loses bytes both ways and hangs new connects - heal restores", "[network]") {
     LoopbackWorld world;
     auto client = world.connect();
     auto& server = *world.accepted[0];

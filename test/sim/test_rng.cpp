@@ -16,7 +16,7 @@ std::vector<std::uint64_t> draws(Rng rng, int count) {
 }
 }  // namespace
 
-TEST_CASE("the same seed gives the same sequence; another seed a different one", "[rng]") {
+TEST_CASE("the same seed gives the same sequence - another seed a different one", "[rng]") {
     CHECK(draws(Rng(42), 100) == draws(Rng(42), 100));
     CHECK(draws(Rng(42), 100) != draws(Rng(43), 100));
 }

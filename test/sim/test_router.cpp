@@ -59,7 +59,7 @@ TEST_CASE("literal segments match case-insensitively and one trailing slash is t
     CHECK(call(router, "GET", "/api//version").status == 404);
 }
 
-TEST_CASE("{name:guid} accepts what Guid.TryParse accepts; anything else is no route (404)", "[router]") {
+TEST_CASE("{name:guid} accepts what Guid.TryParse accepts - anything else is no route (404)", "[router]") {
     const Router router = sample_router();
     CHECK(call(router, "PATCH", std::string("/api/payouts/") + kGuid + "/status").body ==
           std::string("status id=") + kGuid);

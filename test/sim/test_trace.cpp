@@ -23,7 +23,7 @@ void write_sample(Trace& trace, int status) {
 }
 }  // namespace
 
-TEST_CASE("the same records give the same digest; a different record a different one", "[trace]") {
+TEST_CASE("the same records give the same digest - a different record a different one", "[trace]") {
     VirtualClock clock(kStart);
     Trace a, b, c;
     for (Trace* t : {&a, &b, &c}) t->set_clock(&clock);
@@ -81,7 +81,7 @@ TEST_CASE("the digest does not depend on keeping lines in memory", "[trace]") {
     CHECK(not_kept.lines().empty());
 }
 
-TEST_CASE("timer records can be switched off; listeners see each record", "[trace]") {
+TEST_CASE("timer records can be switched off - listeners see each record", "[trace]") {
     VirtualClock clock(kStart);
     Trace trace;
     trace.set_clock(&clock);

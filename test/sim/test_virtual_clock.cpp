@@ -89,7 +89,7 @@ TEST_CASE("a timer can cancel a later one due at the same instant", "[clock]") {
     CHECK_FALSE(second_ran);
 }
 
-TEST_CASE("a callback never runs inside at(); a past deadline fires at now(), never moving time back", "[clock]") {
+TEST_CASE("a callback never runs inside at() - a past deadline fires at now(), never moving time back", "[clock]") {
     VirtualClock clock(kStart);
     bool ran = false;
     Instant ran_at{};
