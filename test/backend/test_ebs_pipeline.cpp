@@ -357,3 +357,25 @@ TEST_CASE("D10 the EBS refuses to start without a JWT key outside Development", 
     REQUIRE(f.viewer_get(sim::jwt::encode(payload, "0123456789abcdef0123456789abcdef"), "/api/pool/me").status == 200);
     REQUIRE(f.viewer_get(f.jwt("u1"), "/api/pool/me").status == 401);  // the dev key no longer works
 }
+
+TEST_CASE("hostile identities: NUL and non-ASCII inside JWT user ids stay distinct in the store", "[ebs][http][hostile]") {
+    EbsFixture f;
+    auto token_for = [&](const std::string& user_id) {
+        nlohmann::ordered_json payload;
+        payload["user_id"] = user_id;
+        payload["aud"] = kTestAudience;
+        payload["exp"] = f.clock.now().unix_seconds_floor() + 3600;
+        return sim::jwt::encode(payload, EbsFixture::dev_key());
+    };
+    const std::string first = std::string("u\0x", 3);
+    const std::string second = std::string("u\0y", 3);
+    auto claim = f.viewer_send(token_for(first), "POST", "/api/payouts/claim",
+                               R"({"characterName":"Abcd","enrollmentRequestId":"e\u00001"})");
+    REQUIRE(claim.status == 201);
+    REQUIRE(EbsFixture::body_json(f.viewer_get(token_for(first), "/api/pool/me"))["isEnrolled"] == true);
+    REQUIRE(EbsFixture::body_json(f.viewer_get(token_for(second), "/api/pool/me"))["isEnrolled"] == false);
+    REQUIRE(EbsFixture::body_json(f.viewer_get(token_for("Пётр"), "/api/pool/me"))["isEnrolled"] == false);
+    REQUIRE(f.store().find_pool_member(first)->twitch_user_id == first);
+    REQUIRE_FALSE(f.store().find_enrollment("e"));
+    REQUIRE(f.store().find_enrollment(std::string("e\0" "1", 3)));
+}
