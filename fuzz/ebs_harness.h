@@ -1,0 +1,239 @@
+// A real EBS in simulation for the libFuzzer targets: VirtualClock + SimLoop + LoopbackNetwork, the EBS
+// behind an http::Server at 127.0.0.1:8080, nothing at the Helix address (outgoing Helix calls are
+// refused and retried on virtual time). Built once and reused across iterations; rebuilt every
+// kRebuildEvery iterations so the store and the trace stay small and findings stay reproducible.
+#pragma once
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include "backend/api/eventsub.h"
+#include "backend/ebs.h"
+#include "backend/store/sqlite_store.h"
+#include "sim/clock/sim_loop.h"
+#include "sim/clock/virtual_clock.h"
+#include "sim/core/crypto.h"
+#include "sim/core/jwt.h"
+#include "sim/core/log.h"
+#include "sim/http/server.h"
+#include "sim/network/loopback_network.h"
+#include "sim/trace/trace.h"
+
+namespace mgm::fuzz {
+
+inline constexpr const char* kApiKey = "fuzz-desktop-api-key";
+inline constexpr const char* kEventSubSecret = "fuzz-eventsub-secret";
+inline constexpr const char* kEbsAddress = "127.0.0.1:8080";
+// 2026-04-05T12:00:30Z, as the HTTP test fixture.
+inline constexpr sim::Instant kFuzzStart = sim::Instant::from_unix_seconds(1775390430);
+// Tokens in the seed corpora expire in 2100, so they stay valid while the harness moves its clock.
+inline constexpr std::int64_t kTokenExpiry = 4102444800;
+
+// Fails the run (libFuzzer reports a crash with the input) when an invariant does not hold.
+inline void require(bool condition, const char* what) {
+    if (!condition) {
+        std::fprintf(stderr, "fuzz invariant violated: %s\n", what);
+        std::abort();
+    }
+}
+
+inline backend::EbsConfig fuzz_ebs_config() {
+    backend::EbsConfig config;
+    config.environment = "Development";   // dev JWT key = SHA-256("mgm-dev-extension-secret-change-me")
+    config.api_key = kApiKey;
+    config.dev_skip_subscriber_check = true;
+    config.enable_e2e_harness = true;
+    config.eventsub_secret = kEventSubSecret;
+    config.helix_api_base_url = "http://127.0.0.1:9053";
+    config.helix_client_id = "fuzz-client";
+    config.broadcaster_access_token = "fuzz-token";
+    config.broadcaster_user_id = "fuzz-broadcaster";
+    return config;
+}
+
+inline std::string dev_jwt_key() { return sim::crypto::sha256("mgm-dev-extension-secret-change-me"); }
+
+// A viewer token the EBS accepts (until 2100).
+inline std::string viewer_token(const std::string& user_id) {
+    nlohmann::ordered_json payload;
+    payload["user_id"] = user_id;
+    payload["unique_name"] = "Fuzz" + user_id;
+    payload["exp"] = kTokenExpiry;
+    return sim::jwt::encode(payload, dev_jwt_key());
+}
+
+// "HTTP/1.1 ddd " with a status the EBS can send (100-599).
+inline bool well_formed_status_line(std::string_view bytes) {
+    if (bytes.size() < 13 || bytes.substr(0, 9) != "HTTP/1.1 ") return false;
+    for (std::size_t i = 9; i < 12; ++i)
+        if (bytes[i] < '0' || bytes[i] > '9') return false;
+    const int status = (bytes[9] - '0') * 100 + (bytes[10] - '0') * 10 + (bytes[11] - '0');
+    return status >= 100 && status <= 599 && bytes[12] == ' ';
+}
+
+class EbsHarness {
+public:
+    EbsHarness()
+        : clock(kFuzzStart, &trace),
+          loop(io, clock),
+          network(io, clock, sim::Rng(7).derive("net"), &trace),
+          log(&clock, sim::LogLevel::off) {
+        trace.set_clock(&clock);
+        trace.set_record_timers(false);
+        ebs = std::make_unique<backend::Ebs>(fuzz_ebs_config(),
+                                             sim::Seams{clock, clock, network, sim::Rng(7).derive("ebs"), trace, log});
+        server = std::make_unique<http::Server>(
+            network, clock, kEbsAddress,
+            [this](const http::Request& request, std::function<void(http::Response)> respond) {
+                ebs->handle(request, std::move(respond));
+            },
+            http::ServerOptions{.actor = "ebs"}, &trace, &log);
+        require(!server->start(), "EBS server starts");
+        seed_store();
+    }
+
+    ~EbsHarness() {
+        ebs->stop();
+        server->stop();
+        loop.run_until_idle();
+    }
+
+    // Calls the EBS pipeline directly (routing, auth, rate limiter, binding, handler) and runs the
+    // simulation until it answers. Every request must be answered exactly once, within 10 virtual minutes
+    // (Helix retries included).
+    http::Response handle(http::Request request) {
+        request.remote_address = "127.0.0.1:50000";
+        if (request.path.empty()) request.path = request.target;
+        std::optional<http::Response> response;
+        int answers = 0;
+        ebs->handle(request, [&](http::Response r) {
+            ++answers;
+            response = std::move(r);
+        });
+        loop.run_until([&] { return response.has_value(); }, clock.now() + std::chrono::minutes(10));
+        loop.run_until_idle();
+        require(answers == 1, "the EBS answers every request exactly once");
+        return std::move(*response);
+    }
+
+    // Writes raw bytes to the EBS over a fresh loopback connection; returns what the server wrote before
+    // closing, or within `settle` of virtual time.
+    std::string raw_exchange(const std::string& bytes, sim::Duration settle = std::chrono::seconds(40)) {
+        std::unique_ptr<sim::ByteStream> stream;
+        bool connected = false;
+        network.connect("fuzz-client", kEbsAddress, [&](sim::ErrorCode ec, std::unique_ptr<sim::ByteStream> s) {
+            require(!ec, "connect to the EBS");
+            stream = std::move(s);
+            connected = true;
+        });
+        loop.run_until([&] { return connected; }, clock.now() + std::chrono::seconds(5));
+        require(stream != nullptr, "connection established");
+        auto buffer = std::make_shared<std::string>(bytes);
+        auto offset = std::make_shared<std::size_t>(0);
+        auto alive = std::make_shared<bool>(true);
+        std::function<void()> write_more;
+        write_more = [&, buffer, offset, alive]() {
+            if (!*alive || *offset >= buffer->size()) return;
+            stream->async_write_some(buffer->data() + *offset, buffer->size() - *offset,
+                                     [&, offset, alive](sim::ErrorCode ec, std::size_t n) {
+                                         if (ec || !*alive) return;
+                                         *offset += n;
+                                         write_more();
+                                     });
+        };
+        write_more();
+        std::string received;
+        bool closed = false;
+        auto chunk = std::make_shared<std::array<char, 4096>>();
+        std::function<void()> read_more;
+        read_more = [&, chunk, alive]() {
+            stream->async_read_some(chunk->data(), chunk->size(), [&, chunk, alive](sim::ErrorCode ec, std::size_t n) {
+                if (!*alive) return;
+                if (ec) {
+                    closed = true;
+                    return;
+                }
+                received.append(chunk->data(), n);
+                read_more();
+            });
+        };
+        read_more();
+        loop.run_until([&] { return closed; }, clock.now() + settle);
+        stream->close();
+        loop.run_until_idle();
+        *alive = false;
+        stream.reset();
+        loop.run_until_idle();
+        return received;
+    }
+
+    // Moves past the rate limiter's window (5 permits / 60 s per partition) so each input is judged by
+    // what it contains, not by how many came before.
+    void next_window() { loop.run_for(std::chrono::seconds(61)); }
+
+    // Ids that exist in the store, so fuzzed routes with {id:guid} also reach existing records.
+    sim::Uuid payout_id;
+    sim::Uuid gift_id;
+
+    // Members in construction order.
+    boost::asio::io_context io;
+    sim::Trace trace;
+    sim::VirtualClock clock;
+    sim::SimLoop loop;
+    sim::LoopbackNetwork network;
+    sim::Log log;
+    std::unique_ptr<backend::Ebs> ebs;
+    std::unique_ptr<http::Server> server;
+
+private:
+    void seed_store() {
+        sim::Rng rng(11);
+        backend::SqliteStore& store = ebs->store();
+        store.append_pool_member(backend::PoolMember{"1001", "viewerone", "Thrall", 0});
+        backend::Payout payout;
+        payout.id = rng.uuid_v4();
+        payout.twitch_user_id = "1002";
+        payout.twitch_display_name = "viewertwo";
+        payout.character_name = "Jaina";
+        payout.enrollment_request_id = "spin:fuzz";
+        payout.status = backend::PayoutStatus::Pending;
+        payout.created_at = clock.now();
+        store.insert_payout(payout);
+        payout_id = payout.id;
+        backend::GiftRequest gift;
+        gift.id = rng.uuid_v4();
+        gift.streamer_id = "fuzz-broadcaster";
+        gift.viewer_id = "1003";
+        gift.viewer_display_name = "viewerthree";
+        gift.character_name = "Sylvanas";
+        gift.created_at = clock.now();
+        gift.updated_at = clock.now();
+        store.insert_gift(gift);
+        gift_id = gift.id;
+    }
+};
+
+// One harness per process, rebuilt every kRebuildEvery inputs (bounded store, bounded trace).
+inline EbsHarness& shared_harness() {
+    constexpr int kRebuildEvery = 2000;
+    static std::unique_ptr<EbsHarness> harness;
+    static int uses = 0;
+    if (!harness || ++uses >= kRebuildEvery) {
+        harness.reset();
+        harness = std::make_unique<EbsHarness>();
+        uses = 0;
+    }
+    return *harness;
+}
+
+}  // namespace mgm::fuzz

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# CI sanitizer stage: the whole test suite built with AddressSanitizer + UndefinedBehaviorSanitizer (g++,
+# -DMGM_SANITIZE=ON, its own build directory) and run through ctest, every test except the real-socket
+# stage (fixed CI ports; it runs un-sanitized in the main stage). Any ASan report, leak (LeakSanitizer)
+# or UBSan report fails the test that hit it, and so the stage.
+#   usage: scripts/ci-sanitize.sh [build-dir]        (default: build-sanitize)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${1:-${MGM_SANITIZE_BUILD_DIR:-build-sanitize}}
+JOBS=${JOBS:-$(nproc)}
+
+start=$(date +%s)
+cmake -S . -B "$BUILD_DIR" -G Ninja -DMGM_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+# Tests and the CLI only (bench programs are not run by ctest).
+targets=(test_sim test_backend test_fakes test_world test_scenario mgm-sim)
+cmake --build "$BUILD_DIR" -j"$JOBS" --target "${targets[@]}"
+built=$(date +%s)
+echo "ci-sanitize: build $((built - start)) s"
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export LSAN_OPTIONS=${LSAN_OPTIONS:-}
+ctest --test-dir "$BUILD_DIR" -LE real-socket --output-on-failure -j"$JOBS" --timeout 600
+echo "ci-sanitize: passed (build $((built - start)) s, tests $(( $(date +%s) - built )) s)"
