@@ -1,0 +1,210 @@
+// EventSub ingestion over real sockets: `mgm-sim serve --only ebs` with a SQLite file store (WAL mode),
+// loaded by a keep-alive HTTP/1.1 client in this program: N distinct signed "!twgold <name>" messages
+// (distinct message id, viewer and character name), each an HMAC check + JSON parse + SQLite transaction in
+// the EBS. Requests are built and signed before the clock starts. The count of enrolled viewers is checked
+// in the database file afterwards. With --ceiling-url the same client, connections and request count run
+// against another server (nginx serving a small static file: bench/run-eventsub-vs-nginx.sh) in the same
+// run, for the ratio to the loopback HTTP/1.1 ceiling on this machine.
+// Usage: bench_eventsub_ingest [--smoke] [--messages N] [--connections C] [--runs R] [--ceiling-url URL]
+//                              [--mgm-sim PATH] [--db PATH]
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sqlite3.h>
+#include <nlohmann/json.hpp>
+
+#include "bench/bench_util.h"
+#include "sim/core/crypto.h"
+#include "sim/core/rng.h"
+
+using namespace mgm;
+
+namespace {
+
+std::string character_name(std::uint64_t index) {
+    std::string name = "Hero";
+    for (int k = 0; k < 6; ++k) {
+        name.push_back(static_cast<char>('a' + index % 26));
+        index /= 26;
+    }
+    return name;
+}
+
+std::vector<std::string> signed_enrollments(std::size_t count, std::uint64_t first, const std::string& secret) {
+    std::vector<std::string> requests;
+    requests.reserve(count);
+    sim::Rng ids(first + 99);
+    for (std::size_t i = 0; i < count; ++i) {
+        const std::uint64_t n = first + i;
+        const std::string message_id = ids.uuid_v4().str();
+        const std::string timestamp = "1775304000";
+        nlohmann::json body = {{"subscription", {{"type", "channel.chat.message"}}},
+                               {"event",
+                                {{"message_id", message_id},
+                                 {"chatter_user_id", "viewer-" + std::to_string(n)},
+                                 {"chatter_user_login", "viewer" + std::to_string(n)},
+                                 {"message", {{"text", "!twgold " + character_name(n)}}},
+                                 {"badges", nlohmann::json::array({{{"set_id", "subscriber"}}})}}}};
+        const std::string raw = body.dump();
+        const std::string signature =
+            "sha256=" + sim::crypto::to_hex_lower(sim::crypto::hmac_sha256(secret, message_id + timestamp + raw));
+        requests.push_back("POST /api/twitch/eventsub HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                           "Twitch-Eventsub-Message-Id: " + message_id +
+                           "\r\nTwitch-Eventsub-Message-Timestamp: " + timestamp +
+                           "\r\nTwitch-Eventsub-Message-Signature: " + signature +
+                           "\r\nContent-Length: " + std::to_string(raw.size()) + "\r\n\r\n" + raw);
+    }
+    return requests;
+}
+
+int port_of(const std::string& url) {
+    auto colon = url.rfind(':');
+    return colon == std::string::npos ? 0 : std::atoi(url.c_str() + colon + 1);
+}
+
+struct LoadResult {
+    double seconds = 0;
+    std::size_t ok = 0, failed = 0;
+    double per_second() const { return seconds > 0 ? static_cast<double>(ok) / seconds : 0; }
+};
+
+// `connections` threads, each with one keep-alive connection, send their share of `requests` one at a time.
+LoadResult load(int port, const std::vector<std::string>& requests, int connections) {
+    std::atomic<std::size_t> next{0}, ok{0}, failed{0};
+    std::vector<int> fds;
+    for (int c = 0; c < connections; ++c) {
+        int fd = bench::connect_loopback(port);
+        if (fd < 0) {
+            std::fprintf(stderr, "cannot connect to 127.0.0.1:%d\n", port);
+            std::exit(1);
+        }
+        fds.push_back(fd);
+    }
+    const auto start = bench::Wall::now();
+    std::vector<std::thread> threads;
+    for (int c = 0; c < connections; ++c) {
+        threads.emplace_back([&, fd = fds[c]] {
+            std::string carry;
+            for (;;) {
+                const std::size_t i = next.fetch_add(1);
+                if (i >= requests.size()) return;
+                const auto& r = requests[i];
+                int status = bench::write_all(fd, r.data(), r.size()) ? bench::read_response(fd, carry) : -1;
+                if (status == 200) ++ok;
+                else {
+                    ++failed;
+                    if (status < 0) return;  // connection lost
+                }
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    LoadResult result;
+    result.seconds = std::chrono::duration<double>(bench::Wall::now() - start).count();
+    result.ok = ok;
+    result.failed = failed;
+    for (int fd : fds) close(fd);
+    return result;
+}
+
+long long count_rows(const std::string& db_path, const char* sql) {
+    sqlite3* db = nullptr;
+    long long count = -1;
+    if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+            count = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return count;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::size_t messages = 100'000;
+    int connections = 4;
+    int runs = 3;
+    std::string ceiling_url;
+    std::string mgm_sim = bench::default_mgm_sim_path(argv[0]);
+    std::string db_path = "/tmp/bench_eventsub_ingest-" + std::to_string(getpid()) + ".db";
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--smoke") == 0) {
+            messages = 500;
+            runs = 1;
+        } else if (std::strcmp(argv[i], "--messages") == 0 && i + 1 < argc) {
+            messages = std::strtoul(argv[++i], nullptr, 10);
+        } else if (std::strcmp(argv[i], "--connections") == 0 && i + 1 < argc) {
+            connections = std::atoi(argv[++i]);
+        } else if (std::strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
+            runs = std::atoi(argv[++i]);
+        } else if (std::strcmp(argv[i], "--ceiling-url") == 0 && i + 1 < argc) {
+            ceiling_url = argv[++i];
+        } else if (std::strcmp(argv[i], "--mgm-sim") == 0 && i + 1 < argc) {
+            mgm_sim = argv[++i];
+        } else if (std::strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+            db_path = argv[++i];
+        } else {
+            std::fprintf(stderr,
+                         "usage: %s [--smoke] [--messages N] [--connections C] [--runs R] [--ceiling-url URL] "
+                         "[--mgm-sim PATH] [--db PATH]\n",
+                         argv[0]);
+            return 2;
+        }
+    }
+    const std::string secret = "e2e-ci-eventsub-secret";
+    std::printf("bench_eventsub_ingest: %zu messages, %d connections, %d runs, load average at start %.2f\n", messages,
+                connections, runs, bench::load_average());
+
+    std::vector<double> ebs_rates, ceiling_rates, ratios;
+    for (int run = 0; run < runs; ++run) {
+        // A fresh database file per run: every message is a new enrollment.
+        for (const char* suffix : {"", "-wal", "-shm"}) unlink((db_path + suffix).c_str());
+        const auto requests = signed_enrollments(messages, static_cast<std::uint64_t>(run) * messages, secret);
+        bench::Child serve = bench::spawn({mgm_sim, "serve", "--only", "ebs", "--ebs-port", "0", "--quiet"},
+                                          {"Mgm__SqlitePath=" + db_path, "Twitch__EventSubSecret=" + secret});
+        auto output = serve.read_until("serve: ready", 10'000);
+        if (!output) {
+            std::fprintf(stderr, "mgm-sim serve (%s) did not get ready\n", mgm_sim.c_str());
+            return 1;
+        }
+        LoadResult ebs = load(port_of(bench::listening_url(*output, "ebs")), requests, connections);
+        if (serve.stop() != 0) {
+            std::fprintf(stderr, "mgm-sim serve did not exit 0 after SIGTERM\n");
+            return 1;
+        }
+        const long long enrolled = count_rows(db_path, "SELECT COUNT(*) FROM pool_member");
+        const long long deduped = count_rows(db_path, "SELECT COUNT(*) FROM chat_dedup");
+        std::printf("run %d: EBS   %zu ok, %zu failed in %.3f s = %.0f enrollments/s (pool %lld, dedup %lld rows)\n",
+                    run + 1, ebs.ok, ebs.failed, ebs.seconds, ebs.per_second(), enrolled, deduped);
+        if (ebs.failed != 0 || enrolled != static_cast<long long>(messages)) {
+            std::fprintf(stderr, "bench_eventsub_ingest: FAILED: expected %zu enrollments\n", messages);
+            return 1;
+        }
+        ebs_rates.push_back(ebs.per_second());
+        if (!ceiling_url.empty()) {
+            const std::string path = ceiling_url.substr(ceiling_url.find('/', 7));
+            std::vector<std::string> gets(messages, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            LoadResult ceiling = load(port_of(ceiling_url.substr(0, ceiling_url.find('/', 7))), gets, connections);
+            std::printf("run %d: ceiling %zu ok, %zu failed in %.3f s = %.0f requests/s (%s)\n", run + 1, ceiling.ok,
+                        ceiling.failed, ceiling.seconds, ceiling.per_second(), ceiling_url.c_str());
+            if (ceiling.failed != 0) return 1;
+            ceiling_rates.push_back(ceiling.per_second());
+            ratios.push_back(ebs.per_second() / ceiling.per_second());
+        }
+    }
+    for (const char* suffix : {"", "-wal", "-shm"}) unlink((db_path + suffix).c_str());
+    const double med = bench::median(ebs_rates);
+    std::printf("median EBS ingestion %.0f enrollments/s (WAL file store)\n", med);
+    if (!ceiling_rates.empty())
+        std::printf("median ceiling %.0f requests/s; median per-run ratio EBS / ceiling %.3f\n",
+                    bench::median(ceiling_rates), bench::median(ratios));
+    std::printf("target: >= 10000 enrollments/s: %s\n", med >= 10000 ? "met" : "NOT met");
+    std::printf("bench_eventsub_ingest: load average at end %.2f\n", bench::load_average());
+    return 0;
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# EventSub ingestion (bench_eventsub_ingest) side by side with nginx serving a small static file on a high
+# loopback port, in one run: the nginx number is the HTTP/1.1-on-loopback ceiling of this machine for the
+# same client. Also runs wrk against nginx (an independent client) for comparison. nginx runs from a temp
+# config on 127.0.0.1:${NGINX_PORT:-28880} with one worker (like the EBS's single io_context) and is stopped
+# on exit. Needs: apt-get install -y nginx-light wrk.
+# Usage: bench/run-eventsub-vs-nginx.sh BUILD_DIR [extra bench_eventsub_ingest args, e.g. --smoke]
+set -euo pipefail
+build=${1:?usage: $0 BUILD_DIR [args]}
+shift
+port=${NGINX_PORT:-28880}
+workers=${NGINX_WORKERS:-1}
+dir=$(mktemp -d /tmp/mgm-bench-nginx.XXXXXX)
+mkdir -p "$dir/www" "$dir/logs"
+printf '{"status":"ok"}\n' > "$dir/www/small.json"
+cat > "$dir/nginx.conf" <<CONF
+worker_processes $workers;
+daemon on;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $dir/tmp_body;
+  proxy_temp_path $dir/tmp_proxy;
+  fastcgi_temp_path $dir/tmp_fcgi;
+  uwsgi_temp_path $dir/tmp_uwsgi;
+  scgi_temp_path $dir/tmp_scgi;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$port;
+    root $dir/www;
+  }
+}
+CONF
+stop_nginx() {
+  if [ -f "$dir/nginx.pid" ]; then kill -QUIT "$(cat "$dir/nginx.pid")" 2>/dev/null || true; sleep 0.2; fi
+  rm -rf "$dir"
+}
+trap stop_nginx EXIT
+nginx -c "$dir/nginx.conf" -p "$dir" -e "$dir/logs/error.log"
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/small.json" >/dev/null && break; sleep 0.05; done
+echo "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') on 127.0.0.1:$port, $workers worker(s); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$build/bench/bench_eventsub_ingest" --ceiling-url "http://127.0.0.1:$port/small.json" "$@"
+if command -v wrk >/dev/null; then
+  duration=5s
+  for a in "$@"; do [ "$a" = "--smoke" ] && duration=1s; done
+  echo "wrk -t1 -c4 -d$duration against nginx (independent client):"
+  wrk -t1 -c4 -d"$duration" "http://127.0.0.1:$port/small.json" | sed -n '/Requests\/sec/p;/Latency/p'
+fi

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every benchmark program once with --smoke (tiny sizes, seconds in total) so they keep building and
+# running; timings are not checked (they are in docs/BENCHMARKS.md). Exits non-zero if any fails.
+# Usage: scripts/bench-smoke.sh [BUILD_DIR]   (default: build)
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+status=0
+shopt -s nullglob
+sources=("$root"/bench/*.cpp)
+if [ ${#sources[@]} -eq 0 ]; then echo "bench-smoke: no benchmark sources" >&2; exit 1; fi
+for source in "${sources[@]}"; do
+  name=$(basename "$source" .cpp)
+  exe="$build/bench/$name"
+  if [ ! -x "$exe" ]; then
+    echo "bench-smoke: $name: not built ($exe)" >&2
+    status=1
+    continue
+  fi
+  echo "== $name --smoke"
+  start=$(date +%s%N)
+  if timeout 120 "$exe" --smoke; then
+    echo "bench-smoke: $name ok ($(( ($(date +%s%N) - start) / 1000000 )) ms)"
+  else
+    echo "bench-smoke: $name FAILED" >&2
+    status=1
+  fi
+done
+exit $status
