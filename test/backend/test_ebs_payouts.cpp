@@ -470,3 +470,40 @@ TEST_CASE("RT-095 four roulette-state calls complete well within five simulated 
     }
     REQUIRE(f.clock.now() - start < std::chrono::seconds(5));
 }
+
+TEST_CASE("RT-077/D6 rollover at the boundary: new cycle id; a late report for the old cycle is out_of_sequence", "[ebs][http][roulette]") {
+    EbsFixture f(http_test_profile(), EbsFixtureOptions{.start_workers = true});
+    f.seed_pool_member("u1", "D", "Hero");
+    f.advance(std::chrono::minutes(5));                       // 12:05:30, cycle C1 started at 12:05 with the pool
+    f.advance(std::chrono::seconds(211));                      // 12:09:01: candidate selected
+    const auto before = *f.store().load_spin();
+    REQUIRE(before.candidate_character_name == std::optional<std::string>("Hero"));
+    f.advance(std::chrono::seconds(60));                       // 12:10:01: rolled over
+    const auto after = *f.store().load_spin();
+    REQUIRE(after.spin_cycle_id != before.spin_cycle_id);
+    REQUIRE_FALSE(after.candidate_twitch_user_id);
+    // Within the old cycle's stored 30 s grace, but the id already rotated (D6, matched).
+    auto late = f.desktop_send("POST", "/api/roulette/verify-candidate", verify_body(1, before.spin_cycle_id.str(), "Hero", true));
+    REQUIRE(late.status == 400);
+    REQUIRE(EbsFixture::body_json(late)["message"] == "spinCycleId does not match active cycle.");
+    REQUIRE(f.store().list_payouts().empty());
+}
+
+TEST_CASE("RT-086/RT-088/GAP-29 expiration worker: stale Pending/InProgress expire at start; expired no longer blocks claim", "[ebs][http][payout]") {
+    const sim::Instant start = kEbsFixtureStart;
+    auto make = [&](EbsFixture& f) {
+        auto stale = f.seed_payout("exp-user", "Abcd", PayoutStatus::Pending, start - std::chrono::hours(30), "spin:dead", "E");
+        auto stale_in_progress = f.seed_payout("inprog-user", "Bcde", PayoutStatus::InProgress, start - std::chrono::hours(48));
+        auto exactly_24h = f.seed_payout("fresh-user", "Cdef", PayoutStatus::Pending, start - std::chrono::hours(24));
+        return std::array<backend::Payout, 3>{stale, stale_in_progress, exactly_24h};
+    };
+    EbsFixture f;
+    auto seeded = make(f);
+    f.ebs->start();
+    f.advance(std::chrono::seconds(1));
+    REQUIRE(f.store().find_payout(seeded[0].id)->status == PayoutStatus::Expired);
+    REQUIRE(f.store().find_payout(seeded[1].id)->status == PayoutStatus::Expired);
+    REQUIRE(f.store().find_payout(seeded[2].id)->status == PayoutStatus::Pending);   // strict '<'
+    REQUIRE(f.viewer_send(f.jwt("exp-user", "E"), "POST", "/api/payouts/claim", claim_body("Abcd", "after-expiry")).status == 201);
+    REQUIRE(EbsFixture::body_json(f.viewer_get(f.jwt("exp-user"), "/api/payouts/my-last"))["status"] == "Expired");
+}
