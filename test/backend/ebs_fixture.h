@@ -160,10 +160,10 @@ public:
             sender = other.get();
         }
         http::ClientOptions client_options;
-        client_options.timeout = std::chrono::seconds(90);
+        client_options.timeout = std::chrono::seconds(120);
         sender->send(kEbsAddress, std::move(request), client_options,
                      [&result](http::ClientResult r) { result = std::move(r); });
-        loop.run_until([&result] { return result.has_value(); }, clock.now() + std::chrono::seconds(120));
+        loop.run_until([&result] { return result.has_value(); }, clock.now() + std::chrono::seconds(150));
         REQUIRE(result.has_value());
         return std::move(*result);
     }

@@ -507,3 +507,15 @@ TEST_CASE("RT-086/RT-088/GAP-29 expiration worker: stale Pending/InProgress expi
     REQUIRE(f.viewer_send(f.jwt("exp-user", "E"), "POST", "/api/payouts/claim", claim_body("Abcd", "after-expiry")).status == 201);
     REQUIRE(EbsFixture::body_json(f.viewer_get(f.jwt("exp-user"), "/api/payouts/my-last"))["status"] == "Expired");
 }
+
+TEST_CASE("§9 Helix 30 s timeout on the Scheduler: a partitioned Helix costs 3 × 30 s, then D1's 500", "[ebs][http][helix]") {
+    EbsFixture f;
+    auto payout = f.seed_payout("u1", "Abcd", PayoutStatus::InProgress, f.clock.now());
+    f.network.partition(kEbsAddress, kHelixStubAddress);
+    const sim::Instant start = f.clock.now();
+    auto response = f.desktop_send("PATCH", "/api/payouts/" + payout.id.str() + "/status", R"({"status":"sent"})");
+    REQUIRE(response.status == 500);
+    REQUIRE(f.clock.now() - start == std::chrono::seconds(90));
+    REQUIRE(f.store().find_payout(payout.id)->status == PayoutStatus::Sent);
+    f.network.heal_all();
+}
