@@ -13,18 +13,6 @@ constexpr const char* kActor = "eventsub";
 constexpr const char* kTwitchHeaders[] = {"Twitch-Eventsub-Message-Id", "Twitch-Eventsub-Message-Timestamp",
                                           "Twitch-Eventsub-Message-Signature"};
 
-// ASP.NET's StringValues.ToString(): several values of one header joined by ",".
-std::string joined_header(const http::Headers& headers, std::string_view name) {
-    std::string out;
-    bool first = true;
-    for (const auto& h : headers.all()) {
-        if (!http::iequals(h.name, name)) continue;
-        if (!first) out += ',';
-        out += h.value;
-        first = false;
-    }
-    return out;
-}
 
 // The media type of a Content-Type value ("text/plain; charset=utf-8" -> "text/plain").
 std::string media_type_of(const std::string& content_type) {
@@ -80,12 +68,12 @@ bool MockEventSubWebhook::signature_ok(const http::Request& request) const {
     if (config_.eventsub_secret.empty()) return true;
     for (const char* name : kTwitchHeaders)
         if (request.headers.count(name) == 0) return false;
-    std::string payload = joined_header(request.headers, kTwitchHeaders[0]) +
-                          joined_header(request.headers, kTwitchHeaders[1]) + request.body;
+    std::string payload = request.headers.joined(kTwitchHeaders[0]).value_or("") +
+                          request.headers.joined(kTwitchHeaders[1]).value_or("") + request.body;
     std::string expected =
         "sha256=" + sim::crypto::to_hex_lower(sim::crypto::hmac_sha256(config_.eventsub_secret, payload));
     // Ordinal, case-sensitive comparison, as the reference (constant time: not observable, but cheap).
-    return sim::crypto::constant_time_equals(expected, joined_header(request.headers, kTwitchHeaders[2]));
+    return sim::crypto::constant_time_equals(expected, request.headers.joined(kTwitchHeaders[2]).value_or(""));
 }
 
 void MockEventSubWebhook::forward(const http::Request& request, http::Respond respond) {

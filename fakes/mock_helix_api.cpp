@@ -12,18 +12,6 @@ bool starts_with_ignore_case(std::string_view text, std::string_view prefix) {
     return text.size() >= prefix.size() && http::iequals(text.substr(0, prefix.size()), prefix);
 }
 
-// ASP.NET's StringValues.ToString(): "" when absent, several values joined by ",".
-std::string joined_header(const http::Headers& headers, std::string_view name) {
-    std::string out;
-    bool first = true;
-    for (const auto& h : headers.all()) {
-        if (!http::iequals(h.name, name)) continue;
-        if (!first) out += ',';
-        out += h.value;
-        first = false;
-    }
-    return out;
-}
 
 // System.Text.Json's default encoder escapes non-ASCII; clients parse JSON, so only the spelling differs.
 std::string dump(const nlohmann::ordered_json& value) {
@@ -68,8 +56,8 @@ void MockHelixApi::post_message(const http::Request& request, const http::Respon
     HelixRecordedRequest record;
     record.sequence = requests_.size() + 1;
     record.received_at = seams_.clock.now();
-    record.authorization_header = joined_header(request.headers, "Authorization");
-    record.client_id_header = joined_header(request.headers, "Client-Id");
+    record.authorization_header = request.headers.joined("Authorization").value_or("");
+    record.client_id_header = request.headers.joined("Client-Id").value_or("");
     record.raw_body = request.body;
     try {
         record.body = nlohmann::ordered_json::parse(request.body);
@@ -97,7 +85,7 @@ void MockHelixApi::post_message(const http::Request& request, const http::Respon
 
     if (config_.strict_auth) {
         auto auth = request.headers.get("Authorization");
-        if (!auth || !starts_with_ignore_case(joined_header(request.headers, "Authorization"), "Bearer ") ||
+        if (!auth || !starts_with_ignore_case(request.headers.joined("Authorization").value_or(""), "Bearer ") ||
             request.headers.count("Client-Id") == 0) {
             record.outcome = "unauthorized";
             record.status = 401;

@@ -54,6 +54,17 @@ std::size_t Headers::count(std::string_view name) const {
         std::count_if(items_.begin(), items_.end(), [&](const Header& h) { return iequals(h.name, name); }));
 }
 
+std::optional<std::string> Headers::joined(std::string_view name) const {
+    std::optional<std::string> out;
+    for (const auto& h : items_) {
+        if (!iequals(h.name, name)) continue;
+        if (out) *out += ',';
+        else out.emplace();
+        *out += h.value;
+    }
+    return out;
+}
+
 std::optional<std::string> Request::query_param(std::string_view name) const {
     // ASP.NET's query collection matches keys case-insensitively; the first occurrence wins.
     std::string_view rest = query;

@@ -24,6 +24,8 @@ public:
     // First value of that name, if any.
     std::optional<std::string> get(std::string_view name) const;
     std::size_t count(std::string_view name) const;
+    // ASP.NET's StringValues.ToString(): every value of that name joined with ','; nullopt when absent.
+    std::optional<std::string> joined(std::string_view name) const;
     const std::vector<Header>& all() const { return items_; }
 
 private:

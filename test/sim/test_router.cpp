@@ -202,3 +202,11 @@ TEST_CASE("percent coding round-trips and keeps RFC 3986 unreserved characters",
     CHECK(iequals("Content-Length", "content-LENGTH"));
     CHECK_FALSE(iequals("abc", "abcd"));
 }
+
+TEST_CASE("repeated headers join with ',' like ASP.NET StringValues, absent is nullopt", "[http]") {
+    mgm::http::Headers h;
+    h.add("X-A", "1");
+    h.add("x-a", "2");
+    CHECK(h.joined("X-A") == "1,2");
+    CHECK_FALSE(h.joined("X-B").has_value());
+}
