@@ -3,6 +3,7 @@
 // Helix stand-in at 127.0.0.1:9053. Background workers are off unless asked for (reference-test-cases §0.3).
 #pragma once
 
+#include <array>
 #include <deque>
 #include <functional>
 #include <memory>
