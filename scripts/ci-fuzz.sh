@@ -4,12 +4,12 @@
 # time from its seed corpus (fuzz/corpus/<target>/, read-only; new inputs go to a scratch corpus).
 # Any crash, sanitizer report, leak, timeout or broken invariant fails the stage; the reproducer is kept
 # in the artifacts directory. Prints executions per target.
-#   usage: scripts/ci-fuzz.sh [seconds-per-target]     (default 60; env FUZZ_SECONDS, FUZZ_BUILD_DIR,
+#   usage: scripts/ci-fuzz.sh [seconds-per-target]     (default 45; env FUZZ_SECONDS, FUZZ_BUILD_DIR,
 #          FUZZ_ARTIFACTS (default /tmp/mgm-fuzz-artifacts), FUZZ_TARGETS (default: all four))
 #   reproduce: build-fuzz/fuzz/<target> <artifact file>
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECONDS_PER_TARGET=${1:-${FUZZ_SECONDS:-60}}
+SECONDS_PER_TARGET=${1:-${FUZZ_SECONDS:-45}}
 BUILD_DIR=${FUZZ_BUILD_DIR:-build-fuzz}
 ARTIFACTS=${FUZZ_ARTIFACTS:-/tmp/mgm-fuzz-artifacts}
 TARGETS=(${FUZZ_TARGETS:-fuzz_http_request fuzz_json_bodies fuzz_eventsub fuzz_jwt})
