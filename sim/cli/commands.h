@@ -19,4 +19,7 @@ void serve_help(std::ostream& out);
 int e2e_main(int argc, char** argv);
 void e2e_help(std::ostream& out);
 
+int sweep_main(int argc, char** argv);
+void sweep_help(std::ostream& out);
+
 }  // namespace mgm::cli

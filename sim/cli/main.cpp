@@ -17,6 +17,7 @@ const Command kCommands[] = {
      e2e_main, e2e_help},
 #if __has_include("sim/cli/run_command.h")
     {"run", "replay scenario files (simulation, or --target real for portable ones); prints each trace digest", run_main, run_help},
+    {"sweep", "replay scenarios under a seed range, optionally with a random fault mix per seed; invariants checked", sweep_main, sweep_help},
 #endif
 };
 

@@ -35,7 +35,8 @@ void run_help(std::ostream& out) {
            "  --twice             run each scenario twice and fail unless both digests are identical\n"
            "  --log-level LEVEL   debug|info|warn|error|off for the services' log (stderr, simulated time)\n"
            "  -v, --verbose       one line per step, stamped with simulated time\n"
-           "  --list              print each scenario's name and description instead of running it\n";
+           "  --list              print each scenario's name and description instead of running it\n"
+           "  --no-invariants     do not check the EBS invariants after every event (docs/RELIABILITY.md)\n";
 }
 
 namespace {
@@ -113,6 +114,8 @@ int run_main(int argc, char** argv) {
                 return 2;
             }
             options.log_level = *level;
+        } else if (arg == "--no-invariants") {
+            options.check_invariants = false;
         } else if (arg == "--twice") {
             twice = true;
         } else if (arg == "--list") {

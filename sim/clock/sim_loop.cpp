@@ -21,6 +21,7 @@ std::size_t SimLoop::drain() {
         if (io_.stopped()) io_.restart();
         // poll_one (not poll) so an endless post() loop is caught by the limit instead of hanging here.
         if (io_.poll_one() == 0) break;
+        if (after_event_) after_event_();
         if (++ran > options_.ready_handler_limit)
             throw SimulationStuck("simulation stuck: more than " + std::to_string(options_.ready_handler_limit) +
                                   " ready I/O handlers ran without the queue emptying at simulated time " +
@@ -44,6 +45,7 @@ bool SimLoop::step(Instant limit) {
     }
     if (before_fire_) before_fire_(*deadline);
     clock_.fire_next();
+    if (after_event_) after_event_();
     drain();
     return true;
 }

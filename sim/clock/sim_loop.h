@@ -43,6 +43,9 @@ public:
 
     // Called before each timer fires with its deadline (debugger break-at support, progress).
     void set_before_fire(std::function<void(Instant)> hook) { before_fire_ = std::move(hook); }
+    // Called after every simulated event: each ready I/O handler run and each timer fired (invariant
+    // checks). May throw; the exception leaves the loop call that ran the event.
+    void set_after_event(std::function<void()> hook) { after_event_ = std::move(hook); }
 
     VirtualClock& clock() { return clock_; }
     boost::asio::io_context& io() { return io_; }
@@ -52,6 +55,7 @@ private:
     VirtualClock& clock_;
     SimLoopOptions options_;
     std::function<void(Instant)> before_fire_;
+    std::function<void()> after_event_;
     std::uint64_t zero_delay_fires_ = 0;
 };
 

@@ -22,6 +22,7 @@
 #include "sim/core/rng.h"
 #include "sim/http/server.h"
 #include "sim/network/loopback_network.h"
+#include "sim/scenario/invariants.h"
 #include "sim/scenario/json_match.h"
 #include "sim/scenario/time_expr.h"
 #include "sim/trace/trace.h"
@@ -96,7 +97,10 @@ public:
                     lower == "syntheticdesktop:backendbaseurl")
                     config.wire_urls = false;
             }
+            if (options.configure_world) options.configure_world(config);
             world_ = std::make_unique<sim::World>(config);
+            if (options.check_invariants && world_->runs(sim::Service::ebs))
+                invariants_ = InvariantChecker::attach(*world_);
             world_->trace().add_listener([this](const json& record) {
                 if (record.value("kind", "") == "event") events_.push_back(record);
             });
@@ -112,6 +116,7 @@ public:
                 });
             }
             driver_ = &world_->driver();
+            if (options.on_world) options.on_world(*world_);
         } else {
             // The running services were configured from the environment (mgm-sim serve); read the same
             // keys so signatures, JWTs and API keys match.
@@ -141,7 +146,17 @@ public:
         }
         try {
             run_steps(scenario_.steps);
+            if (invariants_) invariants_->check_now();
             result.passed = true;
+        } catch (const InvariantViolation& violation) {
+            std::ostringstream out;
+            if (current_)
+                out << "  at " << scenario_.file << ":" << current_->line << ", step " << current_->path << ": "
+                    << current_->summary() << "\n";
+            std::istringstream lines(violation.what());
+            for (std::string line; std::getline(lines, line);) out << "  " << line << "\n";
+            result.failure = out.str();
+            result.failure_kind = FailureKind::invariant;
         } catch (const StepFailure& failure) {
             const Step& step = *current_;
             std::ostringstream out;
@@ -155,6 +170,7 @@ public:
             std::istringstream lines(failure.what());
             for (std::string line; std::getline(lines, line);) out << "  " << line << "\n";
             result.failure = out.str();
+            result.failure_kind = FailureKind::step;
         } catch (const std::exception& e) {
             std::ostringstream out;
             if (current_)
@@ -163,6 +179,7 @@ public:
             out << "  simulated time: " << sim::format_iso8601(driver_->now()) << "\n";
             out << "  internal error: " << e.what() << "\n";
             result.failure = out.str();
+            result.failure_kind = FailureKind::internal;
         }
         result.ended_at = driver_->now();
         return finish(result);
@@ -171,6 +188,11 @@ public:
 private:
     RunResult& finish(RunResult& result) {
         result.steps_run = steps_run_;
+        if (invariants_) {
+            result.invariant_checks = invariants_->checks_run();
+            result.known_deviations = invariants_->known_deviations();
+            world_->loop().set_after_event(nullptr);   // teardown events are not checked
+        }
         if (world_) {
             result.digest = world_->trace().digest_hex();
             result.trace_records = world_->trace().size();
@@ -975,6 +997,8 @@ private:
     sim::Settings settings_;
     std::unique_ptr<sim::Rng> rng_;
     std::map<std::string, std::string> vars_;
+    // Declared before world_ so it outlives the World's teardown (the loop's hook points at it).
+    std::unique_ptr<InvariantChecker> invariants_;
     std::unique_ptr<sim::World> world_;
     std::vector<std::unique_ptr<http::Server>> stubs_;   // after world_: destroyed first
     std::unique_ptr<sim::Driver> owned_driver_;

@@ -5,13 +5,20 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sim/clock/time.h"
 #include "sim/core/log.h"
 #include "sim/scenario/scenario.h"
+
+namespace mgm::sim {
+struct WorldConfig;
+class World;
+}  // namespace mgm::sim
 
 namespace mgm::scenario {
 
@@ -24,7 +31,16 @@ struct RunOptions {
     bool keep_trace = false;                 // keep JSONL lines in memory (RunResult::trace_jsonl)
     std::ostream* progress = nullptr;        // one line per step, stamped with simulated time (-v)
     sim::LogLevel log_level = sim::LogLevel::warn;  // the World's log (stderr), lines carry simulated time
+    // Check the EBS invariants (sim/scenario/invariants.h) after every simulated event and at the end.
+    bool check_invariants = true;
+    // Simulation only: adjust the World's configuration before it is built (sweeps: same-instant order),
+    // and act on the built World before the first step (sweeps: the seed's network and Helix faults).
+    std::function<void(sim::WorldConfig&)> configure_world;
+    std::function<void(sim::World&)> on_world;
 };
+
+// Why a run failed: a step's expectation, an invariant, or the run itself (a stuck simulation, an exception).
+enum class FailureKind { none, step, invariant, internal };
 
 struct RunResult {
     bool passed = false;
@@ -37,6 +53,9 @@ struct RunResult {
     std::string digest;                      // trace SHA-256 (simulation); empty in real mode
     std::uint64_t trace_records = 0;
     std::string failure;                     // multi-line report when !passed
+    FailureKind failure_kind = FailureKind::none;
+    std::uint64_t invariant_checks = 0;      // full invariant checks run (0 when disabled)
+    std::vector<std::string> known_deviations;   // tolerated, documented departures (InvariantChecker)
     std::string trace_jsonl;                 // when RunOptions::keep_trace
 };
 

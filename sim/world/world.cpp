@@ -152,6 +152,7 @@ World::World(WorldConfig config) : config_(std::move(config)), parts_(std::make_
     if (is_simulation()) {
         p.root = Rng(config_.seed.value_or(1));
         p.virtual_clock = std::make_unique<VirtualClock>(config_.start, &p.trace);
+        if (config_.timer_tie_breaker) p.virtual_clock->set_tie_breaker(config_.timer_tie_breaker);
         p.clock = p.virtual_clock.get();
         p.scheduler = p.virtual_clock.get();
         p.loop = std::make_unique<SimLoop>(p.io, *p.virtual_clock);
@@ -178,6 +179,7 @@ World::World(WorldConfig config) : config_(std::move(config)), parts_(std::make_
             requested = reserve_ephemeral(*p.network, requested);
         http::ServerOptions options;
         options.actor = std::string(service_name(service));
+        if (config_.request_headers_timeout) options.request_headers_timeout = *config_.request_headers_timeout;
         Parts* parts = &p;
         p.servers[index] = std::make_unique<http::Server>(
             *p.network, *p.scheduler, requested,

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -81,6 +82,11 @@ struct WorldConfig {
     // Log one line per served request ("ebs: POST /api/x -> 200 (3 ms)") at info level.
     bool log_requests = false;
     bool keep_trace_lines = false;
+    // Simulation only: same-instant timer order (VirtualClock::set_tie_breaker), installed before anything
+    // is scheduled. Empty = FIFO. Seed sweeps install a seeded permutation.
+    std::function<std::uint64_t(std::uint64_t sequence)> timer_tie_breaker;
+    // Every server's request-headers timeout (slowloris); unset = the server default (30 s, Kestrel's).
+    std::optional<Duration> request_headers_timeout;
 };
 
 class World {
