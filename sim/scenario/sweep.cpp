@@ -119,6 +119,7 @@ SeedOutcome run_seed(const Scenario& scenario, std::uint64_t seed, const SweepOp
     RunOptions run;
     run.seed = seed;
     run.check_invariants = true;
+    run.log_level = sim::LogLevel::off;   // faults make the services log warnings by the hundred
     if (options.faults) {
         run.configure_world = [&mix](sim::WorldConfig& config) {
             if (mix.shuffle_same_instant) {
