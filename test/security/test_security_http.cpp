@@ -73,7 +73,7 @@ std::vector<std::string> split_token(const std::string& token) {
 
 }  // namespace
 
-TEST_CASE("security: forged, expired and misaddressed JWTs are rejected over HTTP", "[security][jwt]") {
+TEST_CASE("forged, expired and misaddressed JWTs are rejected over HTTP", "[security][jwt]") {
     SecurityWorld w;
     const std::string valid = sim::jwt::encode(w.claims("viewer-1"), w.key);
     REQUIRE(w.state_status(valid) == 200);   // the control: the same route accepts a good token
@@ -113,7 +113,7 @@ TEST_CASE("security: forged, expired and misaddressed JWTs are rejected over HTT
     }
 }
 
-TEST_CASE("security: EventSub signatures in uppercase hex, truncated or unprefixed are rejected by mock and EBS",
+TEST_CASE("EventSub signatures in uppercase hex, truncated or unprefixed are rejected by mock and EBS",
           "[security][hmac]") {
     sim::WorldConfig quiet;
     quiet.log_level = sim::LogLevel::off;   // the rejected deliveries would each log a warning
@@ -151,7 +151,7 @@ TEST_CASE("security: EventSub signatures in uppercase hex, truncated or unprefix
     CHECK(world.ebs().store().pool_size() == 1);
 }
 
-TEST_CASE("security: secret comparisons are constant-time", "[security][constant-time]") {
+TEST_CASE("secret comparisons are constant-time", "[security][constant-time]") {
     // Behaviour: equal only for identical strings of equal length; a shared prefix does not help.
     CHECK(sim::crypto::constant_time_equals("sha256=abcdef", "sha256=abcdef"));
     CHECK_FALSE(sim::crypto::constant_time_equals("sha256=abcdef", "sha256=abcdeF"));
@@ -199,7 +199,7 @@ TEST_CASE("security: secret comparisons are constant-time", "[security][constant
     CHECK(body.find("CRYPTO_memcmp") != std::string::npos);
 }
 
-TEST_CASE("security: a concurrent burst from one viewer gets exactly 5 answers per window, the rest 429",
+TEST_CASE("a concurrent burst from one viewer gets exactly 5 answers per window, the rest 429",
           "[security][ratelimit]") {
     SecurityWorld w(/*with_audience=*/false);
     // Jittered latency so the 30 requests interleave on the wire instead of arriving in order.
@@ -254,7 +254,7 @@ TEST_CASE("security: a concurrent burst from one viewer gets exactly 5 answers p
     CHECK(count_of(burst("/api/payouts/pending", desktop, 8), 200) == 5);
 }
 
-TEST_CASE("security: the EBS refuses oversized bodies (413) and headers (431) and keeps serving",
+TEST_CASE("the EBS refuses oversized bodies (413) and headers (431) and keeps serving",
           "[security][limits]") {
     sim::World world(sim::WorldConfig{});
     auto& driver = world.driver();

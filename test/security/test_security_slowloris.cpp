@@ -89,7 +89,7 @@ std::optional<std::string> get_status_line(const std::string& address, const std
 
 }  // namespace
 
-TEST_CASE("security: a slowloris client is cut off at the headers timeout while others are served (real sockets)",
+TEST_CASE("a slowloris client is cut off at the headers timeout while others are served (real sockets)",
           "[security][slowloris][real]") {
     std::signal(SIGPIPE, SIG_IGN);
     sim::WorldConfig config;
