@@ -13,6 +13,7 @@ workers=${NGINX_WORKERS:-1}
 dir=$(mktemp -d /tmp/mgm-bench-nginx.XXXXXX)
 mkdir -p "$dir/www" "$dir/logs"
 printf '{"status":"ok"}\n' > "$dir/www/small.json"
+chmod -R a+rX "$dir"
 cat > "$dir/nginx.conf" <<CONF
 worker_processes $workers;
 daemon on;
