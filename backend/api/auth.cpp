@@ -4,40 +4,16 @@
 
 namespace mgm::backend::api {
 
-namespace {
-
-std::string_view trim_whitespace(std::string_view text) {
-    auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; };
-    while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-    while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-    return text;
-}
-
-// The framework's StringValues.ToString(): repeated header values joined by ','.
-std::string joined_header(const http::Request& request, std::string_view name) {
-    std::string joined;
-    bool first = true;
-    for (const auto& header : request.headers.all()) {
-        if (!http::iequals(header.name, name)) continue;
-        if (!first) joined += ',';
-        joined += header.value;
-        first = false;
-    }
-    return joined;
-}
-
-}  // namespace
-
 BearerOutcome authenticate_bearer(const http::Request& request, const sim::jwt::ValidationParameters& parameters,
                                   sim::Instant now) {
     BearerOutcome outcome;
-    const std::string authorization = joined_header(request, "Authorization");
+    const std::string authorization = request.headers.joined("Authorization").value_or("");
     constexpr std::string_view kScheme = "Bearer ";
     if (authorization.size() < kScheme.size() ||
         !http::iequals(std::string_view(authorization).substr(0, kScheme.size()), kScheme)) {
         return outcome;  // no result: not a bearer request
     }
-    const std::string_view token = trim_whitespace(std::string_view(authorization).substr(kScheme.size()));
+    const std::string_view token = http::trim_ascii_whitespace(std::string_view(authorization).substr(kScheme.size()));
     if (token.empty()) return outcome;
     auto validated = sim::jwt::validate(token, parameters, now);
     if (!validated.ok()) {

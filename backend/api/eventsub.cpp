@@ -56,17 +56,6 @@ bool has_subscriber_badge(const JsonValue& event) {
     return false;
 }
 
-// StringValues.ToString(): repeated header values joined with ','; nullopt when absent.
-std::optional<std::string> joined_header(const http::Request& request, std::string_view name) {
-    std::optional<std::string> joined;
-    for (const auto& header : request.headers.all()) {
-        if (!http::iequals(header.name, name)) continue;
-        if (joined) *joined += ',';
-        else joined.emplace();
-        *joined += header.value;
-    }
-    return joined;
-}
 
 }  // namespace
 
@@ -95,9 +84,9 @@ EventSubWebhook::EventSubWebhook(const EbsConfig& config, ChatEventHandler& chat
 
 bool EventSubWebhook::signature_valid(const http::Request& request, const std::string& body) const {
     if (config_.eventsub_secret.empty()) return true;  // no secret configured: no verification at all
-    const auto id = joined_header(request, "Twitch-Eventsub-Message-Id");
-    const auto timestamp = joined_header(request, "Twitch-Eventsub-Message-Timestamp");
-    const auto signature = joined_header(request, "Twitch-Eventsub-Message-Signature");
+    const auto id = request.headers.joined("Twitch-Eventsub-Message-Id");
+    const auto timestamp = request.headers.joined("Twitch-Eventsub-Message-Timestamp");
+    const auto signature = request.headers.joined("Twitch-Eventsub-Message-Signature");
     if (!id || !timestamp || !signature) return false;
     const std::string expected = eventsub_signature(config_.eventsub_secret, *id, *timestamp, body);
     return sim::crypto::constant_time_equals(expected, *signature);

@@ -6,12 +6,6 @@ namespace mgm::backend::api {
 
 namespace {
 
-std::string_view trim_whitespace(std::string_view text) {
-    auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; };
-    while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-    while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-    return text;
-}
 
 http::ClientOptions helix_options() {
     http::ClientOptions options;
@@ -23,7 +17,7 @@ http::ClientOptions helix_options() {
 }  // namespace
 
 std::string helix_base_url(std::string_view configured) {
-    std::string_view base = trim_whitespace(configured);
+    std::string_view base = http::trim_ascii_whitespace(configured);
     if (base.empty()) return "https://api.twitch.tv/";
     while (!base.empty() && base.back() == '/') base.remove_suffix(1);
     return std::string(base) + "/";

@@ -54,6 +54,13 @@ std::size_t Headers::count(std::string_view name) const {
         std::count_if(items_.begin(), items_.end(), [&](const Header& h) { return iequals(h.name, name); }));
 }
 
+std::string_view trim_ascii_whitespace(std::string_view text) {
+    auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; };
+    while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+    while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+    return text;
+}
+
 std::optional<std::string> Headers::joined(std::string_view name) const {
     std::optional<std::string> out;
     for (const auto& h : items_) {

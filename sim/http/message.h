@@ -71,5 +71,7 @@ std::string percent_encode(std::string_view text);  // RFC 3986 unreserved kept
 
 // ASCII case-insensitive comparison (header names, path segments, enum names).
 bool iequals(std::string_view a, std::string_view b);
+// Strips ASCII whitespace (space, \t, \r, \n, \v, \f) from both ends (header and config values).
+std::string_view trim_ascii_whitespace(std::string_view text);
 
 }  // namespace mgm::http

@@ -31,7 +31,7 @@ TEST_CASE("RT-037 api key: wrong key -> failure", "[api][auth]") {
     REQUIRE(authenticate_api_key(with_header("X-MGM-ApiKey", ""), "configured-secret") == AuthStatus::failure);
 }
 
-TEST_CASE("RT-038 api key: matching key -> success; header name case-insensitive", "[api][auth]") {
+TEST_CASE("RT-038 api key: matching key -> success - header name case-insensitive", "[api][auth]") {
     REQUIRE(authenticate_api_key(with_header("X-MGM-ApiKey", "configured-secret"), "configured-secret") ==
             AuthStatus::success);
     REQUIRE(authenticate_api_key(with_header("x-mgm-apikey", "configured-secret"), "configured-secret") ==

@@ -5,7 +5,7 @@
 
 using mgm::backend::api::helix_base_url;
 
-TEST_CASE("helix base url: trim, strip trailing slashes, add one; empty means api.twitch.tv", "[api][helix]") {
+TEST_CASE("helix base url: trim, strip trailing slashes, add one - empty means api.twitch.tv", "[api][helix]") {
     REQUIRE(helix_base_url("") == "https://api.twitch.tv/");
     REQUIRE(helix_base_url("   ") == "https://api.twitch.tv/");
     REQUIRE(helix_base_url("http://127.0.0.1:9053") == "http://127.0.0.1:9053/");

@@ -74,7 +74,7 @@ TEST_CASE("jwt: encode reproduces the reference's deterministic token byte for b
     REQUIRE(jwt::encode(payload, kDevKey) == kValid);
 }
 
-TEST_CASE("jwt: HS384 and HS512 accepted; alg none and unknown algorithms rejected", "[api][jwt]") {
+TEST_CASE("jwt: HS384 and HS512 accepted - alg none and unknown algorithms rejected", "[api][jwt]") {
     nlohmann::ordered_json payload;
     payload["user_id"] = "u1";
     payload["exp"] = kNow.unix_seconds_floor() + 3600;

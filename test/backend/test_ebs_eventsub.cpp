@@ -157,7 +157,7 @@ TEST_CASE("H4 signed challenge and H5 signed enrollment (CI secret)", "[ebs][eve
     REQUIRE_FALSE(f.store().find_pool_member("u9"));
 }
 
-TEST_CASE("RT-032/GAP-10 dedup: a successful message id is not re-applied; a rejected one can succeed later", "[ebs][eventsub]") {
+TEST_CASE("RT-032/GAP-10 dedup: a successful message id is not re-applied - a rejected one can succeed later", "[ebs][eventsub]") {
     EbsFixture f;
     REQUIRE(f.eventsub(chat_body("m1", "u1", "l1", "!twgold Abcd")).status == 200);
     REQUIRE(f.eventsub(chat_body("m1", "u1", "l1", "!twgold Other")).status == 200);

@@ -130,7 +130,7 @@ TEST_CASE("RT-056 invalid character name: 400 invalid_character_name with the va
     REQUIRE(body["details"] == nlohmann::json::object());
 }
 
-TEST_CASE("GAP-14/GAP-18 name taken by another viewer: 409; the untrimmed name bypasses the check (D4)", "[ebs][http][claim]") {
+TEST_CASE("GAP-14/GAP-18 name taken by another viewer: 409 - the untrimmed name bypasses the check (D4)", "[ebs][http][claim]") {
     EbsFixture f;
     f.seed_pool_member("owner", "O", "Taken");
     auto taken = f.viewer_send(f.jwt("other"), "POST", "/api/payouts/claim", claim_body("Taken", "e1"));
@@ -145,7 +145,7 @@ TEST_CASE("GAP-14/GAP-18 name taken by another viewer: 409; the untrimmed name b
     REQUIRE(EbsFixture::body_json(padded)["characterName"] == "Taken");
 }
 
-TEST_CASE("RT-048/RT-061 my-last without payouts: 404 ProblemDetails; GAP-28 latest payout otherwise", "[ebs][http][payout]") {
+TEST_CASE("RT-048/RT-061 my-last without payouts: 404 ProblemDetails - GAP-28 latest payout otherwise", "[ebs][http][payout]") {
     EbsFixture f;
     auto missing = f.viewer_get(f.jwt("ghost"), "/api/payouts/my-last");
     REQUIRE(missing.status == 404);
@@ -204,7 +204,7 @@ TEST_CASE("RT-064/RT-079/RT-091/RT-094/GAP-24 PATCH InProgress→Sent: pool remo
     REQUIRE(f.helix.chat_posts() == 1);
 }
 
-TEST_CASE("RT-092 Helix transient failure is retried; GAP-24 three failures leave the flag false (200)", "[ebs][http][payout][helix]") {
+TEST_CASE("RT-092 Helix transient failure is retried - GAP-24 three failures leave the flag false (200)", "[ebs][http][payout][helix]") {
     EbsFixture f;
     auto first = f.seed_payout("u1", "Abcd", PayoutStatus::InProgress, f.clock.now());
     f.helix.scripted_statuses = {500, 200};
@@ -393,7 +393,7 @@ TEST_CASE("RT-066..RT-074 verify-candidate over HTTP", "[ebs][http][roulette]") 
     }
 }
 
-TEST_CASE("RT-075/RT-076 synchronizer selects the single participant; verify creates the payout", "[ebs][http][roulette]") {
+TEST_CASE("RT-075/RT-076 synchronizer selects the single participant - verify creates the payout", "[ebs][http][roulette]") {
     EbsFixture f(http_test_profile(), EbsFixtureOptions{.start_workers = true});
     f.seed_pool_member("winner-twitch", "WinnerDisp", "Hero");
     // Next cycle starts at 12:05 with a non-empty pool; selection at 12:09:00 (t0 + 240 s).
@@ -471,7 +471,7 @@ TEST_CASE("RT-095 four roulette-state calls complete well within five simulated 
     REQUIRE(f.clock.now() - start < std::chrono::seconds(5));
 }
 
-TEST_CASE("RT-077/D6 rollover at the boundary: new cycle id; a late report for the old cycle is out_of_sequence", "[ebs][http][roulette]") {
+TEST_CASE("RT-077/D6 rollover at the boundary: new cycle id - a late report for the old cycle is out_of_sequence", "[ebs][http][roulette]") {
     EbsFixture f(http_test_profile(), EbsFixtureOptions{.start_workers = true});
     f.seed_pool_member("u1", "D", "Hero");
     f.advance(std::chrono::minutes(5));                       // 12:05:30, cycle C1 started at 12:05 with the pool
@@ -489,7 +489,7 @@ TEST_CASE("RT-077/D6 rollover at the boundary: new cycle id; a late report for t
     REQUIRE(f.store().list_payouts().empty());
 }
 
-TEST_CASE("RT-086/RT-088/GAP-29 expiration worker: stale Pending/InProgress expire at start; expired no longer blocks claim", "[ebs][http][payout]") {
+TEST_CASE("RT-086/RT-088/GAP-29 expiration worker: stale Pending/InProgress expire at start - expired no longer blocks claim", "[ebs][http][payout]") {
     const sim::Instant start = kEbsFixtureStart;
     auto make = [&](EbsFixture& f) {
         auto stale = f.seed_payout("exp-user", "Abcd", PayoutStatus::Pending, start - std::chrono::hours(30), "spin:dead", "E");

@@ -45,7 +45,7 @@ TEST_CASE("RT-154 GET / and /health: 404 empty (no root, no health route)", "[eb
     }
 }
 
-TEST_CASE("routing: wrong method 405 + Allow; paths case-insensitive with one trailing slash", "[ebs][http]") {
+TEST_CASE("routing: wrong method 405 + Allow - paths case-insensitive with one trailing slash", "[ebs][http]") {
     EbsFixture f;
     auto response = f.request("PUT", "/api/version");
     REQUIRE(response.status == 405);
@@ -76,7 +76,7 @@ TEST_CASE("routing: bogus GUID segments are no route (404), valid GUID forms are
     }
 }
 
-TEST_CASE("GAP-01 rate limiter: 6th call in a minute is 429 empty; other users unaffected; recovery", "[ebs][http][ratelimit]") {
+TEST_CASE("GAP-01 rate limiter: 6th call in a minute is 429 empty - other users unaffected - recovery", "[ebs][http][ratelimit]") {
     EbsFixture f;
     const std::string alice = f.jwt("alice", "Alice");
     for (int i = 0; i < 5; ++i) REQUIRE(f.viewer_get(alice, "/api/roulette/state").status == 200);
@@ -92,7 +92,7 @@ TEST_CASE("GAP-01 rate limiter: 6th call in a minute is 429 empty; other users u
     REQUIRE(f.viewer_get(alice, "/api/roulette/state").status == 200);
 }
 
-TEST_CASE("GAP-01 rate limiter: all desktop calls share one bucket; 404/405 count; 401s do not", "[ebs][http][ratelimit]") {
+TEST_CASE("GAP-01 rate limiter: all desktop calls share one bucket - 404/405 count - 401s do not", "[ebs][http][ratelimit]") {
     EbsFixture f;
     // Auth-middleware 401s are not counted.
     for (int i = 0; i < 10; ++i) REQUIRE(f.get("/api/payouts/pending", {EbsFixture::api_key_header("wrong")}).status == 401);
@@ -219,7 +219,7 @@ TEST_CASE("RT-040/RT-041/GAP-05 API key over HTTP", "[ebs][http][auth]") {
     REQUIRE(g.get("/api/payouts/pending", {EbsFixture::api_key_header("")}).status == 401);
 }
 
-TEST_CASE("RT-046/GAP-04 valid JWT without user_id/sub: controller 401 ProblemDetails; sub is a fallback", "[ebs][http][auth]") {
+TEST_CASE("RT-046/GAP-04 valid JWT without user_id/sub: controller 401 ProblemDetails - sub is a fallback", "[ebs][http][auth]") {
     EbsFixture f;
     auto response = f.viewer_get(f.jwt("", "NoId"), "/api/pool/me");
     REQUIRE(is_problem(response, 401, "Unauthorized"));

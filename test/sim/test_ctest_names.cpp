@@ -1,5 +1,6 @@
-// Guards ctest registration: catch_discover_tests splits names on ';' (a CMake list separator), which
-// silently drops every later test of that binary, and Catch reads a name starting with '-' as an option.
+// Guards ctest registration: catch_discover_tests splits names on ';' (a CMake list separator) and an
+// unbalanced '[' or ']' stops that splitting; either silently drops later tests of that binary. Catch
+// reads a name starting with '-' as an option.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -8,7 +9,7 @@
 #include <string>
 #include <vector>
 
-TEST_CASE("test case names survive ctest discovery (no ';', no leading '-')", "[meta]") {
+TEST_CASE("test case names survive ctest discovery: no semicolon, no square bracket, no leading dash", "[meta]") {
     namespace fs = std::filesystem;
     const std::regex name_re(R"re(TEST_CASE\s*\(\s*"([^"]*)")re");
     std::vector<std::string> bad;
@@ -22,7 +23,7 @@ TEST_CASE("test case names survive ctest discovery (no ';', no leading '-')", "[
             if (!std::regex_search(line, m, name_re)) continue;
             ++seen;
             const std::string name = m[1];
-            if (name.find(';') != std::string::npos || (!name.empty() && name[0] == '-'))
+            if (name.find_first_of(";[]") != std::string::npos || (!name.empty() && name[0] == '-'))
                 bad.push_back(entry.path().filename().string() + ":" + std::to_string(number) + ": " + name);
         }
     }

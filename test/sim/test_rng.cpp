@@ -82,7 +82,7 @@ TEST_CASE("uniform_range is inclusive and handles negative and full ranges", "[r
     CHECK_THROWS_AS(rng.uniform_range(2, 1), std::invalid_argument);
 }
 
-TEST_CASE("unit is in [0, 1) and chance honours certainties", "[rng]") {
+TEST_CASE("unit is in the half-open range 0 to 1 and chance honours certainties", "[rng]") {
     Rng rng(3);
     for (int i = 0; i < 10'000; ++i) {
         const double u = rng.unit();
