@@ -51,22 +51,27 @@ TickResult RouletteService::tick() {
     nlohmann::json event;
     const char* event_name = nullptr;
     const TickResult result = ctx_.store.transact([&]() -> TickResult {
-        const auto pool = ctx_.store.list_pool();   // read only: decision D3, the tick never writes the pool
+        // The pool is read only (decision D3: the tick never writes it), and only when this tick can change
+        // something: most ticks (one per second) change nothing, and reading ~1,000 members each second
+        // dominated long simulations (docs/BENCHMARKS.md).
         auto spin = ctx_.store.load_spin();
         if (!spin || spin->cycle_start != cycle_start) {
             const bool created = !spin.has_value();
-            SpinState next = fresh_cycle(cycle_start, rng_.uuid_v4(), pool.empty());
+            const std::int64_t pool_size = ctx_.store.pool_size();
+            SpinState next = fresh_cycle(cycle_start, rng_.uuid_v4(), pool_size == 0);
             ctx_.store.save_spin(next);
             event_name = created ? "roulette.cycle_created" : "roulette.rollover";
             event = {{"cycleStart", sim::format_iso8601(cycle_start)},
                      {"spinCycleId", next.spin_cycle_id.str()},
                      {"poolWasEmpty", next.pool_was_empty_at_cycle_start},
-                     {"poolSize", pool.size()}};
+                     {"poolSize", pool_size}};
             if (!created) event["previousSpinCycleId"] = spin->spin_cycle_id.str();
             return created ? TickResult::created : TickResult::rolled_over;
         }
-        if (!spin->pool_was_empty_at_cycle_start && !pool.empty() && !spin->candidate_selected_at &&
-            now >= cycle_start + kCollectingWindow) {
+        if (spin->pool_was_empty_at_cycle_start || spin->candidate_selected_at || now < cycle_start + kCollectingWindow)
+            return TickResult::unchanged;
+        const auto pool = ctx_.store.list_pool();
+        if (!pool.empty()) {
             const auto index = rng_.uniform(pool.size());
             const PoolMember& m = pool[index];
             spin->candidate_twitch_user_id = m.twitch_user_id;

@@ -12,12 +12,23 @@ struct SqliteStore::Statement {
     sqlite3* db = nullptr;
     sqlite3_stmt* stmt = nullptr;
     int next_index = 1;
+    bool* cached_in_use = nullptr;  // set when stmt belongs to the store's cache: reset and hand back, not finalize
 
-    Statement(sqlite3* d, sqlite3_stmt* s) : db(d), stmt(s) {}
-    Statement(Statement&& o) noexcept : db(o.db), stmt(std::exchange(o.stmt, nullptr)), next_index(o.next_index) {}
+    Statement(sqlite3* d, sqlite3_stmt* s, bool* in_use = nullptr) : db(d), stmt(s), cached_in_use(in_use) {}
+    Statement(Statement&& o) noexcept
+        : db(o.db), stmt(std::exchange(o.stmt, nullptr)), next_index(o.next_index),
+          cached_in_use(std::exchange(o.cached_in_use, nullptr)) {}
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
-    ~Statement() { sqlite3_finalize(stmt); }
+    ~Statement() {
+        if (cached_in_use == nullptr) {
+            sqlite3_finalize(stmt);
+            return;
+        }
+        sqlite3_reset(stmt);  // ends its read/write of the database now, as finalize did
+        sqlite3_clear_bindings(stmt);
+        *cached_in_use = false;
+    }
 
     [[noreturn]] void fail(const char* what) const {
         throw StoreError(std::string("sqlite ") + what + ": " + sqlite3_errmsg(db));
@@ -252,13 +263,22 @@ SqliteStore::SqliteStore(const std::string& path) {
         }
         migrate();
     } catch (...) {
+        finalize_cached_statements();
         sqlite3_close(db_);
         db_ = nullptr;
         throw;
     }
 }
 
-SqliteStore::~SqliteStore() { sqlite3_close(db_); }
+SqliteStore::~SqliteStore() {
+    finalize_cached_statements();
+    sqlite3_close(db_);
+}
+
+void SqliteStore::finalize_cached_statements() {
+    for (auto& entry : statement_cache_) sqlite3_finalize(entry.second.stmt);
+    statement_cache_.clear();
+}
 
 void SqliteStore::exec(const char* text) {
     char* error = nullptr;
@@ -270,10 +290,19 @@ void SqliteStore::exec(const char* text) {
 }
 
 SqliteStore::Statement SqliteStore::prepare(std::string_view text) const {
+    auto cached = statement_cache_.find(text);
+    if (cached != statement_cache_.end() && !cached->second.in_use) {
+        cached->second.in_use = true;
+        return Statement(db_, cached->second.stmt, &cached->second.in_use);
+    }
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, text.data(), static_cast<int>(text.size()), &stmt, nullptr) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db_, text.data(), static_cast<int>(text.size()), &stmt, nullptr) != SQLITE_OK) {
+        sqlite3_finalize(stmt);
         throw StoreError(std::string("sqlite prepare: ") + sqlite3_errmsg(db_) + " in: " + std::string(text));
-    return Statement(db_, stmt);
+    }
+    if (cached != statement_cache_.end()) return Statement(db_, stmt);  // nested use of a busy entry
+    auto& entry = statement_cache_.emplace(std::string(text), CachedStatement{stmt, true}).first->second;
+    return Statement(db_, stmt, &entry.in_use);
 }
 
 int SqliteStore::latest_schema_version() { return static_cast<int>(std::size(kMigrations)); }
@@ -306,12 +335,12 @@ void SqliteStore::transaction(const std::function<void()>& fn) {
         fn();
         return;
     }
-    exec("BEGIN IMMEDIATE");
+    prepare("BEGIN IMMEDIATE").run();
     transaction_depth_ = 1;
     try {
         fn();
         transaction_depth_ = 0;
-        exec("COMMIT");
+        prepare("COMMIT").run();
     } catch (...) {
         transaction_depth_ = 0;
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -121,7 +122,16 @@ private:
     void exec(const char* sql);
     void migrate();
     Statement prepare(std::string_view sql) const;
+    void finalize_cached_statements();
 
+    // Prepared statements by SQL text, reused across calls (re-preparing every statement dominated the
+    // profiles: docs/BENCHMARKS.md). An entry in use is not handed out twice: a nested use of the same SQL
+    // gets a fresh statement that is finalized after use.
+    struct CachedStatement {
+        sqlite3_stmt* stmt = nullptr;
+        bool in_use = false;
+    };
+    mutable std::map<std::string, CachedStatement, std::less<>> statement_cache_;
     sqlite3* db_ = nullptr;
     int transaction_depth_ = 0;
 };
