@@ -11,8 +11,10 @@ JOBS=${JOBS:-$(nproc)}
 
 start=$(date +%s)
 cmake -S . -B "$BUILD_DIR" -G Ninja -DMGM_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
-# Tests and the CLI only (bench programs are not run by ctest).
-targets=(test_sim test_backend test_fakes test_world test_scenario mgm-sim)
+# Every test binary (test/<area> -> test_<area>, whatever areas exist) and the CLI the scenario ctests run;
+# bench programs are not run by ctest.
+mapfile -t targets < <(cmake --build "$BUILD_DIR" --target help | sed -n 's/^\(test_[A-Za-z0-9_]*\|mgm-sim\): .*/\1/p' | sort -u)
+echo "ci-sanitize: building ${targets[*]}"
 cmake --build "$BUILD_DIR" -j"$JOBS" --target "${targets[@]}"
 built=$(date +%s)
 echo "ci-sanitize: build $((built - start)) s"
