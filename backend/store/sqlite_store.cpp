@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <iterator>
 #include <utility>
 
 namespace mgm::backend {
@@ -243,6 +244,95 @@ std::string sql(std::initializer_list<std::string_view> parts) {
     return s;
 }
 
+void exec_or_throw(sqlite3* db, const char* text) {
+    char* error = nullptr;
+    if (sqlite3_exec(db, text, nullptr, nullptr, &error) != SQLITE_OK) {
+        std::string message = error ? error : "unknown error";
+        sqlite3_free(error);
+        throw StoreError("sqlite exec: " + message);
+    }
+}
+
+// Brings a just-opened connection's schema to the latest version, one transaction per migration (the
+// constructor runs it before group commit can be enabled, so plain BEGIN IMMEDIATE ... COMMIT).
+void apply_pending_migrations(sqlite3* db) {
+    exec_or_throw(db, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER PRIMARY KEY)");
+    int current = 0;
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version", -1, &st, nullptr) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        throw StoreError(std::string("sqlite schema_version: ") + sqlite3_errmsg(db));
+    }
+    current = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    for (int v = current + 1; v <= static_cast<int>(std::size(kMigrations)); ++v) {
+        exec_or_throw(db, "BEGIN IMMEDIATE");
+        try {
+            exec_or_throw(db, kMigrations[v - 1]);
+            exec_or_throw(db, ("INSERT INTO schema_version(version) VALUES (" + std::to_string(v) + ")").c_str());
+            exec_or_throw(db, "COMMIT");
+        } catch (...) {
+            sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+            throw;
+        }
+    }
+}
+
+// The database file every new ":memory:" store starts as: the migrations run once per process on a scratch
+// connection, serialized. Running them for every store was 57% of a simulated Tier B slice (a fresh World per
+// run; docs/BENCHMARKS.md); copying the pages is ~20x cheaper. Immutable after its thread-safe first use.
+const std::string& migrated_memory_image() {
+    static const std::string image = [] {
+        sqlite3* scratch = nullptr;
+        if (sqlite3_open_v2(":memory:", &scratch, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                            nullptr) != SQLITE_OK) {
+            sqlite3_close(scratch);
+            throw StoreError("cannot open a scratch :memory: database");
+        }
+        std::string bytes;
+        try {
+            apply_pending_migrations(scratch);
+            sqlite3_int64 size = 0;
+            unsigned char* data = sqlite3_serialize(scratch, "main", &size, 0);
+            if (data == nullptr) throw StoreError("sqlite3_serialize of the migrated schema failed");
+            bytes.assign(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
+            sqlite3_free(data);
+        } catch (...) {
+            sqlite3_close(scratch);
+            throw;
+        }
+        sqlite3_close(scratch);
+        return bytes;
+    }();
+    return image;
+}
+
+// Copies the migrated image into `db` (an empty ":memory:" connection) with the backup API, so the store
+// stays a plain in-memory database (no memdb size cap); the image is only read, through a read-only view.
+void load_migrated_image(sqlite3* db) {
+    const std::string& image = migrated_memory_image();
+    sqlite3* source = nullptr;
+    int rc = sqlite3_open_v2(":memory:", &source, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             nullptr);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_deserialize(source, "main",
+                                 reinterpret_cast<unsigned char*>(const_cast<char*>(image.data())),
+                                 static_cast<sqlite3_int64>(image.size()), static_cast<sqlite3_int64>(image.size()),
+                                 SQLITE_DESERIALIZE_READONLY);
+    if (rc == SQLITE_OK) {
+        sqlite3_backup* backup = sqlite3_backup_init(db, "main", source, "main");
+        if (backup == nullptr) {
+            rc = sqlite3_errcode(db);
+        } else {
+            sqlite3_backup_step(backup, -1);
+            rc = sqlite3_backup_finish(backup);
+        }
+    }
+    sqlite3_close(source);
+    if (rc != SQLITE_OK) throw StoreError(std::string("sqlite loading the migrated schema: ") + sqlite3_errstr(rc));
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------------
@@ -261,6 +351,7 @@ SqliteStore::SqliteStore(const std::string& path) {
             exec("PRAGMA journal_mode=WAL");
             exec("PRAGMA synchronous=NORMAL");
         }
+        if (path == ":memory:") load_migrated_image(db_);   // then migrate() finds nothing to do
         migrate();
     } catch (...) {
         finalize_cached_statements();
@@ -319,16 +410,7 @@ std::string SqliteStore::journal_mode() const {
     return st.text(0);
 }
 
-void SqliteStore::migrate() {
-    exec("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER PRIMARY KEY)");
-    const int current = schema_version();
-    for (int v = current + 1; v <= latest_schema_version(); ++v) {
-        transaction([&] {
-            exec(kMigrations[v - 1]);
-            prepare("INSERT INTO schema_version(version) VALUES (?)").bind(v).run();
-        });
-    }
-}
+void SqliteStore::migrate() { apply_pending_migrations(db_); }
 
 void SqliteStore::transaction(const std::function<void()>& fn) {
     if (transaction_depth_ > 0) {   // join the outer transaction
