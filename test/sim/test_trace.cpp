@@ -115,3 +115,42 @@ TEST_CASE("log lines carry the simulated time and actor, filtered by level", "[l
     CHECK(lines == std::vector<std::string>{"[2026-04-04T12:04:00Z] ebs: candidate selected",
                                             "[2026-04-04T12:04:00Z] helix: down"});
 }
+
+TEST_CASE("each line is exactly nlohmann's dump of the record object, whatever the fields hold", "[trace]") {
+    VirtualClock clock(kStart + std::chrono::milliseconds(1250));
+    Trace trace;
+    trace.set_clock(&clock);
+    trace.set_keep_lines(true);
+    const std::vector<json> samples = {
+        json{{"b", 1}, {"a", -2}, {"z", nullptr}, {"flag", true}, {"pi", 3.25}},
+        json{{"nested", {{"y", json::array({1, "two", 3.5})}, {"x", json::object()}}}, {"seq", 99}, {"t", "fake"}},
+        json{{"text", "quote \" backslash \\ tab \t nl \n ctrl \x01 del \x7f"}, {"utf8", "Награда ✓"}},
+        json{{"bad", std::string("invalid \xff\xfe utf8")}, {"kind", "shadowed"}, {"actor", "shadowed"}},
+        json{{"\x01odd key", 1}, {"", 2}, {"value", "kept"}},
+        json("a plain string"),
+        json(42),
+        json(nullptr),
+        json::object(),
+    };
+    for (const auto& fields : samples) trace.record("act\"or", "kind", fields);
+    trace.event("ebs", "payout.created", json{{"name", "overridden"}, {"m", 1}, {"zz", 2}});
+    trace.event("ebs", "with.value", json("scalar"));
+    REQUIRE(trace.lines().size() == samples.size() + 2);
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+        json expected = samples[i].is_object() ? samples[i] : json::object();
+        if (!samples[i].is_object() && !samples[i].is_null()) expected["value"] = samples[i];
+        expected["seq"] = i + 1;
+        expected["t"] = "2026-04-04T12:00:01.25Z";
+        expected["actor"] = "act\"or";
+        expected["kind"] = "kind";
+        CHECK(trace.lines()[i] == expected.dump(-1, ' ', false, json::error_handler_t::replace));
+    }
+    CHECK(trace.lines()[samples.size()] ==
+          R"({"actor":"ebs","kind":"event","m":1,"name":"payout.created","seq":10,"t":"2026-04-04T12:00:01.25Z","zz":2})");
+    CHECK(trace.lines()[samples.size() + 1] ==
+          R"({"actor":"ebs","kind":"event","name":"with.value","seq":11,"t":"2026-04-04T12:00:01.25Z","value":"scalar"})");
+    // The digest covers exactly the kept lines.
+    std::string all;
+    for (const auto& line : trace.lines()) all += line + "\n";
+    CHECK(trace.digest_hex() == crypto::to_hex_lower(crypto::sha256(all)));
+}
