@@ -1,20 +1,32 @@
 #!/usr/bin/env bash
-# CI sanitizer stage: the whole test suite built with AddressSanitizer + UndefinedBehaviorSanitizer (g++,
-# -DMGM_SANITIZE=ON, its own build directory) and run through ctest, every test except the real-socket
-# stage (fixed CI ports; it runs un-sanitized in the main stage). Any ASan report, leak (LeakSanitizer)
-# or UBSan report fails the test that hit it, and so the stage.
-#   usage: scripts/ci-sanitize.sh [build-dir]        (default: build-sanitize)
+# CI sanitizer stage: the whole test suite built with AddressSanitizer + UndefinedBehaviorSanitizer and run
+# through ctest, every test except the real-socket stage (fixed CI ports; it runs un-sanitized in the main
+# stage). Any ASan report, leak (LeakSanitizer) or UBSan report fails the test that hit it, and so the stage.
+# By default the build is the clang build shared with scripts/ci-fuzz.sh (scripts/hardening-build.sh:
+# build-hardening/, -DMGM_FUZZ=ON), so CI compiles the project instrumented once for both stages.
+#   usage: scripts/ci-sanitize.sh [build-dir]      (default: build-hardening; env HARDENING_BUILD_DIR)
+#   env:   SANITIZE_COMPILER=gcc  g++ 12 instead (-DMGM_SANITIZE=ON, -O2 -g; default dir build-sanitize)
+#          JOBS (default nproc)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD_DIR=${1:-${MGM_SANITIZE_BUILD_DIR:-build-sanitize}}
+source scripts/hardening-build.sh
+COMPILER=${SANITIZE_COMPILER:-clang}
 JOBS=${JOBS:-$(nproc)}
 
 start=$(date +%s)
-cmake -S . -B "$BUILD_DIR" -G Ninja -DMGM_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+if [ "$COMPILER" = gcc ]; then
+    BUILD_DIR=${1:-${MGM_SANITIZE_BUILD_DIR:-build-sanitize}}
+    bash scripts/install-deps.sh
+    cmake -S . -B "$BUILD_DIR" -G Ninja -DMGM_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+else
+    BUILD_DIR=${1:-$HARDENING_BUILD_DIR}
+    hardening_ensure_clang
+    hardening_configure "$BUILD_DIR"
+fi
 # Every test binary (test/<area> -> test_<area>, whatever areas exist) and the CLI the scenario ctests run;
-# bench programs are not run by ctest.
+# bench programs are not run by ctest, fuzz targets are scripts/ci-fuzz.sh's.
 mapfile -t targets < <(cmake --build "$BUILD_DIR" --target help | sed -n 's/^\(test_[A-Za-z0-9_]*\|mgm-sim\): .*/\1/p' | sort -u)
-echo "ci-sanitize: building ${targets[*]}"
+echo "ci-sanitize: $COMPILER build in $BUILD_DIR of ${targets[*]} (load: $(cut -d' ' -f1-3 /proc/loadavg))"
 cmake --build "$BUILD_DIR" -j"$JOBS" --target "${targets[@]}"
 built=$(date +%s)
 echo "ci-sanitize: build $((built - start)) s"
@@ -23,4 +35,4 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1:detec
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export LSAN_OPTIONS=${LSAN_OPTIONS:-}
 ctest --test-dir "$BUILD_DIR" -LE real-socket --output-on-failure -j"$JOBS" --timeout 600
-echo "ci-sanitize: passed (build $((built - start)) s, tests $(( $(date +%s) - built )) s)"
+echo "ci-sanitize: passed (build $((built - start)) s, tests $(( $(date +%s) - built )) s, load: $(cut -d' ' -f1-3 /proc/loadavg))"
