@@ -1,5 +1,6 @@
 #include "backend/api/eventsub.h"
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 
@@ -69,6 +70,9 @@ std::string eventsub_signature(std::string_view secret, std::string_view message
 
 std::string eventsub_body_text(std::string_view raw_body) {
     if (raw_body.substr(0, 3) == "\xEF\xBB\xBF") raw_body.remove_prefix(3);
+    // Nearly every body is ASCII (JSON escapes anything else), and ASCII decodes to itself.
+    if (std::all_of(raw_body.begin(), raw_body.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+        return std::string(raw_body);
     std::string text;
     text.reserve(raw_body.size());
     for (const auto& unit : utf8::decode(raw_body)) {
@@ -80,7 +84,11 @@ std::string eventsub_body_text(std::string_view raw_body) {
 
 EventSubWebhook::EventSubWebhook(const EbsConfig& config, ChatEventHandler& chat, const sim::Log& log,
                                  std::function<std::string()> next_trace_id)
-    : config_(config), chat_(chat), log_(log), next_trace_id_(std::move(next_trace_id)) {}
+    : config_(config),
+      chat_(chat),
+      log_(log),
+      next_trace_id_(std::move(next_trace_id)),
+      secret_key_(sim::crypto::HmacAlgorithm::sha256, config.eventsub_secret) {}
 
 bool EventSubWebhook::signature_valid(const http::Request& request, const std::string& body) const {
     if (config_.eventsub_secret.empty()) return true;  // no secret configured: no verification at all
@@ -88,7 +96,7 @@ bool EventSubWebhook::signature_valid(const http::Request& request, const std::s
     const auto timestamp = request.headers.joined("Twitch-Eventsub-Message-Timestamp");
     const auto signature = request.headers.joined("Twitch-Eventsub-Message-Signature");
     if (!id || !timestamp || !signature) return false;
-    const std::string expected = eventsub_signature(config_.eventsub_secret, *id, *timestamp, body);
+    const std::string expected = "sha256=" + sim::crypto::to_hex_lower(secret_key_.sign({*id, *timestamp, body}));
     return sim::crypto::constant_time_equals(expected, *signature);
 }
 

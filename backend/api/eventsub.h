@@ -9,6 +9,7 @@
 
 #include "backend/config.h"
 #include "backend/domain/chat_events.h"
+#include "sim/core/crypto.h"
 #include "sim/core/log.h"
 #include "sim/http/router.h"
 
@@ -35,6 +36,7 @@ private:
     ChatEventHandler& chat_;
     const sim::Log& log_;
     std::function<std::string()> next_trace_id_;
+    sim::crypto::HmacKey secret_key_;   // config_.eventsub_secret, set up once
 };
 
 }  // namespace mgm::backend::api

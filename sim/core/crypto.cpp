@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/sha.h>
 
 #include <array>
@@ -29,6 +30,52 @@ std::string hmac(HmacAlgorithm algorithm, std::string_view key, std::string_view
               data.size(), out.data(), &len)) {
         throw std::runtime_error("HMAC failed");
     }
+    return std::string(reinterpret_cast<const char*>(out.data()), len);
+}
+
+struct HmacKey::State {
+    HmacAlgorithm algorithm;
+    std::string key;               // kept for the empty-key case, which goes through hmac()
+    EVP_MAC_CTX* keyed = nullptr;  // initialized with the key; copied for every sign()
+};
+
+HmacKey::HmacKey(HmacAlgorithm algorithm, std::string_view key) : state_(new State{algorithm, std::string(key)}) {
+    if (key.empty()) return;   // EVP_MAC_init reads a null/empty key as "keep the previous one"
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (mac) state_->keyed = EVP_MAC_CTX_new(mac);
+    EVP_MAC_free(mac);   // the context holds its own reference
+    char* digest = const_cast<char*>(algorithm == HmacAlgorithm::sha256   ? "SHA256"
+                                     : algorithm == HmacAlgorithm::sha384 ? "SHA384"
+                                                                          : "SHA512");
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
+    if (!state_->keyed ||
+        !EVP_MAC_init(state_->keyed, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params)) {
+        EVP_MAC_CTX_free(state_->keyed);
+        delete state_;
+        throw std::runtime_error("HMAC key setup failed");
+    }
+}
+
+HmacKey::~HmacKey() {
+    EVP_MAC_CTX_free(state_->keyed);
+    delete state_;
+}
+
+std::string HmacKey::sign(std::initializer_list<std::string_view> parts) const {
+    if (!state_->keyed) {
+        std::string data;
+        for (auto part : parts) data.append(part);
+        return hmac(state_->algorithm, state_->key, data);
+    }
+    EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(state_->keyed);
+    std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+    std::size_t len = 0;
+    bool ok = ctx != nullptr;
+    for (auto part : parts)
+        ok = ok && EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(part.data()), part.size());
+    ok = ok && EVP_MAC_final(ctx, out.data(), &len, out.size());
+    EVP_MAC_CTX_free(ctx);
+    if (!ok) throw std::runtime_error("HMAC failed");
     return std::string(reinterpret_cast<const char*>(out.data()), len);
 }
 

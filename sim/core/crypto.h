@@ -1,6 +1,7 @@
 // Small OpenSSL wrappers shared by the EBS, the fakes and the trace digest: SHA-256, HMAC, base64, hex.
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,22 @@ std::string hmac(HmacAlgorithm algorithm, std::string_view key, std::string_view
 inline std::string hmac_sha256(std::string_view key, std::string_view data) {
     return hmac(HmacAlgorithm::sha256, key, data);
 }
+
+// A key set up once for many HMACs over the same secret (the EBS's EventSub secret): each sign() copies the
+// keyed state instead of fetching the algorithm and hashing the key again, a third of what hmac() costs
+// per EventSub message. Same result as hmac(algorithm, key, concatenation of the parts).
+class HmacKey {
+public:
+    HmacKey(HmacAlgorithm algorithm, std::string_view key);
+    ~HmacKey();
+    HmacKey(const HmacKey&) = delete;
+    HmacKey& operator=(const HmacKey&) = delete;
+    std::string sign(std::initializer_list<std::string_view> parts) const;
+
+private:
+    struct State;
+    State* state_;
+};
 
 std::string to_hex_lower(std::string_view bytes);
 

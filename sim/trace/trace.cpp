@@ -143,6 +143,7 @@ Trace::Trace() : hasher_(std::make_unique<Hasher>()) {}
 Trace::~Trace() = default;
 
 void Trace::record(std::string_view actor, std::string_view kind, const nlohmann::json& fields) {
+    if (!enabled_) return;
     // The envelope keys win over same-named fields so every line has a trustworthy header.
     const std::uint64_t seq = ++sequence_;
     const std::string t = clock_ != nullptr ? format_iso8601(clock_->now()) : std::string();
@@ -168,11 +169,12 @@ void Trace::record(std::string_view actor, std::string_view kind, const nlohmann
 }
 
 void Trace::timer_fired(std::string_view label) {
-    if (!record_timers_) return;
+    if (!record_timers_ || !enabled_) return;
     record("clock", "timer", nlohmann::json{{"label", label}});
 }
 
 void Trace::event(std::string_view actor, std::string_view name, const nlohmann::json& fields) {
+    if (!enabled_) return;
     nlohmann::json with_name = fields.is_object() ? fields : nlohmann::json::object();
     if (!fields.is_object() && !fields.is_null()) with_name["value"] = fields;
     with_name["name"] = name;

@@ -29,6 +29,11 @@ public:
     void set_keep_lines(bool keep) { keep_lines_ = keep; }
     // Skip timer-fire records (benchmarks); HTTP and domain events are always recorded.
     void set_record_timers(bool on) { record_timers_ = on; }
+    // Off: record/event/timer_fired do nothing (no digest, no listeners). For `mgm-sim serve`, where nothing
+    // reads the trace and wall-clock timing makes its digest meaningless; building and hashing a canonical
+    // line per HTTP exchange was a fifth of the CPU per EventSub message.
+    void set_enabled(bool on) { enabled_ = on; }
+    bool enabled() const { return enabled_; }
 
     // kind: "timer", "http", "event", ... ; actor: "ebs", "helix", "desktop", "net", ...
     void record(std::string_view actor, std::string_view kind, const nlohmann::json& fields);
@@ -49,6 +54,7 @@ public:
 private:
     struct Hasher;
     const Clock* clock_ = nullptr;
+    bool enabled_ = true;
     bool keep_lines_ = false;
     bool record_timers_ = true;
     std::uint64_t sequence_ = 0;

@@ -19,6 +19,21 @@ TEST_CASE("sha256 and hmac match published vectors", "[crypto]") {
               .starts_with("164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554"));
 }
 
+TEST_CASE("a prepared HMAC key signs like hmac() over the concatenated parts, every time", "[crypto]") {
+    // RFC 4231 test case 2, split into parts.
+    const crypto::HmacKey jefe(crypto::HmacAlgorithm::sha256, "Jefe");
+    for (int repeat = 0; repeat < 3; ++repeat)
+        CHECK(crypto::to_hex_lower(jefe.sign({"what do ya ", "", "want for nothing?"})) ==
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    for (auto algorithm : {crypto::HmacAlgorithm::sha256, crypto::HmacAlgorithm::sha384, crypto::HmacAlgorithm::sha512}) {
+        for (std::string key : {std::string(), std::string("k"), std::string(200, 'x')}) {
+            const crypto::HmacKey prepared(algorithm, key);
+            CHECK(prepared.sign({"id-1", "1775304000", "{\"a\":1}"}) == crypto::hmac(algorithm, key, "id-11775304000{\"a\":1}"));
+            CHECK(prepared.sign({}) == crypto::hmac(algorithm, key, ""));
+        }
+    }
+}
+
 TEST_CASE("base64 round trips and rejects malformed input", "[crypto]") {
     for (std::string s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\xff\x00\xfe", 3)}) {
         CHECK(crypto::base64_decode(crypto::base64_encode(s)) == s);
