@@ -40,7 +40,8 @@ public:
     std::string journal_mode() const;     // "wal" for files, "memory" for :memory:
 
     // Runs fn inside one write transaction (BEGIN IMMEDIATE ... COMMIT); rolls back and rethrows if fn
-    // throws. Nested calls join the outer transaction.
+    // throws. Nested calls join the outer transaction. With group commit on, fn runs as a savepoint of the
+    // open batch instead and is durable only after commit_batch().
     void transaction(const std::function<void()>& fn);
     template <class F>
     auto transact(F&& fn) -> decltype(fn()) {
@@ -52,6 +53,14 @@ public:
             return std::move(*result);
         }
     }
+
+    // Group commit (real-socket mode; backend/store/group_commit.h keeps every answer back until its commit):
+    // transaction() bodies become savepoints of one open write transaction that commit_batch() commits, so
+    // the requests served in one event-loop pass share one COMMIT. `on_batch_opened` runs when a batch opens.
+    void enable_group_commit(std::function<void()> on_batch_opened);
+    bool has_uncommitted_batch() const { return batch_open_; }
+    // Commits the open batch (no-op without one). On failure it is rolled back and StoreError is thrown.
+    void commit_batch();
 
     // --- pool (ordered by seq) ---
     std::vector<PoolMember> list_pool() const;
@@ -134,6 +143,8 @@ private:
     mutable std::map<std::string, CachedStatement, std::less<>> statement_cache_;
     sqlite3* db_ = nullptr;
     int transaction_depth_ = 0;
+    std::function<void()> on_batch_opened_;   // set: group commit is on
+    bool batch_open_ = false;
 };
 
 }  // namespace mgm::backend

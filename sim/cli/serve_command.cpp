@@ -18,6 +18,7 @@
 #include "sim/core/log.h"
 #include "sim/core/settings.h"
 #include "sim/http/message.h"
+#include "sim/trace/trace.h"
 #include "sim/world/world.h"
 
 extern char** environ;
@@ -102,6 +103,8 @@ void serve_help(std::ostream& out) {
            "  Mgm__DevSkipSubscriberCheck       true\n"
            "  Mgm__EnableE2eHarness             true\n"
            "  Mgm__SqlitePath                   :memory: (a fresh store per run, like CI's fresh Postgres; a file persists)\n"
+           "  Mgm__GroupCommit                  true (one COMMIT per event-loop pass, answers held until it; false: per\n"
+           "                                    transaction)\n"
            "  Twitch__EventSubSecret            e2e-ci-eventsub-secret (EBS and MockEventSubWebhook)\n"
            "  Twitch__HelixApiBaseUrl           http://127.0.0.1:9053\n"
            "  Twitch__BroadcasterAccessToken    e2e-ci-broadcast-token\n"
@@ -225,6 +228,7 @@ int serve_main(int argc, char** argv) {
         return 1;
     }
 
+    world->trace().set_enabled(false);   // nothing reads it here; see Trace::set_enabled
     for (Service s : sim::kAllServices) {
         if (!world->runs(s)) continue;
         std::cout << "mgm-sim serve: " << sim::service_name(s) << " listening on " << world->url(s) << "\n";
@@ -241,6 +245,7 @@ int serve_main(int argc, char** argv) {
         std::cout << "mgm-sim serve: " << (signal_number == SIGINT ? "SIGINT" : "SIGTERM") << ", shutting down"
                   << std::endl;
         world->stop();
+        std::cout << "mgm-sim serve: group commit: " << world->group_commit_summary() << std::endl;
         io.stop();
     });
     io.run();

@@ -2,6 +2,7 @@
 #include "sim/network/tcp_network.h"
 
 #include <charconv>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -39,10 +40,16 @@ std::string format_endpoint(const tcp::endpoint& endpoint) {
     return host + ":" + std::to_string(endpoint.port());
 }
 
+// The network's current output barrier, shared with its streams (a stream may outlive the network).
+struct BarrierSlot {
+    OutputBarrier* barrier = nullptr;
+};
+
 // A connected socket as a ByteStream. Addresses are captured at creation (they are gone after close).
 class TcpStream final : public ByteStream {
 public:
-    explicit TcpStream(tcp::socket socket) : socket_(std::move(socket)) {
+    TcpStream(tcp::socket socket, std::shared_ptr<const BarrierSlot> barrier)
+        : socket_(std::move(socket)), barrier_(std::move(barrier)) {
         ErrorCode ec;
         auto local = socket_.local_endpoint(ec);
         if (!ec) local_address_ = format_endpoint(local);
@@ -56,7 +63,21 @@ public:
         socket_.async_read_some(boost::asio::buffer(data, size), std::move(done));
     }
     void async_write_some(const char* data, std::size_t size, Completion done) override {
-        socket_.async_write_some(boost::asio::buffer(data, size), std::move(done));
+        if (!barrier_->barrier) {
+            socket_.async_write_some(boost::asio::buffer(data, size), std::move(done));
+            return;
+        }
+        // The caller keeps the buffer and, through `done`, itself (and so this stream) alive until `done` runs.
+        auto shared_done = std::make_shared<Completion>(std::move(done));
+        barrier_->barrier->when_durable(
+            [this, data, size, shared_done] {
+                socket_.async_write_some(boost::asio::buffer(data, size), std::move(*shared_done));
+            },
+            [this, shared_done] {
+                boost::asio::post(socket_.get_executor(), [done = std::move(*shared_done)] {
+                    done(boost::asio::error::operation_aborted, 0);
+                });
+            });
     }
     void close() override {
         if (!socket_.is_open()) return;
@@ -70,23 +91,25 @@ public:
 
 private:
     tcp::socket socket_;
+    std::shared_ptr<const BarrierSlot> barrier_;
     std::string local_address_;
     std::string remote_address_;
 };
 
 // One listening socket and its accept loop. Shared with pending accepts so closing is safe.
 struct TcpListener : std::enable_shared_from_this<TcpListener> {
-    TcpListener(boost::asio::io_context& io, Network::AcceptHandler on_accept)
-        : acceptor(io), on_accept(std::move(on_accept)) {}
+    TcpListener(boost::asio::io_context& io, Network::AcceptHandler on_accept, std::shared_ptr<const BarrierSlot> barrier)
+        : acceptor(io), on_accept(std::move(on_accept)), barrier(std::move(barrier)) {}
 
     tcp::acceptor acceptor;
     Network::AcceptHandler on_accept;
+    std::shared_ptr<const BarrierSlot> barrier;
     std::string bound;
 
     void accept_next() {
         acceptor.async_accept([self = shared_from_this()](ErrorCode ec, tcp::socket socket) {
             if (!self->acceptor.is_open()) return;
-            if (!ec) self->on_accept(std::make_unique<TcpStream>(std::move(socket)));
+            if (!ec) self->on_accept(std::make_unique<TcpStream>(std::move(socket), self->barrier));
             // Transient errors (too many open files, aborted handshakes) must not end the loop.
             if (ec != boost::asio::error::operation_aborted) self->accept_next();
         });
@@ -101,6 +124,7 @@ struct TcpListener : std::enable_shared_from_this<TcpListener> {
 
 struct TcpNetwork::Impl {
     std::map<std::string, std::shared_ptr<TcpListener>> listeners;  // by requested address
+    std::shared_ptr<BarrierSlot> barrier = std::make_shared<BarrierSlot>();
 };
 
 TcpNetwork::TcpNetwork(boost::asio::io_context& io) : io_(io), impl_(std::make_unique<Impl>()) {}
@@ -113,7 +137,7 @@ ErrorCode TcpNetwork::listen(const std::string& address, AcceptHandler on_accept
     if (impl_->listeners.count(address)) return boost::asio::error::address_in_use;
     auto endpoint = parse_endpoint(address);
     if (!endpoint) return boost::asio::error::invalid_argument;
-    auto listener = std::make_shared<TcpListener>(io_, std::move(on_accept));
+    auto listener = std::make_shared<TcpListener>(io_, std::move(on_accept), impl_->barrier);
     ErrorCode ec;
     listener->acceptor.open(endpoint->protocol(), ec);
     if (!ec) listener->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
@@ -148,13 +172,15 @@ void TcpNetwork::connect(const std::string& from, const std::string& to, Connect
         return;
     }
     auto socket = std::make_shared<tcp::socket>(io_);
-    socket->async_connect(*endpoint, [socket, done = std::move(done)](ErrorCode ec) {
+    socket->async_connect(*endpoint, [socket, barrier = impl_->barrier, done = std::move(done)](ErrorCode ec) {
         if (ec) {
             done(ec, nullptr);
             return;
         }
-        done(ErrorCode{}, std::make_unique<TcpStream>(std::move(*socket)));
+        done(ErrorCode{}, std::make_unique<TcpStream>(std::move(*socket), barrier));
     });
 }
+
+void TcpNetwork::set_output_barrier(OutputBarrier* barrier) { impl_->barrier->barrier = barrier; }
 
 }  // namespace mgm::sim

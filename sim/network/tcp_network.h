@@ -6,6 +6,7 @@
 #include <string>
 
 #include "sim/network/network.h"
+#include "sim/network/output_barrier.h"
 
 namespace mgm::sim {
 
@@ -19,6 +20,8 @@ public:
     void stop_listening(const std::string& address) override;
     void connect(const std::string& from, const std::string& to, ConnectHandler done) override;
     boost::asio::io_context& io() override { return io_; }
+    // Every stream's writes (existing and future ones) pass through `barrier` (nullptr: none). Not owned.
+    void set_output_barrier(OutputBarrier* barrier);
 
     struct Impl;
 

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "backend/ebs.h"
+#include "backend/store/group_commit.h"
 #include "fakes/mock_eventsub_webhook.h"
 #include "fakes/mock_extension_jwt.h"
 #include "fakes/mock_helix_api.h"
@@ -108,6 +109,7 @@ struct World::Parts {
     std::array<std::string, 5> bound;
 
     std::unique_ptr<backend::Ebs> ebs;
+    std::unique_ptr<backend::GroupCommit> group_commit;   // real mode: destroyed before the EBS's store
     std::unique_ptr<fakes::MockEventSubWebhook> eventsub;
     std::unique_ptr<fakes::MockExtensionJwt> jwt;
     std::unique_ptr<fakes::MockHelixApi> helix;
@@ -205,6 +207,12 @@ World::World(WorldConfig config) : config_(std::move(config)), parts_(std::make_
     if (runs(Service::ebs)) {
         p.ebs = std::make_unique<backend::Ebs>(backend::EbsConfig::from_settings(settings), p.seams(Service::ebs));
         if (config_.start_workers) p.ebs->start();
+        // Real sockets: one COMMIT per event-loop pass, answers held until it (Mgm:GroupCommit=false: one
+        // COMMIT per transaction, as in simulation).
+        if (!is_simulation() && settings.get_bool("Mgm:GroupCommit", true)) {
+            p.group_commit = std::make_unique<backend::GroupCommit>(p.ebs->store(), *p.scheduler, p.log);
+            p.tcp->set_output_barrier(p.group_commit.get());
+        }
     }
     if (runs(Service::eventsub)) {
         auto c = fakes::MockEventSubWebhookConfig::from_settings(settings);
@@ -250,6 +258,17 @@ void World::stop() {
         p.io.restart();
         p.io.poll();
     }
+    if (p.group_commit) {
+        p.group_commit->flush();
+        p.tcp->set_output_barrier(nullptr);
+    }
+}
+
+std::string World::group_commit_summary() const {
+    const auto& group_commit = parts_->group_commit;
+    if (!group_commit) return "off";
+    return std::to_string(group_commit->commits()) + " commits for " + std::to_string(group_commit->held_writes()) +
+           " held writes";
 }
 
 std::string World::address(Service service) const {

@@ -113,6 +113,8 @@ public:
     Network& network();
     Trace& trace();
     Log& log();
+    // Real mode with group commit (backend/store/group_commit.h): "<commits> commits for <writes> held writes".
+    std::string group_commit_summary() const;
     // Simulation only (throw std::logic_error in real mode).
     SimLoop& loop();
     VirtualClock& virtual_clock();

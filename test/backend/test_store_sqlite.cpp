@@ -6,21 +6,14 @@
 #include <string>
 
 #include "backend/store/sqlite_store.h"
+#include "temp_db_path.h"
 
 using namespace mgm;
 using namespace mgm::backend;
 
 namespace {
 
-// A fresh database path under the system temp dir, removed (with -wal/-shm) at scope exit.
-struct TempDbPath {
-    std::filesystem::path path;
-    explicit TempDbPath(const std::string& name) : path(std::filesystem::temp_directory_path() / name) { remove_all(); }
-    ~TempDbPath() { remove_all(); }
-    void remove_all() const {
-        for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
-    }
-};
+using test::TempDbPath;
 
 sim::Uuid id(std::uint8_t last) {
     sim::Uuid u;
