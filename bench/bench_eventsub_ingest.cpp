@@ -4,12 +4,15 @@
 // the EBS. Requests are built and signed before the clock starts. The count of enrolled viewers is checked
 // in the database file afterwards. With --ceiling-url the same client, connections and request count run
 // against another server (nginx serving a small static file: bench/run-eventsub-vs-nginx.sh) in the same
-// run, for the ratio to the loopback HTTP/1.1 ceiling on this machine.
+// run, for the ratio to the loopback HTTP/1.1 ceiling on this machine. Each run also repeats the load with
+// group commit off (one COMMIT per message; --no-compare skips it) for the before/after ratio, and reports
+// the server's CPU time per enrollment, which machine load disturbs less than throughput.
 // Usage: bench_eventsub_ingest [--smoke] [--messages N] [--connections C] [--runs R] [--ceiling-url URL]
-//                              [--mgm-sim PATH] [--db PATH]
+//                              [--mgm-sim PATH] [--db PATH] [--no-compare]
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -128,9 +131,10 @@ long long count_rows(const std::string& db_path, const char* sql) {
 
 int main(int argc, char** argv) {
     std::size_t messages = 100'000;
-    int connections = 4;
+    int connections = 16;   // concurrent EventSub deliveries (keep-alive connections)
     int runs = 3;
     std::string ceiling_url;
+    bool compare_commit = true;   // also run each load with one COMMIT per message (Mgm:GroupCommit=false)
     std::string mgm_sim = bench::default_mgm_sim_path(argv[0]);
     std::string db_path = "/tmp/bench_eventsub_ingest-" + std::to_string(getpid()) + ".db";
     for (int i = 1; i < argc; ++i) {
@@ -147,12 +151,14 @@ int main(int argc, char** argv) {
             ceiling_url = argv[++i];
         } else if (std::strcmp(argv[i], "--mgm-sim") == 0 && i + 1 < argc) {
             mgm_sim = argv[++i];
+        } else if (std::strcmp(argv[i], "--no-compare") == 0) {
+            compare_commit = false;
         } else if (std::strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
             db_path = argv[++i];
         } else {
             std::fprintf(stderr,
                          "usage: %s [--smoke] [--messages N] [--connections C] [--runs R] [--ceiling-url URL] "
-                         "[--mgm-sim PATH] [--db PATH]\n",
+                         "[--mgm-sim PATH] [--db PATH] [--no-compare]\n",
                          argv[0]);
             return 2;
         }
@@ -161,46 +167,84 @@ int main(int argc, char** argv) {
     std::printf("bench_eventsub_ingest: %zu messages, %d connections, %d runs, load average at start %.2f\n", messages,
                 connections, runs, bench::load_average());
 
-    std::vector<double> ebs_rates, ceiling_rates, ratios;
-    for (int run = 0; run < runs; ++run) {
-        // A fresh database file per run: every message is a new enrollment.
+    // One EBS pass: a fresh database file (every message is a new enrollment), a fresh `mgm-sim serve`.
+    struct Pass {
+        double rate = 0, cpu_us = 0, kernel_us = 0;
+    };
+    auto run_ebs = [&](const std::vector<std::string>& requests, bool group_commit) -> std::optional<Pass> {
         for (const char* suffix : {"", "-wal", "-shm"}) unlink((db_path + suffix).c_str());
-        const auto requests = signed_enrollments(messages, static_cast<std::uint64_t>(run) * messages, secret);
         bench::Child serve = bench::spawn({mgm_sim, "serve", "--only", "ebs", "--ebs-port", "0", "--quiet"},
-                                          {"Mgm__SqlitePath=" + db_path, "Twitch__EventSubSecret=" + secret});
+                                          {"Mgm__SqlitePath=" + db_path, "Twitch__EventSubSecret=" + secret,
+                                           std::string("Mgm__GroupCommit=") + (group_commit ? "true" : "false")});
         auto output = serve.read_until("serve: ready", 10'000);
         if (!output) {
             std::fprintf(stderr, "mgm-sim serve (%s) did not get ready\n", mgm_sim.c_str());
-            return 1;
+            return std::nullopt;
         }
+        const auto cpu_before = serve.cpu_times();
         LoadResult ebs = load(port_of(bench::listening_url(*output, "ebs")), requests, connections);
+        const auto cpu_after = serve.cpu_times();
+        const double per_message = 1e6 / static_cast<double>(messages);
+        Pass pass{ebs.per_second(), (cpu_after.total() - cpu_before.total()) * per_message,
+                  (cpu_after.system - cpu_before.system) * per_message};
         if (serve.stop() != 0) {
             std::fprintf(stderr, "mgm-sim serve did not exit 0 after SIGTERM\n");
-            return 1;
+            return std::nullopt;
         }
+        std::string batches;   // serve's "group commit: <commits> commits for <writes> held writes" line
+        if (const auto at = serve.buffered.find("group commit: "); at != std::string::npos)
+            batches = serve.buffered.substr(at + 14, serve.buffered.find('\n', at) - at - 14);
         const long long enrolled = count_rows(db_path, "SELECT COUNT(*) FROM pool_member");
         const long long deduped = count_rows(db_path, "SELECT COUNT(*) FROM chat_dedup");
-        std::printf("run %d: EBS   %zu ok, %zu failed in %.3f s = %.0f enrollments/s (pool %lld, dedup %lld rows)\n",
-                    run + 1, ebs.ok, ebs.failed, ebs.seconds, ebs.per_second(), enrolled, deduped);
+        std::printf("  %s: %zu ok, %zu failed in %.3f s = %6.0f enrollments/s (pool %lld, dedup %lld rows), "
+                    "server CPU %.0f us per enrollment (%.0f us in the kernel)%s%s\n",
+                    group_commit ? "EBS, group commit    " : "EBS, commit per message", ebs.ok, ebs.failed,
+                    ebs.seconds, pass.rate, enrolled, deduped, pass.cpu_us, pass.kernel_us,
+                    group_commit ? "; " : "", group_commit ? batches.c_str() : "");
         if (ebs.failed != 0 || enrolled != static_cast<long long>(messages)) {
             std::fprintf(stderr, "bench_eventsub_ingest: FAILED: expected %zu enrollments\n", messages);
-            return 1;
+            return std::nullopt;
         }
-        ebs_rates.push_back(ebs.per_second());
+        return pass;
+    };
+
+    // Per run, side by side: the default (group commit), the same load with one COMMIT per message
+    // (Mgm:GroupCommit=false), and the ceiling server.
+    std::vector<double> ebs_rates, per_message_rates, cpu, per_message_cpu, ceiling_rates, ratios;
+    for (int run = 0; run < runs; ++run) {
+        std::printf("run %d:\n", run + 1);
+        const auto requests = signed_enrollments(messages, static_cast<std::uint64_t>(run) * messages, secret);
+        const auto grouped = run_ebs(requests, true);
+        if (!grouped) return 1;
+        ebs_rates.push_back(grouped->rate);
+        cpu.push_back(grouped->cpu_us);
+        if (compare_commit) {
+            const auto single = run_ebs(requests, false);
+            if (!single) return 1;
+            per_message_rates.push_back(single->rate);
+            per_message_cpu.push_back(single->cpu_us);
+        }
         if (!ceiling_url.empty()) {
             const std::string path = ceiling_url.substr(ceiling_url.find('/', 7));
             std::vector<std::string> gets(messages, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
             LoadResult ceiling = load(port_of(ceiling_url.substr(0, ceiling_url.find('/', 7))), gets, connections);
-            std::printf("run %d: ceiling %zu ok, %zu failed in %.3f s = %.0f requests/s (%s)\n", run + 1, ceiling.ok,
+            std::printf("  ceiling: %zu ok, %zu failed in %.3f s = %6.0f requests/s (%s)\n", ceiling.ok,
                         ceiling.failed, ceiling.seconds, ceiling.per_second(), ceiling_url.c_str());
             if (ceiling.failed != 0) return 1;
             ceiling_rates.push_back(ceiling.per_second());
-            ratios.push_back(ebs.per_second() / ceiling.per_second());
+            ratios.push_back(grouped->rate / ceiling.per_second());
         }
     }
     for (const char* suffix : {"", "-wal", "-shm"}) unlink((db_path + suffix).c_str());
     const double med = bench::median(ebs_rates);
-    std::printf("median EBS ingestion %.0f enrollments/s (WAL file store)\n", med);
+    std::printf("median EBS ingestion %.0f enrollments/s (WAL file store, group commit), server CPU %.0f us per "
+                "enrollment\n",
+                med, bench::median(cpu));
+    if (!per_message_rates.empty())
+        std::printf("median with a COMMIT per message %.0f enrollments/s, server CPU %.0f us per enrollment; "
+                    "group commit / per message: %.2fx\n",
+                    bench::median(per_message_rates), bench::median(per_message_cpu),
+                    med / bench::median(per_message_rates));
     if (!ceiling_rates.empty())
         std::printf("median ceiling %.0f requests/s; median per-run ratio EBS / ceiling %.3f\n",
                     bench::median(ceiling_rates), bench::median(ratios));

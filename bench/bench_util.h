@@ -88,13 +88,37 @@ struct Child {
         return buffered;
     }
 
-    // SIGTERM and wait; returns the exit status (or -1).
+    // CPU seconds the child has used so far, user and system (/proc/<pid>/stat fields 14 and 15): a
+    // per-request cost that, unlike throughput, does not depend on what else the machine is running.
+    struct CpuTimes {
+        double user = -1, system = -1;
+        double total() const { return user + system; }
+    };
+    CpuTimes cpu_times() const {
+        std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+        if (!f) return {};
+        char text[1024] = {};
+        const std::size_t n = std::fread(text, 1, sizeof text - 1, f);
+        std::fclose(f);
+        const char* fields = std::strrchr(text, ')');   // the command name may contain spaces
+        if (n == 0 || !fields) return {};
+        unsigned long long utime = 0, stime = 0;
+        if (std::sscanf(fields + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2) return {};
+        const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+        return {static_cast<double>(utime) / tick, static_cast<double>(stime) / tick};
+    }
+
+    // SIGTERM and wait; returns the exit status (or -1). What the child printed until it exited is appended
+    // to `buffered`.
     int stop() {
         if (pid <= 0) return -1;
         kill(pid, SIGTERM);
         int status = 0;
         waitpid(pid, &status, 0);
         pid = -1;
+        char chunk[4096];
+        for (ssize_t n; stdout_fd >= 0 && (n = read(stdout_fd, chunk, sizeof chunk)) > 0;)
+            buffered.append(chunk, static_cast<std::size_t>(n));
         if (stdout_fd >= 0) close(stdout_fd);
         stdout_fd = -1;
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;

@@ -46,6 +46,6 @@ echo "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') on 127.0.0.1:$port, $workers 
 if command -v wrk >/dev/null; then
   duration=5s
   for a in "$@"; do [ "$a" = "--smoke" ] && duration=1s; done
-  echo "wrk -t1 -c4 -d$duration against nginx (independent client):"
-  wrk -t1 -c4 -d"$duration" "http://127.0.0.1:$port/small.json" | sed -n '/Requests\/sec/p;/Latency/p'
+  echo "wrk -t1 -c16 -d$duration against nginx (independent client):"
+  wrk -t1 -c16 -d"$duration" "http://127.0.0.1:$port/small.json" | sed -n '/Requests\/sec/p;/Latency/p'
 fi
