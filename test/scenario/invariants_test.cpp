@@ -185,6 +185,8 @@ TEST_CASE("invariants: the D4 duplicate name (claim with surrounding spaces) is 
     REQUIRE(r.known_deviations.size() == 1);
     CHECK_THAT(r.known_deviations[0], Catch::StartsWith("D4 "));
     CHECK_THAT(r.known_deviations[0], Catch::Contains("\"Alpha\" is held by viewers viewer-b and viewer-a"));
+    // `mgm-sim run` prints format_result: the deviation must be visible there, not only in RunResult.
+    CHECK_THAT(scenario::format_result(r), Catch::Contains("\n  known deviation: D4 (claim name check on the untrimmed name)"));
 
     // The same duplicate arriving through chat is a violation.
     CheckedWorld w;
