@@ -1,6 +1,5 @@
 #include "backend/api/eventsub.h"
 
-#include <algorithm>
 #include <memory>
 #include <stdexcept>
 
@@ -71,8 +70,7 @@ std::string eventsub_signature(std::string_view secret, std::string_view message
 std::string eventsub_body_text(std::string_view raw_body) {
     if (raw_body.substr(0, 3) == "\xEF\xBB\xBF") raw_body.remove_prefix(3);
     // Nearly every body is ASCII (JSON escapes anything else), and ASCII decodes to itself.
-    if (std::all_of(raw_body.begin(), raw_body.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
-        return std::string(raw_body);
+    if (utf8::is_ascii(raw_body)) return std::string(raw_body);
     std::string text;
     text.reserve(raw_body.size());
     for (const auto& unit : utf8::decode(raw_body)) {

@@ -33,6 +33,13 @@ bool is_name_letter(char32_t c) {
 
 // Byte range [begin, end) of the text without leading/trailing .NET whitespace.
 std::pair<std::size_t, std::size_t> trimmed_bounds(std::string_view text) {
+    if (utf8::is_ascii(text)) {
+        std::size_t lo = 0;
+        std::size_t hi = text.size();
+        while (lo < hi && is_dotnet_whitespace(static_cast<unsigned char>(text[lo]))) ++lo;
+        while (hi > lo && is_dotnet_whitespace(static_cast<unsigned char>(text[hi - 1]))) --hi;
+        return lo == hi ? std::pair<std::size_t, std::size_t>{0, 0} : std::pair{lo, hi};
+    }
     const auto units = utf8::decode(text);
     std::size_t lo = 0;
     std::size_t hi = units.size();
@@ -60,6 +67,12 @@ bool is_blank(std::string_view utf8) { return trim_dotnet(utf8).empty(); }
 bool is_valid_character_name(std::string_view text) {
     const std::string trimmed = trim_dotnet(text);
     if (trimmed.empty()) return false;
+    if (utf8::is_ascii(trimmed)) {   // one UTF-16 unit per byte; the only ASCII name letters are A-Z, a-z
+        if (trimmed.size() < 2 || trimmed.size() > 12) return false;
+        for (unsigned char c : trimmed)
+            if (!is_name_letter(c)) return false;
+        return true;
+    }
     const auto units = utf8::decode(trimmed);
     std::size_t utf16_length = 0;
     for (const auto& u : units) {

@@ -18,7 +18,18 @@ std::optional<std::string> parse_chat_command(std::string_view text, std::string
     for (std::size_t i = 0; i < keyword.size(); ++i)
         if (ascii_lower(trimmed[i + 1]) != ascii_lower(keyword[i])) return std::nullopt;
 
-    const auto units = utf8::decode(std::string_view(trimmed).substr(prefix_length));
+    const std::string_view rest = std::string_view(trimmed).substr(prefix_length);
+    if (utf8::is_ascii(rest)) {   // the same scan over bytes
+        auto space = [](char c) { return is_dotnet_whitespace(static_cast<unsigned char>(c)); };
+        std::size_t i = 0;
+        while (i < rest.size() && space(rest[i])) ++i;
+        if (i == 0 || i == rest.size()) return std::nullopt;
+        const std::size_t token_begin = i;
+        while (i < rest.size() && !space(rest[i])) ++i;
+        if (i != rest.size()) return std::nullopt;
+        return std::string(rest.substr(token_begin));
+    }
+    const auto units = utf8::decode(rest);
     std::size_t i = 0;
     while (i < units.size() && is_space(units[i])) ++i;
     if (i == 0 || i == units.size()) return std::nullopt;   // no separator, or nothing after it
