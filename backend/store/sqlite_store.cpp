@@ -453,34 +453,22 @@ void SqliteStore::transaction(const std::function<void()>& fn) {
         fn();
         return;
     }
-    if (on_batch_opened_) {
-        if (!batch_open_) {
-            prepare("BEGIN IMMEDIATE").run();
-            batch_open_ = true;
-            on_batch_opened_();
-        }
-        prepare("SAVEPOINT unit").run();
-        transaction_depth_ = 1;
-        try {
-            fn();
-            transaction_depth_ = 0;
-            prepare("RELEASE unit").run();
-        } catch (...) {
-            transaction_depth_ = 0;
-            sqlite3_exec(db_, "ROLLBACK TO unit; RELEASE unit", nullptr, nullptr, nullptr);
-            throw;
-        }
-        return;
+    // With group commit the unit is a savepoint of the open batch (opened here if needed), else a transaction.
+    const bool batched = static_cast<bool>(on_batch_opened_);
+    if (batched && !batch_open_) {
+        prepare("BEGIN IMMEDIATE").run();
+        batch_open_ = true;
+        on_batch_opened_();
     }
-    prepare("BEGIN IMMEDIATE").run();
+    prepare(batched ? "SAVEPOINT unit" : "BEGIN IMMEDIATE").run();
     transaction_depth_ = 1;
     try {
         fn();
         transaction_depth_ = 0;
-        prepare("COMMIT").run();
+        prepare(batched ? "RELEASE unit" : "COMMIT").run();
     } catch (...) {
         transaction_depth_ = 0;
-        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        sqlite3_exec(db_, batched ? "ROLLBACK TO unit; RELEASE unit" : "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
 }

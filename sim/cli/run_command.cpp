@@ -3,7 +3,6 @@
 // the step count, the simulated time span and the trace digest.
 #include "sim/cli/run_command.h"
 
-#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -135,28 +134,12 @@ int run_main(int argc, char** argv) {
     }
     if (verbose) options.progress = &std::cout;
 
-    // Expand directories, then parse everything before running anything.
-    std::vector<std::string> files;
-    for (const auto& input : inputs) {
-        std::error_code ec;
-        if (std::filesystem::is_directory(input, ec)) {
-            std::vector<std::string> found;
-            for (const auto& entry : std::filesystem::directory_iterator(input))
-                if (entry.path().extension() == ".json") found.push_back(entry.path().string());
-            std::sort(found.begin(), found.end());
-            files.insert(files.end(), found.begin(), found.end());
-        } else {
-            files.push_back(input);
-        }
-    }
     std::vector<scenario::Scenario> scenarios;
-    for (const auto& file : files) {
-        try {
-            scenarios.push_back(scenario::load_scenario_file(file));
-        } catch (const scenario::ScenarioError& e) {
-            std::cerr << "mgm-sim run: " << e.what() << "\n";
-            return 2;
-        }
+    try {
+        scenarios = scenario::load_scenario_inputs(inputs);
+    } catch (const scenario::ScenarioError& e) {
+        std::cerr << "mgm-sim run: " << e.what() << "\n";
+        return 2;
     }
     if (list) {
         for (const auto& s : scenarios)

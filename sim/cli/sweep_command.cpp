@@ -1,9 +1,7 @@
 // `mgm-sim sweep SCENARIO... --seeds A..B [--faults random]`: replays scenarios under many seeds (each seed
 // with its own fault mix when asked), invariants checked after every event; progress bar on a terminal,
 // summary at the end, and the exact command that reproduces each failing seed.
-#include <algorithm>
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -136,27 +134,12 @@ int sweep_main(int argc, char** argv) {
         return 2;
     }
 
-    std::vector<std::string> files;
-    for (const auto& input : inputs) {
-        std::error_code ec;
-        if (std::filesystem::is_directory(input, ec)) {
-            std::vector<std::string> found;
-            for (const auto& entry : std::filesystem::directory_iterator(input))
-                if (entry.path().extension() == ".json") found.push_back(entry.path().string());
-            std::sort(found.begin(), found.end());
-            files.insert(files.end(), found.begin(), found.end());
-        } else {
-            files.push_back(input);
-        }
-    }
     std::vector<scenario::Scenario> scenarios;
-    for (const auto& file : files) {
-        try {
-            scenarios.push_back(scenario::load_scenario_file(file));
-        } catch (const std::exception& e) {
-            std::cerr << "mgm-sim sweep: " << e.what() << "\n";
-            return 2;
-        }
+    try {
+        scenarios = scenario::load_scenario_inputs(inputs);
+    } catch (const scenario::ScenarioError& e) {
+        std::cerr << "mgm-sim sweep: " << e.what() << "\n";
+        return 2;
     }
 
     const bool tty = isatty(STDOUT_FILENO) != 0 && !verbose;

@@ -3,6 +3,7 @@
 #include "sim/scenario/scenario.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -595,6 +596,26 @@ Scenario load_scenario_file(const std::string& path) {
     std::stringstream buffer;
     buffer << in.rdbuf();
     return parse_scenario(buffer.str(), path);
+}
+
+std::vector<Scenario> load_scenario_inputs(const std::vector<std::string>& inputs) {
+    std::vector<std::string> files;
+    for (const auto& input : inputs) {
+        std::error_code ec;
+        if (!std::filesystem::is_directory(input, ec)) {
+            files.push_back(input);
+            continue;
+        }
+        std::vector<std::string> found;
+        for (const auto& entry : std::filesystem::directory_iterator(input, ec))
+            if (entry.path().extension() == ".json") found.push_back(entry.path().string());
+        if (ec) throw ScenarioError(input, 0, "cannot list directory: " + ec.message());
+        std::sort(found.begin(), found.end());
+        files.insert(files.end(), found.begin(), found.end());
+    }
+    std::vector<Scenario> scenarios;
+    for (const auto& file : files) scenarios.push_back(load_scenario_file(file));
+    return scenarios;
 }
 
 }  // namespace mgm::scenario

@@ -74,6 +74,10 @@ struct Scenario {
 // Parses JSON with comments (// and /* */). Throws ScenarioError (with the line of the offending step).
 Scenario parse_scenario(std::string_view text, const std::string& file);
 Scenario load_scenario_file(const std::string& path);
+// The command-line inputs of `mgm-sim run` and `sweep`: each a scenario file, or a directory whose *.json
+// files are loaded in name order. Everything is parsed before anything runs; throws ScenarioError on the
+// first file that fails.
+std::vector<Scenario> load_scenario_inputs(const std::vector<std::string>& inputs);
 
 // The start used when a file has no "start": 2026-04-04T12:00:00Z (the World's default).
 inline constexpr sim::Instant kDefaultScenarioStart = sim::Instant::from_unix_seconds(1775304000);
