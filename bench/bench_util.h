@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -190,25 +191,36 @@ inline bool write_all(int fd, const char* data, std::size_t size) {
     return true;
 }
 
-// Reads one HTTP/1.1 response with a Content-Length body (or none) from a keep-alive connection.
-// `carry` keeps bytes already read past the previous response. Returns the status code, or -1.
+// Takes one complete HTTP/1.1 response (Content-Length body or none) off the front of `buffer`: its status
+// code, 0 when the buffer does not hold a whole response yet (nothing is consumed then).
+inline int take_response(std::string& buffer) {
+    const auto head_end = buffer.find("\r\n\r\n");
+    if (head_end == std::string::npos) return 0;
+    std::size_t length = 0;
+    // Case-insensitive search for content-length in the head.
+    for (std::size_t line = buffer.find("\r\n"); line < head_end; line = buffer.find("\r\n", line + 2)) {
+        static constexpr char name[] = "content-length:";
+        std::size_t k = 0;
+        while (k + 1 < sizeof name && line + 2 + k < head_end &&
+               std::tolower(static_cast<unsigned char>(buffer[line + 2 + k])) == name[k])
+            ++k;
+        if (k + 1 == sizeof name) {
+            length = std::strtoul(buffer.c_str() + line + 2 + k, nullptr, 10);
+            break;
+        }
+    }
+    const std::size_t total = head_end + 4 + length;
+    if (buffer.size() < total) return 0;
+    const int status = buffer.size() > 12 ? std::atoi(buffer.c_str() + 9) : -1;
+    buffer.erase(0, total);
+    return status;
+}
+
+// Reads one HTTP/1.1 response from a blocking keep-alive connection. `carry` keeps bytes already read past
+// the previous response. Returns the status code, or -1.
 inline int read_response(int fd, std::string& carry) {
     for (;;) {
-        auto head_end = carry.find("\r\n\r\n");
-        if (head_end != std::string::npos) {
-            std::size_t length = 0;
-            // Case-insensitive search for content-length in the head.
-            std::string head = carry.substr(0, head_end);
-            for (auto& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            auto cl = head.find("content-length:");
-            if (cl != std::string::npos) length = std::strtoul(head.c_str() + cl + 15, nullptr, 10);
-            const std::size_t total = head_end + 4 + length;
-            if (carry.size() >= total) {
-                int status = carry.size() > 12 ? std::atoi(carry.c_str() + 9) : -1;
-                carry.erase(0, total);
-                return status;
-            }
-        }
+        if (const int status = take_response(carry); status != 0) return status;
         char chunk[16384];
         ssize_t n = read(fd, chunk, sizeof chunk);
         if (n < 0 && errno == EINTR) continue;
