@@ -5,6 +5,7 @@
 #include <random>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 namespace mgm::sim {
@@ -41,15 +42,23 @@ TimerHandle SystemClock::after(Duration delay, std::string label, std::function<
     auto timer = std::make_shared<Timer>(io_);
     timer->label = std::move(label);
     timer->fn = std::move(fn);
-    timer->timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        delay < Duration::zero() ? Duration::zero() : delay));
     timers_.emplace(id, timer);
-    timer->timer.async_wait([this, id, timer](const boost::system::error_code& error) {
-        if (error || timer->cancelled) return;  // cancelled: `this` may already be gone
+    auto fire = [this, id, timer] {
+        if (timer->cancelled) return;  // cancelled: `this` may already be gone
         timers_.erase(id);
         auto fn = std::move(timer->fn);
         fn();
-    });
+    };
+    if (delay <= Duration::zero()) {
+        // Due now (e.g. the group commit's end-of-pass flush): a posted handler runs after the handlers already
+        // queued, without arming the reactor's timerfd (a syscall per event-loop pass).
+        boost::asio::post(io_, std::move(fire));
+    } else {
+        timer->timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(delay));
+        timer->timer.async_wait([fire = std::move(fire)](const boost::system::error_code& error) {
+            if (!error) fire();
+        });
+    }
     return TimerHandle{id};
 }
 
