@@ -1,9 +1,11 @@
 #include "sim/core/crypto.h"
 
+// HmacKey uses the SHA*_Init/Update/Final contexts, deprecated in OpenSSL 3 in favour of EVP, because their
+// plain structs can be copied without an allocation.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/params.h>
 #include <openssl/sha.h>
 
 #include <array>
@@ -33,50 +35,95 @@ std::string hmac(HmacAlgorithm algorithm, std::string_view key, std::string_view
     return std::string(reinterpret_cast<const char*>(out.data()), len);
 }
 
+// RFC 2104 on the low-level digest contexts: the key's inner and outer pad blocks are hashed once here, and
+// sign() copies those two plain structs. Copying an EVP context allocates (EVP_MAC_CTX_dup was a fifth of
+// the EventSub signature check); the digest code underneath is the same.
 struct HmacKey::State {
     HmacAlgorithm algorithm;
-    std::string key;               // kept for the empty-key case, which goes through hmac()
-    EVP_MAC_CTX* keyed = nullptr;  // initialized with the key; copied for every sign()
+    SHA256_CTX inner256{}, outer256{};
+    SHA512_CTX inner512{}, outer512{};   // SHA-384 and SHA-512
 };
 
-HmacKey::HmacKey(HmacAlgorithm algorithm, std::string_view key) : state_(new State{algorithm, std::string(key)}) {
-    if (key.empty()) return;   // EVP_MAC_init reads a null/empty key as "keep the previous one"
-    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-    if (mac) state_->keyed = EVP_MAC_CTX_new(mac);
-    EVP_MAC_free(mac);   // the context holds its own reference
-    char* digest = const_cast<char*>(algorithm == HmacAlgorithm::sha256   ? "SHA256"
-                                     : algorithm == HmacAlgorithm::sha384 ? "SHA384"
-                                                                          : "SHA512");
-    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
-    if (!state_->keyed ||
-        !EVP_MAC_init(state_->keyed, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params)) {
-        EVP_MAC_CTX_free(state_->keyed);
-        delete state_;
-        throw std::runtime_error("HMAC key setup failed");
+namespace {
+
+template <class Ctx, int (*Init)(Ctx*), int (*Update)(Ctx*, const void*, std::size_t)>
+void key_pads(std::string_view key, std::size_t block_size, std::string (*digest)(std::string_view), Ctx& inner,
+              Ctx& outer) {
+    std::string block = key.size() > block_size ? digest(key) : std::string(key);
+    block.resize(block_size, '\0');
+    std::string ipad = block, opad = block;
+    for (std::size_t i = 0; i < block_size; ++i) {
+        ipad[i] = static_cast<char>(ipad[i] ^ 0x36);
+        opad[i] = static_cast<char>(opad[i] ^ 0x5c);
+    }
+    Init(&inner);
+    Update(&inner, ipad.data(), block_size);
+    Init(&outer);
+    Update(&outer, opad.data(), block_size);
+    OPENSSL_cleanse(block.data(), block.size());
+    OPENSSL_cleanse(ipad.data(), ipad.size());
+    OPENSSL_cleanse(opad.data(), opad.size());
+}
+
+template <class Ctx, int (*Update)(Ctx*, const void*, std::size_t), int (*Final)(unsigned char*, Ctx*)>
+std::string keyed_mac(Ctx inner, Ctx outer, std::size_t digest_size, std::initializer_list<std::string_view> parts) {
+    std::array<unsigned char, SHA512_DIGEST_LENGTH> out{};
+    for (auto part : parts) Update(&inner, part.data(), part.size());
+    Final(out.data(), &inner);
+    Update(&outer, out.data(), digest_size);
+    Final(out.data(), &outer);
+    return std::string(reinterpret_cast<const char*>(out.data()), digest_size);
+}
+
+std::string sha384(std::string_view data) {
+    std::array<unsigned char, SHA384_DIGEST_LENGTH> out{};
+    SHA384(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+    return std::string(reinterpret_cast<const char*>(out.data()), out.size());
+}
+
+std::string sha512(std::string_view data) {
+    std::array<unsigned char, SHA512_DIGEST_LENGTH> out{};
+    SHA512(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+    return std::string(reinterpret_cast<const char*>(out.data()), out.size());
+}
+
+}  // namespace
+
+HmacKey::HmacKey(HmacAlgorithm algorithm, std::string_view key) : state_(new State{algorithm}) {
+    switch (algorithm) {
+    case HmacAlgorithm::sha256:
+        key_pads<SHA256_CTX, SHA256_Init, SHA256_Update>(key, SHA256_CBLOCK, sha256, state_->inner256,
+                                                         state_->outer256);
+        break;
+    case HmacAlgorithm::sha384:
+        key_pads<SHA512_CTX, SHA384_Init, SHA384_Update>(key, SHA512_CBLOCK, sha384, state_->inner512,
+                                                         state_->outer512);
+        break;
+    case HmacAlgorithm::sha512:
+        key_pads<SHA512_CTX, SHA512_Init, SHA512_Update>(key, SHA512_CBLOCK, sha512, state_->inner512,
+                                                         state_->outer512);
+        break;
     }
 }
 
 HmacKey::~HmacKey() {
-    EVP_MAC_CTX_free(state_->keyed);
+    OPENSSL_cleanse(state_, sizeof *state_);
     delete state_;
 }
 
 std::string HmacKey::sign(std::initializer_list<std::string_view> parts) const {
-    if (!state_->keyed) {
-        std::string data;
-        for (auto part : parts) data.append(part);
-        return hmac(state_->algorithm, state_->key, data);
+    switch (state_->algorithm) {
+    case HmacAlgorithm::sha256:
+        return keyed_mac<SHA256_CTX, SHA256_Update, SHA256_Final>(state_->inner256, state_->outer256,
+                                                                  SHA256_DIGEST_LENGTH, parts);
+    case HmacAlgorithm::sha384:
+        return keyed_mac<SHA512_CTX, SHA384_Update, SHA384_Final>(state_->inner512, state_->outer512,
+                                                                  SHA384_DIGEST_LENGTH, parts);
+    case HmacAlgorithm::sha512:
+        break;
     }
-    EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(state_->keyed);
-    std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
-    std::size_t len = 0;
-    bool ok = ctx != nullptr;
-    for (auto part : parts)
-        ok = ok && EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(part.data()), part.size());
-    ok = ok && EVP_MAC_final(ctx, out.data(), &len, out.size());
-    EVP_MAC_CTX_free(ctx);
-    if (!ok) throw std::runtime_error("HMAC failed");
-    return std::string(reinterpret_cast<const char*>(out.data()), len);
+    return keyed_mac<SHA512_CTX, SHA512_Update, SHA512_Final>(state_->inner512, state_->outer512,
+                                                              SHA512_DIGEST_LENGTH, parts);
 }
 
 std::string to_hex_lower(std::string_view bytes) {

@@ -26,7 +26,8 @@ TEST_CASE("a prepared HMAC key signs like hmac() over the concatenated parts, ev
         CHECK(crypto::to_hex_lower(jefe.sign({"what do ya ", "", "want for nothing?"})) ==
               "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
     for (auto algorithm : {crypto::HmacAlgorithm::sha256, crypto::HmacAlgorithm::sha384, crypto::HmacAlgorithm::sha512}) {
-        for (std::string key : {std::string(), std::string("k"), std::string(200, 'x')}) {
+        for (std::string key : {std::string(), std::string("k"), std::string(64, 'b'), std::string(65, 'b'),
+                                std::string(128, 'c'), std::string(200, 'x')}) {  // around both block sizes
             const crypto::HmacKey prepared(algorithm, key);
             CHECK(prepared.sign({"id-1", "1775304000", "{\"a\":1}"}) == crypto::hmac(algorithm, key, "id-11775304000{\"a\":1}"));
             CHECK(prepared.sign({}) == crypto::hmac(algorithm, key, ""));
