@@ -1,63 +1,14 @@
 #include "backend/api/eventsub.h"
 
 #include <memory>
-#include <stdexcept>
 
-#include <nlohmann/json.hpp>
-
+#include "backend/api/eventsub_body.h"
 #include "backend/api/json_binding.h"
-#include "backend/domain/chat_command.h"
 #include "backend/domain/service_context.h"
 #include "backend/domain/utf8.h"
 #include "sim/core/crypto.h"
 
 namespace mgm::backend::api {
-
-namespace {
-
-// What the reference's JsonElement accessors throw on a wrong shape (→ unhandled → 500).
-class MalformedPayload : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-
-using JsonValue = nlohmann::json;
-
-// JsonElement.GetString(): string → text, null → nullopt, anything else throws.
-std::optional<std::string> get_string(const JsonValue& value, const char* what) {
-    if (value.is_null()) return std::nullopt;
-    if (!value.is_string()) throw MalformedPayload(std::string(what) + " is not a string");
-    return value.get<std::string>();
-}
-
-// JsonElement.TryGetProperty on an object (throws for any other kind).
-const JsonValue* try_get_property(const JsonValue& element, const char* name) {
-    if (!element.is_object()) throw MalformedPayload(std::string("looking up '") + name + "' on a non-object");
-    auto it = element.find(name);
-    return it == element.end() ? nullptr : &*it;
-}
-
-std::string string_or_empty(const JsonValue& event, const char* name) {
-    const JsonValue* value = try_get_property(event, name);
-    if (value == nullptr) return {};
-    return get_string(*value, name).value_or("");
-}
-
-bool has_subscriber_badge(const JsonValue& event) {
-    const JsonValue* badges = try_get_property(event, "badges");
-    if (badges == nullptr) return false;
-    if (!badges->is_array()) throw MalformedPayload("badges is not an array");
-    for (const auto& badge : *badges) {
-        const JsonValue* set_id = try_get_property(badge, "set_id");
-        if (set_id == nullptr) continue;
-        const auto text = get_string(*set_id, "set_id");
-        if (text == "subscriber" || text == "founder" || text == "premium") return true;
-    }
-    return false;
-}
-
-
-}  // namespace
 
 std::string eventsub_signature(std::string_view secret, std::string_view message_id, std::string_view timestamp,
                                std::string_view body) {
@@ -106,52 +57,20 @@ void EventSubWebhook::handle(const http::Request& request, const http::Respond& 
         return;
     }
 
-    ChatEvent event;
-    try {
-        if (!json_nesting_within(body, 64)) throw MalformedPayload("body nests deeper than 64");
-        const JsonValue root = JsonValue::parse(body.empty() ? std::string("{}") : body, nullptr, false);
-        if (root.is_discarded()) throw MalformedPayload("body is not valid JSON");
-
-        if (const JsonValue* challenge = try_get_property(root, "challenge")) {
-            respond(http::Response::text(200, get_string(*challenge, "challenge").value_or("")));
-            return;
-        }
-        const JsonValue* subscription = try_get_property(root, "subscription");
-        if (subscription == nullptr) {
-            respond(http::Response::empty(200));
-            return;
-        }
-        const JsonValue* type = try_get_property(*subscription, "type");
-        if (type == nullptr) throw MalformedPayload("subscription has no type");
-        if (get_string(*type, "subscription.type") != std::optional<std::string>("channel.chat.message")) {
-            respond(http::Response::empty(200));
-            return;
-        }
-        const JsonValue* ev = try_get_property(root, "event");
-        if (ev == nullptr) {
-            respond(http::Response::empty(200));
-            return;
-        }
-        event.message.message_id = string_or_empty(*ev, "message_id");
-        event.message.chatter_user_id = string_or_empty(*ev, "chatter_user_id");
-        event.message.chatter_user_login = string_or_empty(*ev, "chatter_user_login");
-        if (const JsonValue* message = try_get_property(*ev, "message")) {
-            if (const JsonValue* text = try_get_property(*message, "text")) {
-                event.message.text = get_string(*text, "message.text").value_or("");
-            }
-        }
-        event.message.is_subscriber = has_subscriber_badge(*ev);
-        // The reference reads broadcaster_user_id only for a "!twgift" message (after enrollment, which is
-        // a no-op for such text); a wrong type there is the same 500.
-        if (parse_twgift(event.message.text)) {
-            if (const JsonValue* broadcaster = try_get_property(*ev, "broadcaster_user_id")) {
-                event.broadcaster_user_id = get_string(*broadcaster, "broadcaster_user_id");
-            }
-        }
-    } catch (const MalformedPayload& malformed) {
-        log_.warn(kEbsActor, std::string("EventSub payload rejected (500): ") + malformed.what());
+    EventSubBodyReading reading = read_eventsub_body(body);
+    switch (reading.kind) {
+    case EventSubBodyReading::Kind::malformed:
+        log_.warn(kEbsActor, "EventSub payload rejected (500): " + reading.error);
         respond(http::Response::empty(500));
         return;
+    case EventSubBodyReading::Kind::challenge:
+        respond(http::Response::text(200, reading.challenge));
+        return;
+    case EventSubBodyReading::Kind::ignored:
+        respond(http::Response::empty(200));
+        return;
+    case EventSubBodyReading::Kind::chat_message:
+        break;
     }
 
     // Exactly one response even if the chat handler answered and then threw.
@@ -162,7 +81,7 @@ void EventSubWebhook::handle(const http::Request& request, const http::Respond& 
         respond(std::move(response));
     };
     try {
-        chat_.handle(event, [respond_once] { respond_once(http::Response::empty(200)); });
+        chat_.handle(reading.event, [respond_once] { respond_once(http::Response::empty(200)); });
     } catch (const std::exception& failure) {
         log_.error(kEbsActor, std::string("EventSub chat handling failed: ") + failure.what());
         respond_once(http::Response::empty(500));
