@@ -19,7 +19,8 @@ int hex_value(char c) {
 
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
+    // From the end: header names share long prefixes ("Twitch-Eventsub-Message-Timestamp" / "-Signature").
+    for (std::size_t i = a.size(); i-- > 0;)
         if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
     return true;
 }
