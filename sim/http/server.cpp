@@ -251,7 +251,7 @@ private:
         message->keep_alive(keep_alive);
 
         ++server_->served;
-        if (server_->trace)
+        if (server_->trace && server_->trace->enabled())   // no JSON built for a trace that is off (serve)
             server_->trace->record(server_->options.actor, "http",
                                    nlohmann::json{{"method", method}, {"target", target}, {"status", response.status}});
         if (server_->log && server_->log->level() <= sim::LogLevel::info)
