@@ -8,7 +8,8 @@
 // group commit off (one COMMIT per message; --no-compare skips it) for the before/after ratio, and reports
 // the server's CPU time per enrollment, which machine load disturbs less than throughput.
 // Usage: bench_eventsub_ingest [--smoke] [--messages N] [--connections C] [--runs R] [--ceiling-url URL]
-//                              [--mgm-sim PATH] [--db PATH] [--no-compare]
+//                              [--mgm-sim PATH] [--db PATH] [--no-compare] [--write-requests PATH]
+// --write-requests writes the signed requests (NUL after each) for wrk + bench/eventsub-wrk.lua and exits.
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -184,6 +185,7 @@ int main(int argc, char** argv) {
     bool compare_commit = true;   // also run each load with one COMMIT per message (Mgm:GroupCommit=false)
     std::string mgm_sim = bench::default_mgm_sim_path(argv[0]);
     std::string db_path = "/tmp/bench_eventsub_ingest-" + std::to_string(getpid()) + ".db";
+    std::string requests_path;   // --write-requests: only write the signed requests for another client (wrk)
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--smoke") == 0) {
             messages = 500;
@@ -202,15 +204,30 @@ int main(int argc, char** argv) {
             compare_commit = false;
         } else if (std::strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
             db_path = argv[++i];
+        } else if (std::strcmp(argv[i], "--write-requests") == 0 && i + 1 < argc) {
+            requests_path = argv[++i];
         } else {
             std::fprintf(stderr,
                          "usage: %s [--smoke] [--messages N] [--connections C] [--runs R] [--ceiling-url URL] "
-                         "[--mgm-sim PATH] [--db PATH] [--no-compare]\n",
+                         "[--mgm-sim PATH] [--db PATH] [--no-compare] [--write-requests PATH]\n",
                          argv[0]);
             return 2;
         }
     }
     const std::string secret = "e2e-ci-eventsub-secret";
+    if (!requests_path.empty()) {
+        // For bench/eventsub-wrk.lua: the requests, each followed by a NUL byte.
+        FILE* out = std::fopen(requests_path.c_str(), "wb");
+        if (!out) {
+            std::perror(requests_path.c_str());
+            return 1;
+        }
+        for (const auto& request : signed_enrollments(messages, 0, secret)) {
+            std::fwrite(request.data(), 1, request.size(), out);
+            std::fputc('\0', out);
+        }
+        return std::fclose(out) == 0 ? 0 : 1;
+    }
     std::printf("bench_eventsub_ingest: %zu messages, %d connections, %d runs, load average at start %.2f\n", messages,
                 connections, runs, bench::load_average());
 

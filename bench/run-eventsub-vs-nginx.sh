@@ -48,4 +48,28 @@ if command -v wrk >/dev/null; then
   for a in "$@"; do [ "$a" = "--smoke" ] && duration=1s; done
   echo "wrk -t1 -c16 -d$duration against nginx (independent client):"
   wrk -t1 -c16 -d"$duration" "http://127.0.0.1:$port/small.json" | sed -n '/Requests\/sec/p;/Latency/p'
+
+  # The EBS under wrk + eventsub-wrk.lua, an independent client for the same ingestion: pre-signed distinct
+  # enrollments from a file, a fresh WAL database, then every answered request must be an enrolled row.
+  ebs_port=${EBS_WRK_PORT:-28081}
+  count=150000
+  [ "$duration" = 1s ] && count=30000
+  "$build/bench/bench_eventsub_ingest" --write-requests "$dir/requests.bin" --messages "$count"
+  Mgm__SqlitePath="$dir/wrk.db" Twitch__EventSubSecret=e2e-ci-eventsub-secret \
+    "$build/sim/cli/mgm-sim" serve --only ebs --ebs-port "$ebs_port" --quiet > "$dir/serve.log" 2>&1 &
+  serve_pid=$!
+  for _ in $(seq 100); do grep -q "serve: ready" "$dir/serve.log" && break; sleep 0.05; done
+  echo "wrk -t1 -c16 -d$duration -s eventsub-wrk.lua against mgm-sim serve --only ebs (independent client):"
+  wrk_out=$(MGM_REQUESTS="$dir/requests.bin" wrk -t1 -c16 -d"$duration" -s "$(dirname "$0")/eventsub-wrk.lua" \
+    "http://127.0.0.1:$ebs_port/api/twitch/eventsub")
+  kill -TERM "$serve_pid"
+  wait "$serve_pid" || { echo "mgm-sim serve did not exit 0"; exit 1; }
+  echo "$wrk_out" | sed -n '/Requests\/sec/p;/Latency/p;/wrk summary/p'
+  answered=$(echo "$wrk_out" | sed -n 's/^wrk summary: \([0-9]*\) requests, \([0-9]*\) non-2xx.*/\1 \2/p')
+  enrolled=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM pool_member').fetchone()[0])" "$dir/wrk.db")
+  set -- $answered
+  echo "  EBS under wrk: $1 answered, $2 not 200, $enrolled enrolled rows"
+  if [ "$2" != 0 ] || [ "$1" -gt "$count" ] || [ "$enrolled" -lt "$1" ]; then
+    echo "FAILED: every answered request must be a distinct enrollment (raise count if wrk ran out)"; exit 1
+  fi
 fi

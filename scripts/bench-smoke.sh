@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every benchmark program once with --smoke (tiny sizes, seconds in total) so they keep building and
-# running; timings are not checked (they are in docs/BENCHMARKS.md). Exits non-zero if any fails.
+# Runs every benchmark program once with --smoke (tiny sizes, seconds in total), then the EventSub driver script
+# with --smoke, so they keep building and running; timings are not checked (they are in docs/BENCHMARKS.md). Exits non-zero if any fails.
 # Usage: scripts/bench-smoke.sh [BUILD_DIR]   (default: build)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,4 +26,15 @@ for source in "${sources[@]}"; do
     status=1
   fi
 done
+# The EventSub driver script: nginx ceiling, wrk against nginx and the EBS under wrk + bench/eventsub-wrk.lua.
+echo "== run-eventsub-vs-nginx.sh --smoke"
+if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
+  echo "bench-smoke: run-eventsub-vs-nginx.sh FAILED: needs nginx and wrk (scripts/install-deps.sh)" >&2
+  status=1
+elif timeout 120 "$root/bench/run-eventsub-vs-nginx.sh" "$build" --smoke; then
+  echo "bench-smoke: run-eventsub-vs-nginx.sh ok"
+else
+  echo "bench-smoke: run-eventsub-vs-nginx.sh FAILED" >&2
+  status=1
+fi
 exit $status

@@ -8,6 +8,7 @@ packages=(
   libboost-dev libssl-dev libsqlite3-dev nlohmann-json3-dev
   catch2 libtrompeloeil-cpp-dev
   python3 curl
+  nginx-light wrk            # bench smoke: bench/run-eventsub-vs-nginx.sh (nginx ceiling, EBS under wrk + Lua)
   clang libclang-rt-14-dev   # sanitizer + fuzz stages (scripts/hardening-build.sh): clang 14, libFuzzer, ASan/UBSan runtimes
 )
 
