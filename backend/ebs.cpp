@@ -6,6 +6,7 @@
 #include "backend/api/routes.h"
 #include "backend/domain/domain.h"
 #include "backend/store/sqlite_store.h"
+#include "backend/store/store_recycler.h"
 
 namespace mgm::backend {
 
@@ -16,26 +17,47 @@ const EbsConfig& validated(const EbsConfig& config) {
     return config;
 }
 
+// The store, owned or on loan from a StoreRecycler (returned when the EBS is gone: declared before the parts
+// that use it, so destroyed after them).
+struct StoreLease {
+    StoreLease(const EbsConfig& config, std::shared_ptr<StoreRecycler> recycler_in) : recycler(std::move(recycler_in)) {
+        const bool in_memory = config.sqlite_path.empty() || config.sqlite_path == ":memory:";
+        if (!in_memory) recycler.reset();
+        store = recycler ? recycler->take() : std::make_unique<SqliteStore>(config.sqlite_path);
+    }
+    ~StoreLease() {
+        if (recycler) recycler->give_back(std::move(store));
+    }
+    StoreLease(const StoreLease&) = delete;
+    StoreLease& operator=(const StoreLease&) = delete;
+
+    std::shared_ptr<StoreRecycler> recycler;
+    std::unique_ptr<SqliteStore> store;
+};
+
 }  // namespace
 
 struct Ebs::Parts {
-    Parts(EbsConfig config_in, sim::Seams seams_in)
+    Parts(EbsConfig config_in, sim::Seams seams_in, std::shared_ptr<StoreRecycler> recycler)
         : config(std::move(config_in)),
           seams(seams_in),
-          store(validated(config).sqlite_path),
+          lease(validated(config), std::move(recycler)),
+          store(*lease.store),
           helix(config, seams.network, seams.scheduler, &seams.trace, "127.0.0.1:8080"),
           domain(ServiceContext{config, store, seams.clock, seams.trace, seams.log}, seams.scheduler, seams.rng, helix),
           routes(config, domain, seams.clock, seams.rng.derive("http.trace_id"), seams.log) {}
 
     EbsConfig config;
     sim::Seams seams;
-    SqliteStore store;
+    StoreLease lease;
+    SqliteStore& store;
     api::HelixHttpClient helix;
     Domain domain;
     api::EbsRoutes routes;
 };
 
-Ebs::Ebs(EbsConfig config, sim::Seams seams) : parts_(std::make_unique<Parts>(std::move(config), seams)) {}
+Ebs::Ebs(EbsConfig config, sim::Seams seams, std::shared_ptr<StoreRecycler> recycler)
+    : parts_(std::make_unique<Parts>(std::move(config), seams, std::move(recycler))) {}
 
 Ebs::~Ebs() = default;
 

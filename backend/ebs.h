@@ -12,11 +12,13 @@
 namespace mgm::backend {
 
 class SqliteStore;
+class StoreRecycler;
 
 class Ebs {
 public:
-    // Validates the configuration (throws ConfigError, D10) and opens the store (runs migrations).
-    Ebs(EbsConfig config, sim::Seams seams);
+    // Validates the configuration (throws ConfigError, D10) and opens the store (runs migrations). With a
+    // recycler, an in-memory store ("Mgm:SqlitePath" unset) comes from it and goes back to it afterwards.
+    Ebs(EbsConfig config, sim::Seams seams, std::shared_ptr<StoreRecycler> recycler = nullptr);
     ~Ebs();
     Ebs(const Ebs&) = delete;
     Ebs& operator=(const Ebs&) = delete;

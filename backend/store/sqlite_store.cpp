@@ -5,6 +5,8 @@
 #include <iterator>
 #include <utility>
 
+#include "sim/core/crypto.h"
+
 namespace mgm::backend {
 
 // ---------------------------------------------------------------------------------------------------
@@ -447,6 +449,40 @@ std::string SqliteStore::journal_mode() const {
 }
 
 void SqliteStore::migrate() { apply_pending_migrations(db_); }
+
+std::vector<std::string> SqliteStore::data_tables() const {
+    // sqlite_sequence holds the AUTOINCREMENT counters: emptying it restarts them at 1, as in a new database.
+    auto st = prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'schema_version' ORDER BY name");
+    std::vector<std::string> names;
+    while (st.step()) names.push_back(st.text(0));
+    return names;
+}
+
+void SqliteStore::clear_all_data() {
+    if (transaction_depth_ > 0 || batch_open_) throw StoreError("clear_all_data inside a transaction");
+    if (clear_statements_.empty())
+        for (const auto& table : data_tables()) clear_statements_.push_back("DELETE FROM \"" + table + "\"");
+    transaction([this] {
+        for (const auto& sql : clear_statements_) prepare(sql).run();
+    });
+}
+
+std::string SqliteStore::content_digest() const {
+    std::string rows;
+    for (const auto& table : data_tables()) {
+        rows += "table " + table + "\n";
+        // A plain scan is in rowid (or WITHOUT ROWID key) order: set by the data, not by the page layout.
+        auto st = prepare("SELECT * FROM \"" + table + "\"");
+        while (st.step()) {
+            for (int col = 0; col < sqlite3_column_count(st.stmt); ++col) {
+                const int type = sqlite3_column_type(st.stmt, col);
+                rows += std::to_string(type) + ':' + (type == SQLITE_NULL ? std::string() : st.text(col)) + '\x1f';
+            }
+            rows += '\n';
+        }
+    }
+    return sim::crypto::to_hex_lower(sim::crypto::sha256(rows));
+}
 
 void SqliteStore::transaction(const std::function<void()>& fn) {
     if (transaction_depth_ > 0) {   // join the outer transaction

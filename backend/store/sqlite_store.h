@@ -39,6 +39,14 @@ public:
     static int latest_schema_version();   // number of migrations compiled in
     std::string journal_mode() const;     // "wal" for files, "memory" for :memory:
 
+    // Deletes every row of every table and resets the AUTOINCREMENT counters, keeping the connection, the
+    // schema and the prepared statements (StoreRecycler): afterwards the store answers like a new one.
+    // Throws StoreError inside a transaction or with a group-commit batch open.
+    void clear_all_data();
+    // Lowercase hex SHA-256 over every table's rows (sqlite_sequence included), each table in key order:
+    // two stores with the same digest hold the same data, however their pages are laid out.
+    std::string content_digest() const;
+
     // Runs fn inside one write transaction (BEGIN IMMEDIATE ... COMMIT); rolls back and rethrows if fn
     // throws. Nested calls join the outer transaction. With group commit on, fn runs as a savepoint of the
     // open batch instead and is durable only after commit_batch().
@@ -141,6 +149,8 @@ private:
         bool in_use = false;
     };
     mutable std::map<std::string, CachedStatement, std::less<>> statement_cache_;
+    std::vector<std::string> data_tables() const;   // every table but schema_version, by name
+    std::vector<std::string> clear_statements_;   // clear_all_data(): one DELETE per table, listed once
     sqlite3* db_ = nullptr;
     int transaction_depth_ = 0;
     std::function<void()> on_batch_opened_;   // set: group commit is on

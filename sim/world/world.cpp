@@ -205,7 +205,8 @@ World::World(WorldConfig config) : config_(std::move(config)), parts_(std::make_
     }
 
     if (runs(Service::ebs)) {
-        p.ebs = std::make_unique<backend::Ebs>(backend::EbsConfig::from_settings(settings), p.seams(Service::ebs));
+        p.ebs = std::make_unique<backend::Ebs>(backend::EbsConfig::from_settings(settings), p.seams(Service::ebs),
+                                               config_.store_recycler);
         if (config_.start_workers) p.ebs->start();
         // Real sockets: one COMMIT per event-loop pass, answers held until it (Mgm:GroupCommit=false: one
         // COMMIT per transaction, as in simulation).

@@ -18,7 +18,10 @@
 #include "sim/core/settings.h"
 
 namespace boost::asio { class io_context; }
-namespace mgm::backend { class Ebs; }
+namespace mgm::backend {
+class Ebs;
+class StoreRecycler;
+}  // namespace mgm::backend
 namespace mgm::http { class Server; }
 namespace mgm::fakes {
 class MockEventSubWebhook;
@@ -87,6 +90,9 @@ struct WorldConfig {
     std::function<std::uint64_t(std::uint64_t sequence)> timer_tie_breaker;
     // Every server's request-headers timeout (slowloris); unset = the server default (30 s, Kestrel's).
     std::optional<Duration> request_headers_timeout;
+    // Worlds built one after another may share one: the EBS's in-memory store then comes from, and goes back
+    // to, the recycler (emptied, schema and prepared statements kept) instead of being opened anew.
+    std::shared_ptr<backend::StoreRecycler> store_recycler;
 };
 
 class World {

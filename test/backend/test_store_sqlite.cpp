@@ -211,3 +211,48 @@ TEST_CASE("store: audit events are versioned per stream", "[store]") {
     CHECK(store.list_events().size() == 3);
     CHECK(store.list_events()[1].stream_id == "s2");
 }
+
+TEST_CASE("store: clear_all_data leaves the same data as a new store, and the same ids afterwards", "[store]") {
+    // One row in every table, written the same way into a new store and into a used-then-cleared one.
+    auto fill = [](SqliteStore& store, const std::string& user, std::uint8_t ids) {
+        store.append_pool_member(PoolMember{user, "D", "Abcd", 0});
+        store.insert_chat_dedup("m-" + user, sim::Instant{1});
+        store.insert_enrollment(EnrollmentRecord{"Key-" + user, user, "D", "Abcd", sim::Instant{5}});
+        SpinState s;
+        s.cycle_start = sim::Instant{17753832000000000};
+        s.spin_cycle_id = id(ids);
+        s.verification_deadline = s.cycle_start + std::chrono::seconds(330);
+        store.save_spin(s);
+        Payout p;
+        p.id = id(static_cast<std::uint8_t>(ids + 1));
+        p.twitch_user_id = user;
+        p.twitch_display_name = "D";
+        p.character_name = "Abcd";
+        p.enrollment_request_id = "spin:abc";
+        p.created_at = sim::Instant{100};
+        store.insert_payout(p);
+        GiftRequest g;
+        g.id = id(static_cast<std::uint8_t>(ids + 2));
+        g.streamer_id = "42";
+        g.viewer_id = user;
+        g.viewer_display_name = "V";
+        g.character_name = "Abcd";
+        store.insert_gift(g);
+        store.upsert_gift_usage(GiftUsage{"42:" + user, "42", user, sim::Instant{60}, g.id});
+        store.append_event("stream-" + user, "Type", "{}", sim::Instant{7});   // AUTOINCREMENT counter
+    };
+    SqliteStore fresh;
+    const std::string empty = fresh.content_digest();
+    fill(fresh, "u", 1);
+
+    SqliteStore used;
+    fill(used, "someone-else", 10);
+    fill(used, "other", 20);
+    REQUIRE(used.content_digest() != fresh.content_digest());
+    used.clear_all_data();
+    CHECK(used.content_digest() == empty);
+    CHECK(used.pool_size() == 0);
+    CHECK_FALSE(used.load_spin().has_value());
+    fill(used, "u", 1);
+    CHECK(used.content_digest() == fresh.content_digest());   // same seq / rowids / sequence counters
+}
