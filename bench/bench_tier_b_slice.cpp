@@ -2,8 +2,9 @@
 // the webhook mock, JWT, pool/me, prepare-pending-payout, the desktop's run-sequence, Helix checks, last-run,
 // pool/me) in simulation versus the same flow over real sockets against a `mgm-sim serve` child process.
 // Runs alternate (sim, real, sim, real, ...) so both see the same machine load; medians are printed.
-// Simulation is timed two ways: building a fresh World (SQLite :memory: schema included) + the flow, and the
-// flow alone. Real: the flow alone against a freshly started serve (one serve per run: the EBS's shared
+// Simulation is timed three ways: building a World + the flow, the flow alone (both with the sim Worlds
+// sharing a StoreRecycler, as in a sweep: the EBS's in-memory store is emptied and reused), and, every other
+// round, a World that opens a new store + the flow. Real: the flow alone against a freshly started serve (one serve per run: the EBS's shared
 // 5/min desktop budget allows one flow per minute per process), the process start is not counted.
 // Usage: bench_tier_b_slice [--smoke] [--runs N] [--real-runs N] [--mgm-sim PATH]
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/store/store_recycler.h"
 #include "bench/bench_util.h"
 #include "sim/world/driver.h"
 #include "sim/world/tier_b_flow.h"
@@ -39,11 +41,16 @@ int main(int argc, char** argv) {
     }
     std::printf("bench_tier_b_slice: load average at start %.2f\n", bench::load_average());
 
-    std::vector<double> sim_with_world_ms, sim_flow_ms, real_flow_ms;
-    auto run_sim = [&](int index) {
+    std::vector<double> sim_with_world_ms, sim_flow_ms, real_flow_ms, fresh_store_ms;
+    // The sim runs share a StoreRecycler, as a sweep does: each World's EBS gets an emptied in-memory store
+    // that kept its schema and prepared statements. Every other round also runs a World that opens a new
+    // store (the cost of a single World in a process), side by side.
+    auto recycler = std::make_shared<backend::StoreRecycler>();
+    auto run_sim = [&](int index, bool recycled) {
         const auto start = bench::Wall::now();
         sim::WorldConfig config;
         config.seed = static_cast<std::uint64_t>(index + 1);
+        if (recycled) config.store_recycler = recycler;
         sim::World world(config);
         const auto flow_start = bench::Wall::now();
         auto report = sim::run_tier_a_b_flow(world.driver(), sim::flow_options_for(world));
@@ -53,8 +60,12 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "simulated flow failed: %s\n", report.failure().c_str());
             std::exit(1);
         }
+        if (!recycled) {
+            fresh_store_ms.push_back(total);
+            return;
+        }
         sim_flow_ms.push_back(flow);
-        sim_with_world_ms.push_back(total);  // World destruction is not counted
+        sim_with_world_ms.push_back(total);  // World destruction is not counted (emptying a store is)
     };
     auto run_real = [&](int index) {
         bench::Child serve = bench::spawn({mgm_sim, "serve", "--quiet", "--seed", std::to_string(index + 1),
@@ -87,12 +98,13 @@ int main(int argc, char** argv) {
         }
     };
 
-    run_sim(-1);  // warm-up (page faults, first SQLite open)
+    run_sim(-1, true);  // warm-up (page faults, first SQLite open; leaves one store in the recycler)
     sim_with_world_ms.clear();
     sim_flow_ms.clear();
     const int rounds = std::max(runs, real_runs);
     for (int i = 0; i < rounds; ++i) {
-        if (i < runs) run_sim(i);
+        if (i < runs) run_sim(i, true);
+        if (i < runs && i % 2 == 0) run_sim(i, false);
         if (i < real_runs) run_real(i);
     }
 
@@ -103,6 +115,9 @@ int main(int argc, char** argv) {
                 bench::quantile(sim_with_world_ms, 0.9));
     std::printf("sim  flow only      n=%-4d median %8.3f ms  p90 %8.3f ms\n", runs, sim_flow,
                 bench::quantile(sim_flow_ms, 0.9));
+    std::printf("sim  World (new store) + flow n=%-4zu median %8.3f ms  p90 %8.3f ms  (stores reused: %zu)\n",
+                fresh_store_ms.size(), bench::median(fresh_store_ms), bench::quantile(fresh_store_ms, 0.9),
+                recycler->reused());
     std::printf("real flow (serve)   n=%-4d median %8.3f ms  p90 %8.3f ms\n", real_runs, real_flow,
                 bench::quantile(real_flow_ms, 0.9));
     std::printf("ratio real flow / sim flow: %.1f   real flow / sim World+flow: %.1f\n",
