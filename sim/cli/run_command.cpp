@@ -12,9 +12,11 @@
 #include <string_view>
 #include <vector>
 
+#include "backend/store/store_recycler.h"
 #include "sim/clock/time.h"
 #include "sim/scenario/runner.h"
 #include "sim/scenario/scenario.h"
+#include "sim/world/world.h"
 
 namespace mgm::cli {
 
@@ -31,7 +33,8 @@ void run_help(std::ostream& out) {
            "                      e.g. 2026-04-04T12:04:00Z); run under gdb (see docs/SCENARIOS.md)\n"
            "  --target sim|real   sim (default): a fresh simulated World per scenario; real: against services\n"
            "                      already listening on the CI ports (mgm-sim serve); only \"portable\" files\n"
-           "  --twice             run each scenario twice and fail unless both digests are identical\n"
+           "  --twice             run each scenario twice (the rerun on the first run's emptied, reused store) and\n"
+           "                      fail unless both digests are identical\n"
            "  --log-level LEVEL   debug|info|warn|error|off for the services' log (stderr, simulated time)\n"
            "  -v, --verbose       one line per step, stamped with simulated time\n"
            "  --list              print each scenario's name and description instead of running it\n"
@@ -133,6 +136,10 @@ int run_main(int argc, char** argv) {
         return 2;
     }
     if (verbose) options.progress = &std::cout;
+    // The Worlds of this invocation reuse one in-memory EBS store, emptied between runs (same results as a
+    // new store; --twice compares a run with its rerun on the recycled store).
+    auto recycler = std::make_shared<backend::StoreRecycler>();
+    options.configure_world = [recycler](sim::WorldConfig& config) { config.store_recycler = recycler; };
 
     std::vector<scenario::Scenario> scenarios;
     try {

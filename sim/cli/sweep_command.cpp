@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include "backend/store/store_recycler.h"
 #include "sim/cli/commands.h"
 #include "sim/scenario/scenario.h"
 #include "sim/scenario/sweep.h"
@@ -81,6 +82,7 @@ int sweep_main(int argc, char** argv) {
     std::vector<std::string> inputs;
     std::optional<SeedRange> seeds;
     scenario::SweepOptions options;
+    options.store_recycler = std::make_shared<backend::StoreRecycler>();
     bool verbose = false;
     std::uint64_t max_reports = 3;
     for (int i = 1; i < argc; ++i) {

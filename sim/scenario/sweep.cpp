@@ -120,13 +120,14 @@ SeedOutcome run_seed(const Scenario& scenario, std::uint64_t seed, const SweepOp
     run.seed = seed;
     run.check_invariants = true;
     run.log_level = sim::LogLevel::off;   // faults make the services log warnings by the hundred
+    run.configure_world = [&mix, &options](sim::WorldConfig& config) {
+        config.store_recycler = options.store_recycler;
+        if (options.faults && mix.shuffle_same_instant) {
+            const std::uint64_t salt = mix.tie_salt;
+            config.timer_tie_breaker = [salt](std::uint64_t sequence) { return mix64(sequence ^ salt); };
+        }
+    };
     if (options.faults) {
-        run.configure_world = [&mix](sim::WorldConfig& config) {
-            if (mix.shuffle_same_instant) {
-                const std::uint64_t salt = mix.tie_salt;
-                config.timer_tie_breaker = [salt](std::uint64_t sequence) { return mix64(sequence ^ salt); };
-            }
-        };
         run.on_world = [&mix](sim::World& world) {
             sim::LinkFaults faults;
             faults.latency_min = mix.latency_min;

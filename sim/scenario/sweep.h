@@ -4,12 +4,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "sim/clock/time.h"
 #include "sim/scenario/runner.h"
 #include "sim/scenario/scenario.h"
+
+namespace mgm::backend { class StoreRecycler; }
 
 namespace mgm::scenario {
 
@@ -53,6 +56,9 @@ const char* to_string(Verdict verdict);
 struct SweepOptions {
     bool faults = false;   // --faults random
     bool strict = false;   // --strict: expectations must hold even under faults
+    // Shared by the sweep's Worlds: each run's EBS store is the previous run's, emptied (same results as a
+    // new store: test_tier_b_flow, `mgm-sim run --twice`), without opening and preparing it again.
+    std::shared_ptr<mgm::backend::StoreRecycler> store_recycler;
 };
 
 struct SeedOutcome {
