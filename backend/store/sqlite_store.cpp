@@ -5,6 +5,7 @@
 #include <iterator>
 #include <utility>
 
+#include "backend/store/wal_batching_vfs.h"
 #include "sim/core/crypto.h"
 
 namespace mgm::backend {
@@ -367,8 +368,10 @@ SqliteStore::SqliteStore(const std::string& path) {
     // calls are a harmless SQLITE_MISUSE. Done once per process.
     static const bool memory_statistics_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
     (void)memory_statistics_off;
+    // A file database's WAL writes go out once per commit (wal_batching_vfs.h), not twice per page.
+    const bool in_memory = path == ":memory:" || path.empty();
     const int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                   nullptr);
+                                   in_memory ? nullptr : wal_batching_vfs_name());
     if (rc != SQLITE_OK) {
         std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
         sqlite3_close(db_);
@@ -376,7 +379,7 @@ SqliteStore::SqliteStore(const std::string& path) {
         throw StoreError("cannot open SQLite database '" + path + "': " + message);
     }
     try {
-        if (path != ":memory:" && !path.empty()) {
+        if (!in_memory) {
             exec("PRAGMA journal_mode=WAL");
             exec("PRAGMA synchronous=NORMAL");
             // EventSub ingestion writes pages all over three indexes (random names, user ids, message ids):

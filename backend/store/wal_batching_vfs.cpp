@@ -1,0 +1,258 @@
+#include "backend/store/wal_batching_vfs.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+namespace mgm::backend {
+
+namespace {
+
+constexpr std::size_t kMaxPending = 4u << 20;   // a batch larger than this goes out before it is complete
+// The unix VFS masks a write's size to 17 bits (os_unix.c, seekAndWriteFd): a larger one must be split.
+constexpr std::size_t kMaxWrite = 120u << 10;
+
+// A WAL file: SQLite's handle (base) in front of the default VFS's own file object.
+struct WalFile {
+    sqlite3_file base;              // base.pMethods = &kWalMethods
+    sqlite3_file* real = nullptr;   // the default VFS's file, in the bytes after this struct
+    std::string pending;            // writes not yet passed on, contiguous from pending_offset
+    sqlite3_int64 pending_offset = 0;
+    bool commit_page_next = false;  // the last write was a commit frame's header: its page ends the commit
+    int deferred_error = SQLITE_OK; // a pass-on that failed where SQLite expects no result (xShmBarrier)
+};
+
+WalFile* wal(sqlite3_file* file) { return reinterpret_cast<WalFile*>(file); }
+const sqlite3_io_methods& real_methods(WalFile* f) { return *f->real->pMethods; }
+
+int pass_on(WalFile* f) {
+    if (f->deferred_error != SQLITE_OK) {
+        const int rc = f->deferred_error;
+        f->deferred_error = SQLITE_OK;
+        return rc;
+    }
+    int rc = SQLITE_OK;
+    for (std::size_t done = 0; done < f->pending.size() && rc == SQLITE_OK; done += kMaxWrite) {
+        const std::size_t size = std::min(kMaxWrite, f->pending.size() - done);
+        rc = real_methods(f).xWrite(f->real, f->pending.data() + done, static_cast<int>(size),
+                                    f->pending_offset + static_cast<sqlite3_int64>(done));
+    }
+    f->pending.clear();
+    return rc;
+}
+
+// A WAL frame header is 24 bytes; its bytes 4..7 (big-endian) are the database size in pages for the frame
+// that commits a transaction and 0 for any other frame (https://www.sqlite.org/fileformat.html#walformat).
+bool is_commit_frame_header(const void* data, int amount) {
+    if (amount != 24) return false;
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    return (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0;
+}
+
+int wal_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
+    WalFile* f = wal(file);
+    if (!f->pending.empty() && offset != f->pending_offset + static_cast<sqlite3_int64>(f->pending.size())) {
+        if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
+    }
+    if (f->pending.empty()) f->pending_offset = offset;
+    f->pending.append(static_cast<const char*>(data), static_cast<std::size_t>(amount));
+    if (f->commit_page_next) {
+        f->commit_page_next = false;
+        return pass_on(f);   // the transaction's last write: everything goes out before the commit returns
+    }
+    f->commit_page_next = is_commit_frame_header(data, amount);
+    return f->pending.size() >= kMaxPending ? pass_on(f) : SQLITE_OK;
+}
+
+int wal_close(sqlite3_file* file) {
+    WalFile* f = wal(file);
+    const int pending_rc = pass_on(f);
+    const int rc = real_methods(f).xClose(f->real);
+    f->~WalFile();
+    return pending_rc != SQLITE_OK ? pending_rc : rc;
+}
+
+// Every other method passes pending writes on first, then does what the default VFS does.
+int wal_read(sqlite3_file* file, void* data, int amount, sqlite3_int64 offset) {
+    WalFile* f = wal(file);
+    if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
+    return real_methods(f).xRead(f->real, data, amount, offset);
+}
+int wal_truncate(sqlite3_file* file, sqlite3_int64 size) {
+    WalFile* f = wal(file);
+    if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
+    return real_methods(f).xTruncate(f->real, size);
+}
+int wal_sync(sqlite3_file* file, int flags) {
+    WalFile* f = wal(file);
+    if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
+    return real_methods(f).xSync(f->real, flags);
+}
+int wal_file_size(sqlite3_file* file, sqlite3_int64* size) {
+    WalFile* f = wal(file);
+    if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
+    return real_methods(f).xFileSize(f->real, size);
+}
+int wal_lock(sqlite3_file* file, int level) {
+    WalFile* f = wal(file);
+    if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
+    return real_methods(f).xLock(f->real, level);
+}
+int wal_unlock(sqlite3_file* file, int level) {
+    WalFile* f = wal(file);
+    if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
+    return real_methods(f).xUnlock(f->real, level);
+}
+int wal_check_reserved_lock(sqlite3_file* file, int* out) {
+    WalFile* f = wal(file);
+    return real_methods(f).xCheckReservedLock(f->real, out);
+}
+int wal_file_control(sqlite3_file* file, int op, void* arg) {
+    WalFile* f = wal(file);
+    if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
+    return real_methods(f).xFileControl(f->real, op, arg);
+}
+int wal_sector_size(sqlite3_file* file) { return real_methods(wal(file)).xSectorSize(wal(file)->real); }
+int wal_device_characteristics(sqlite3_file* file) {
+    return real_methods(wal(file)).xDeviceCharacteristics(wal(file)->real);
+}
+int wal_shm_map(sqlite3_file* file, int page, int size, int extend, void volatile** out) {
+    WalFile* f = wal(file);
+    if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
+    return real_methods(f).xShmMap(f->real, page, size, extend, out);
+}
+int wal_shm_lock(sqlite3_file* file, int offset, int n, int flags) {
+    WalFile* f = wal(file);
+    if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
+    return real_methods(f).xShmLock(f->real, offset, n, flags);
+}
+void wal_shm_barrier(sqlite3_file* file) {
+    WalFile* f = wal(file);
+    if (!f->pending.empty()) f->deferred_error = pass_on(f);   // reported by the next call that can
+    real_methods(f).xShmBarrier(f->real);
+}
+int wal_shm_unmap(sqlite3_file* file, int delete_flag) {
+    WalFile* f = wal(file);
+    if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
+    return real_methods(f).xShmUnmap(f->real, delete_flag);
+}
+int wal_fetch(sqlite3_file* file, sqlite3_int64 offset, int amount, void** out) {
+    WalFile* f = wal(file);
+    if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
+    return real_methods(f).xFetch(f->real, offset, amount, out);
+}
+int wal_unfetch(sqlite3_file* file, sqlite3_int64 offset, void* page) {
+    return real_methods(wal(file)).xUnfetch(wal(file)->real, offset, page);
+}
+
+const sqlite3_io_methods kWalMethods = {
+    3,
+    wal_close,
+    wal_read,
+    wal_write,
+    wal_truncate,
+    wal_sync,
+    wal_file_size,
+    wal_lock,
+    wal_unlock,
+    wal_check_reserved_lock,
+    wal_file_control,
+    wal_sector_size,
+    wal_device_characteristics,
+    wal_shm_map,
+    wal_shm_lock,
+    wal_shm_barrier,
+    wal_shm_unmap,
+    wal_fetch,
+    wal_unfetch,
+};
+
+sqlite3_vfs* default_vfs(sqlite3_vfs* self) { return static_cast<sqlite3_vfs*>(self->pAppData); }
+
+int batching_open(sqlite3_vfs* self, const char* name, sqlite3_file* file, int flags, int* out_flags) {
+    sqlite3_vfs* real = default_vfs(self);
+    // Anything but a WAL file is the default VFS's file, in place (the slot is big enough for both).
+    if (!(flags & SQLITE_OPEN_WAL)) return real->xOpen(real, name, file, flags, out_flags);
+    auto* f = new (file) WalFile{};
+    f->base.pMethods = nullptr;
+    f->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) + sizeof(WalFile));
+    const int rc = real->xOpen(real, name, f->real, flags, out_flags);
+    if (rc != SQLITE_OK) {
+        if (f->real->pMethods) f->real->pMethods->xClose(f->real);
+        f->~WalFile();
+        file->pMethods = nullptr;
+        return rc;
+    }
+    f->base.pMethods = &kWalMethods;
+    return SQLITE_OK;
+}
+
+// The rest is the default VFS's.
+int batching_delete(sqlite3_vfs* self, const char* name, int sync_dir) {
+    return default_vfs(self)->xDelete(default_vfs(self), name, sync_dir);
+}
+int batching_access(sqlite3_vfs* self, const char* name, int flags, int* out) {
+    return default_vfs(self)->xAccess(default_vfs(self), name, flags, out);
+}
+int batching_full_pathname(sqlite3_vfs* self, const char* name, int size, char* out) {
+    return default_vfs(self)->xFullPathname(default_vfs(self), name, size, out);
+}
+void* batching_dl_open(sqlite3_vfs* self, const char* name) { return default_vfs(self)->xDlOpen(default_vfs(self), name); }
+void batching_dl_error(sqlite3_vfs* self, int size, char* out) { default_vfs(self)->xDlError(default_vfs(self), size, out); }
+void (*batching_dl_sym(sqlite3_vfs* self, void* handle, const char* symbol))(void) {
+    return default_vfs(self)->xDlSym(default_vfs(self), handle, symbol);
+}
+void batching_dl_close(sqlite3_vfs* self, void* handle) { default_vfs(self)->xDlClose(default_vfs(self), handle); }
+int batching_randomness(sqlite3_vfs* self, int size, char* out) {
+    return default_vfs(self)->xRandomness(default_vfs(self), size, out);
+}
+int batching_sleep(sqlite3_vfs* self, int microseconds) { return default_vfs(self)->xSleep(default_vfs(self), microseconds); }
+int batching_current_time(sqlite3_vfs* self, double* out) {
+    return default_vfs(self)->xCurrentTime(default_vfs(self), out);
+}
+int batching_get_last_error(sqlite3_vfs* self, int size, char* out) {
+    return default_vfs(self)->xGetLastError(default_vfs(self), size, out);
+}
+int batching_current_time_int64(sqlite3_vfs* self, sqlite3_int64* out) {
+    return default_vfs(self)->xCurrentTimeInt64(default_vfs(self), out);
+}
+
+// Built and registered once per process; SQLite keeps the pointer, and nothing changes it afterwards.
+sqlite3_vfs* registered_vfs() {
+    static sqlite3_vfs* const vfs = [] {
+        sqlite3_vfs* real = sqlite3_vfs_find(nullptr);
+        if (real == nullptr || real->iVersion < 2) throw std::runtime_error("no default SQLite VFS");
+        static sqlite3_vfs batching{};
+        batching.iVersion = 2;
+        batching.szOsFile = static_cast<int>(sizeof(WalFile)) + real->szOsFile;
+        batching.mxPathname = real->mxPathname;
+        batching.zName = "mgm-wal-batching";
+        batching.pAppData = real;
+        batching.xOpen = batching_open;
+        batching.xDelete = batching_delete;
+        batching.xAccess = batching_access;
+        batching.xFullPathname = batching_full_pathname;
+        batching.xDlOpen = batching_dl_open;
+        batching.xDlError = batching_dl_error;
+        batching.xDlSym = batching_dl_sym;
+        batching.xDlClose = batching_dl_close;
+        batching.xRandomness = batching_randomness;
+        batching.xSleep = batching_sleep;
+        batching.xCurrentTime = batching_current_time;
+        batching.xGetLastError = batching_get_last_error;
+        batching.xCurrentTimeInt64 = batching_current_time_int64;
+        if (sqlite3_vfs_register(&batching, 0) != SQLITE_OK) throw std::runtime_error("cannot register the SQLite VFS");
+        return &batching;
+    }();
+    return vfs;
+}
+
+}  // namespace
+
+const char* wal_batching_vfs_name() { return registered_vfs()->zName; }
+
+}  // namespace mgm::backend
