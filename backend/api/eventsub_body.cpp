@@ -54,6 +54,27 @@ enum class Slot {
     badge_set_id,
 };
 
+// The members the EBS reads: in which object, under which key.
+struct Member {
+    Slot object;
+    std::string_view key;
+    Slot slot;
+};
+constexpr Member kMembers[] = {
+    {Slot::root, "challenge", Slot::challenge},
+    {Slot::root, "subscription", Slot::subscription},
+    {Slot::root, "event", Slot::event},
+    {Slot::subscription, "type", Slot::subscription_type},
+    {Slot::event, "message_id", Slot::message_id},
+    {Slot::event, "chatter_user_id", Slot::chatter_user_id},
+    {Slot::event, "chatter_user_login", Slot::chatter_user_login},
+    {Slot::event, "broadcaster_user_id", Slot::broadcaster_user_id},
+    {Slot::event, "message", Slot::message},
+    {Slot::event, "badges", Slot::badges},
+    {Slot::message, "text", Slot::message_text},
+    {Slot::badge, "set_id", Slot::badge_set_id},
+};
+
 // nlohmann SAX handler filling Collected.
 class Collector {
 public:
@@ -104,32 +125,8 @@ private:
     };
 
     static Slot slot_of_key(Slot object, std::string_view name) {
-        switch (object) {
-        case Slot::root:
-            if (name == "challenge") return Slot::challenge;
-            if (name == "subscription") return Slot::subscription;
-            if (name == "event") return Slot::event;
-            break;
-        case Slot::subscription:
-            if (name == "type") return Slot::subscription_type;
-            break;
-        case Slot::event:
-            if (name == "message_id") return Slot::message_id;
-            if (name == "chatter_user_id") return Slot::chatter_user_id;
-            if (name == "chatter_user_login") return Slot::chatter_user_login;
-            if (name == "broadcaster_user_id") return Slot::broadcaster_user_id;
-            if (name == "message") return Slot::message;
-            if (name == "badges") return Slot::badges;
-            break;
-        case Slot::message:
-            if (name == "text") return Slot::message_text;
-            break;
-        case Slot::badge:
-            if (name == "set_id") return Slot::badge_set_id;
-            break;
-        default:
-            break;
-        }
+        for (const auto& member : kMembers)
+            if (member.object == object && member.key == name) return member.slot;
         return Slot::untracked;
     }
 

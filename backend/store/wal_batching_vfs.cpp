@@ -76,100 +76,55 @@ int wal_close(sqlite3_file* file) {
     return pending_rc != SQLITE_OK ? pending_rc : rc;
 }
 
-// Every other method passes pending writes on first, then does what the default VFS does.
-int wal_read(sqlite3_file* file, void* data, int amount, sqlite3_int64 offset) {
-    WalFile* f = wal(file);
-    if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
-    return real_methods(f).xRead(f->real, data, amount, offset);
-}
-int wal_truncate(sqlite3_file* file, sqlite3_int64 size) {
-    WalFile* f = wal(file);
-    if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
-    return real_methods(f).xTruncate(f->real, size);
-}
-int wal_sync(sqlite3_file* file, int flags) {
-    WalFile* f = wal(file);
-    if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
-    return real_methods(f).xSync(f->real, flags);
-}
-int wal_file_size(sqlite3_file* file, sqlite3_int64* size) {
-    WalFile* f = wal(file);
-    if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
-    return real_methods(f).xFileSize(f->real, size);
-}
-int wal_lock(sqlite3_file* file, int level) {
-    WalFile* f = wal(file);
-    if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
-    return real_methods(f).xLock(f->real, level);
-}
-int wal_unlock(sqlite3_file* file, int level) {
-    WalFile* f = wal(file);
-    if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
-    return real_methods(f).xUnlock(f->real, level);
-}
-int wal_check_reserved_lock(sqlite3_file* file, int* out) {
-    WalFile* f = wal(file);
-    return real_methods(f).xCheckReservedLock(f->real, out);
-}
-int wal_file_control(sqlite3_file* file, int op, void* arg) {
-    WalFile* f = wal(file);
-    if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
-    return real_methods(f).xFileControl(f->real, op, arg);
-}
-int wal_sector_size(sqlite3_file* file) { return real_methods(wal(file)).xSectorSize(wal(file)->real); }
-int wal_device_characteristics(sqlite3_file* file) {
-    return real_methods(wal(file)).xDeviceCharacteristics(wal(file)->real);
-}
-int wal_shm_map(sqlite3_file* file, int page, int size, int extend, void volatile** out) {
-    WalFile* f = wal(file);
-    if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
-    return real_methods(f).xShmMap(f->real, page, size, extend, out);
-}
-int wal_shm_lock(sqlite3_file* file, int offset, int n, int flags) {
-    WalFile* f = wal(file);
-    if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
-    return real_methods(f).xShmLock(f->real, offset, n, flags);
-}
+// The other methods: pending writes are passed on first (PassOnFirst), or not (Forward: methods that neither
+// read nor order the file's contents), then the default VFS's method runs on its own file object.
+template <class Method>
+struct Forward;
+template <class Result, class... Args>
+struct Forward<Result (*)(sqlite3_file*, Args...)> {
+    template <Result (*sqlite3_io_methods::*method)(sqlite3_file*, Args...)>
+    static Result call(sqlite3_file* file, Args... args) {
+        return (real_methods(wal(file)).*method)(wal(file)->real, args...);
+    }
+    template <Result (*sqlite3_io_methods::*method)(sqlite3_file*, Args...)>
+    static int pass_on_first(sqlite3_file* file, Args... args) {
+        if (const int rc = pass_on(wal(file)); rc != SQLITE_OK) return rc;
+        return call<method>(file, args...);
+    }
+};
+#define MGM_PASS_ON_FIRST(name) Forward<decltype(sqlite3_io_methods::name)>::pass_on_first<&sqlite3_io_methods::name>
+#define MGM_FORWARD(name) Forward<decltype(sqlite3_io_methods::name)>::call<&sqlite3_io_methods::name>
+
+// xShmBarrier returns nothing: a failed pass-on is reported by the next call that can.
 void wal_shm_barrier(sqlite3_file* file) {
     WalFile* f = wal(file);
-    if (!f->pending.empty()) f->deferred_error = pass_on(f);   // reported by the next call that can
+    if (!f->pending.empty()) f->deferred_error = pass_on(f);
     real_methods(f).xShmBarrier(f->real);
-}
-int wal_shm_unmap(sqlite3_file* file, int delete_flag) {
-    WalFile* f = wal(file);
-    if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
-    return real_methods(f).xShmUnmap(f->real, delete_flag);
-}
-int wal_fetch(sqlite3_file* file, sqlite3_int64 offset, int amount, void** out) {
-    WalFile* f = wal(file);
-    if (const int rc = pass_on(f); rc != SQLITE_OK) return rc;
-    return real_methods(f).xFetch(f->real, offset, amount, out);
-}
-int wal_unfetch(sqlite3_file* file, sqlite3_int64 offset, void* page) {
-    return real_methods(wal(file)).xUnfetch(wal(file)->real, offset, page);
 }
 
 const sqlite3_io_methods kWalMethods = {
     3,
     wal_close,
-    wal_read,
+    MGM_PASS_ON_FIRST(xRead),
     wal_write,
-    wal_truncate,
-    wal_sync,
-    wal_file_size,
-    wal_lock,
-    wal_unlock,
-    wal_check_reserved_lock,
-    wal_file_control,
-    wal_sector_size,
-    wal_device_characteristics,
-    wal_shm_map,
-    wal_shm_lock,
+    MGM_PASS_ON_FIRST(xTruncate),
+    MGM_PASS_ON_FIRST(xSync),
+    MGM_PASS_ON_FIRST(xFileSize),
+    MGM_PASS_ON_FIRST(xLock),
+    MGM_PASS_ON_FIRST(xUnlock),
+    MGM_FORWARD(xCheckReservedLock),
+    MGM_PASS_ON_FIRST(xFileControl),
+    MGM_FORWARD(xSectorSize),
+    MGM_FORWARD(xDeviceCharacteristics),
+    MGM_PASS_ON_FIRST(xShmMap),
+    MGM_PASS_ON_FIRST(xShmLock),
     wal_shm_barrier,
-    wal_shm_unmap,
-    wal_fetch,
-    wal_unfetch,
+    MGM_PASS_ON_FIRST(xShmUnmap),
+    MGM_PASS_ON_FIRST(xFetch),
+    MGM_FORWARD(xUnfetch),
 };
+#undef MGM_PASS_ON_FIRST
+#undef MGM_FORWARD
 
 sqlite3_vfs* default_vfs(sqlite3_vfs* self) { return static_cast<sqlite3_vfs*>(self->pAppData); }
 
