@@ -21,8 +21,7 @@ const EbsConfig& validated(const EbsConfig& config) {
 // that use it, so destroyed after them).
 struct StoreLease {
     StoreLease(const EbsConfig& config, std::shared_ptr<StoreRecycler> recycler_in) : recycler(std::move(recycler_in)) {
-        const bool in_memory = config.sqlite_path.empty() || config.sqlite_path == ":memory:";
-        if (!in_memory) recycler.reset();
+        if (!SqliteStore::is_in_memory(config.sqlite_path)) recycler.reset();   // only in-memory stores are reused
         store = recycler ? recycler->take() : std::make_unique<SqliteStore>(config.sqlite_path);
     }
     ~StoreLease() {

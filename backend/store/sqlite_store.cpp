@@ -369,7 +369,7 @@ SqliteStore::SqliteStore(const std::string& path) {
     static const bool memory_statistics_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
     (void)memory_statistics_off;
     // A file database's WAL writes go out once per commit (wal_batching_vfs.h), not twice per page.
-    const bool in_memory = path == ":memory:" || path.empty();
+    const bool in_memory = is_in_memory(path);
     const int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                    in_memory ? nullptr : wal_batching_vfs_name());
     if (rc != SQLITE_OK) {

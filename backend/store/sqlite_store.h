@@ -31,6 +31,8 @@ public:
     // ":memory:" (default in simulation) or a file path (WAL journal mode is enabled for files).
     // Runs every pending migration; opening an up-to-date database is a no-op.
     explicit SqliteStore(const std::string& path = ":memory:");
+    // ":memory:" (and "", which the store treats the same way): no file, no WAL.
+    static bool is_in_memory(std::string_view path) { return path.empty() || path == ":memory:"; }
     ~SqliteStore();
     SqliteStore(const SqliteStore&) = delete;
     SqliteStore& operator=(const SqliteStore&) = delete;

@@ -3,7 +3,6 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <cstring>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -76,8 +75,8 @@ int wal_close(sqlite3_file* file) {
     return pending_rc != SQLITE_OK ? pending_rc : rc;
 }
 
-// The other methods: pending writes are passed on first (PassOnFirst), or not (Forward: methods that neither
-// read nor order the file's contents), then the default VFS's method runs on its own file object.
+// The other methods run the default VFS's method on its own file object, after passing pending writes on
+// (pass_on_first) or directly (call: methods that neither read nor order the file's contents).
 template <class Method>
 struct Forward;
 template <class Result, class... Args>
@@ -132,8 +131,7 @@ int batching_open(sqlite3_vfs* self, const char* name, sqlite3_file* file, int f
     sqlite3_vfs* real = default_vfs(self);
     // Anything but a WAL file is the default VFS's file, in place (the slot is big enough for both).
     if (!(flags & SQLITE_OPEN_WAL)) return real->xOpen(real, name, file, flags, out_flags);
-    auto* f = new (file) WalFile{};
-    f->base.pMethods = nullptr;
+    auto* f = new (file) WalFile{};   // base.pMethods stays null until the open succeeded
     f->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) + sizeof(WalFile));
     const int rc = real->xOpen(real, name, f->real, flags, out_flags);
     if (rc != SQLITE_OK) {
