@@ -25,8 +25,8 @@
 #include "sim/core/rng.h"
 #include "sim/http/message.h"
 #include "sim/trace/trace.h"
-#include "sim/world/driver.h"
-#include "sim/world/world.h"
+#include "harness/world/driver.h"
+#include "harness/world/world.h"
 
 using namespace mgm;
 using nlohmann::json;
@@ -57,16 +57,16 @@ struct Result {
 };
 
 Result run(int viewers, int cycles) {
-    sim::WorldConfig config;
+    harness::WorldConfig config;
     config.seed = 24;
     const auto wall_start = bench::Wall::now();
-    sim::World world(config);
+    harness::World world(config);
     world.trace().set_record_timers(false);
     world.trace().set_keep_lines(false);
-    sim::Driver& driver = world.driver();
+    harness::Driver& driver = world.driver();
     const std::string secret = world.config().settings.get_or("Twitch:EventSubSecret", "e2e-ci-eventsub-secret");
     const std::string api_key = world.config().settings.get_or("Mgm:ApiKey", "ci-desktop-api-key");
-    const std::string ebs = world.url(sim::Service::ebs);
+    const std::string ebs = world.url(harness::Service::ebs);
 
     std::optional<std::string> candidate;
     std::optional<std::string> payout_id;
@@ -96,7 +96,7 @@ Result run(int viewers, int cycles) {
         h.set("Twitch-Eventsub-Message-Timestamp", timestamp);
         h.set("Twitch-Eventsub-Message-Signature",
               "sha256=" + sim::crypto::to_hex_lower(sim::crypto::hmac_sha256(secret, message_id + timestamp + raw)));
-        auto r = driver.request("POST", world.url(sim::Service::eventsub) + "/api/twitch/eventsub", raw, h);
+        auto r = driver.request("POST", world.url(harness::Service::eventsub) + "/api/twitch/eventsub", raw, h);
         if (!r.ok() || r.response->status != 200) fail("enrollment " + std::to_string(i) + ": " + r.describe());
     }
 
@@ -123,7 +123,7 @@ Result run(int viewers, int cycles) {
         const sim::Instant drawn_at = driver.now();
 
         // The overlay's view: the cycle id (viewer JWT, its own rate-limit partition).
-        auto token_response = driver.get(world.url(sim::Service::jwt) + "/token?userId=streamer-overlay");
+        auto token_response = driver.get(world.url(harness::Service::jwt) + "/token?userId=streamer-overlay");
         if (!token_response.ok() || token_response.response->status != 200) fail("token: " + token_response.describe());
         const std::string token = json::parse(token_response.response->body).at("access_token").get<std::string>();
         http::Headers bearer;

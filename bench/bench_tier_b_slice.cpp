@@ -1,4 +1,4 @@
-// Wall time of one Tier A + Tier B slice (sim/world/tier_b_flow.h: probes, signed EventSub enrollment via
+// Wall time of one Tier A + Tier B slice (harness/flows/tier_b_flow.h: probes, signed EventSub enrollment via
 // the webhook mock, JWT, pool/me, prepare-pending-payout, the desktop's run-sequence, Helix checks, last-run,
 // pool/me) in simulation versus the same flow over real sockets against a `mgm-sim serve` child process.
 // Runs alternate (sim, real, sim, real, ...) so both see the same machine load; medians are printed.
@@ -14,9 +14,9 @@
 
 #include "backend/store/store_recycler.h"
 #include "bench/bench_util.h"
-#include "sim/world/driver.h"
-#include "sim/world/tier_b_flow.h"
-#include "sim/world/world.h"
+#include "harness/world/driver.h"
+#include "harness/flows/tier_b_flow.h"
+#include "harness/world/world.h"
 
 using namespace mgm;
 
@@ -48,12 +48,12 @@ int main(int argc, char** argv) {
     auto recycler = std::make_shared<backend::StoreRecycler>();
     auto run_sim = [&](int index, bool recycled) {
         const auto start = bench::Wall::now();
-        sim::WorldConfig config;
+        harness::WorldConfig config;
         config.seed = static_cast<std::uint64_t>(index + 1);
         if (recycled) config.store_recycler = recycler;
-        sim::World world(config);
+        harness::World world(config);
         const auto flow_start = bench::Wall::now();
-        auto report = sim::run_tier_a_b_flow(world.driver(), sim::flow_options_for(world));
+        auto report = harness::run_tier_a_b_flow(world.driver(), harness::flow_options_for(world));
         const double flow = bench::ms_since(flow_start);
         const double total = bench::ms_since(start);
         if (!report.ok) {
@@ -76,16 +76,16 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "mgm-sim serve (%s) did not get ready\n", mgm_sim.c_str());
             std::exit(1);
         }
-        sim::TierBFlowOptions options;
+        harness::TierBFlowOptions options;
         options.ebs_url = bench::listening_url(*output, "ebs");
         options.eventsub_url = bench::listening_url(*output, "eventsub");
         options.jwt_url = bench::listening_url(*output, "jwt");
         options.helix_url = bench::listening_url(*output, "helix");
         options.desktop_url = bench::listening_url(*output, "desktop");
         options.message_id_seed = static_cast<std::uint64_t>(index + 1000);
-        auto driver = sim::RealDriver::standalone();
+        auto driver = harness::RealDriver::standalone();
         const auto start = bench::Wall::now();
-        auto report = sim::run_tier_a_b_flow(*driver, options);
+        auto report = harness::run_tier_a_b_flow(*driver, options);
         const double flow = bench::ms_since(start);
         if (!report.ok) {
             std::fprintf(stderr, "real-socket flow failed: %s\n", report.failure().c_str());

@@ -59,12 +59,12 @@ inline double load_average() {
     return getloadavg(loads, 1) == 1 ? loads[0] : -1;
 }
 
-// The mgm-sim binary: --mgm-sim PATH, else <dir of argv[0]>/../sim/cli/mgm-sim (the CMake build layout).
+// The mgm-sim binary: --mgm-sim PATH, else <dir of argv[0]>/../harness/cli/mgm-sim (the CMake build layout).
 inline std::string default_mgm_sim_path(const char* argv0) {
     std::string self = argv0;
     auto slash = self.rfind('/');
     std::string dir = slash == std::string::npos ? "." : self.substr(0, slash);
-    return dir + "/../sim/cli/mgm-sim";
+    return dir + "/../harness/cli/mgm-sim";
 }
 
 // A child process started with fork/exec; stdout is a pipe we can read lines from.

@@ -56,7 +56,7 @@ if command -v wrk >/dev/null; then
   [ "$duration" = 1s ] && count=30000
   "$build/bench/bench_eventsub_ingest" --write-requests "$dir/requests.bin" --messages "$count"
   Mgm__SqlitePath="$dir/wrk.db" Twitch__EventSubSecret=e2e-ci-eventsub-secret \
-    "$build/sim/cli/mgm-sim" serve --only ebs --ebs-port "$ebs_port" --quiet > "$dir/serve.log" 2>&1 &
+    "$build/harness/cli/mgm-sim" serve --only ebs --ebs-port "$ebs_port" --quiet > "$dir/serve.log" 2>&1 &
   serve_pid=$!
   for _ in $(seq 100); do grep -q "serve: ready" "$dir/serve.log" && break; sleep 0.05; done
   echo "wrk -t1 -c16 -d$duration -s eventsub-wrk.lua against mgm-sim serve --only ebs (independent client):"

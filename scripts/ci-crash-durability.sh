@@ -5,12 +5,12 @@
 # on the same file, several rounds. After each restart: the store opens (the server starts and answers),
 # every 200-acknowledged enrollment is in the pool (GET /api/pool/me with the user's JWT, and the
 # pool_member table), PRAGMA integrity_check is "ok". Lost enrollments must be zero.
-#   usage: scripts/ci-crash-durability.sh [path/to/mgm-sim]     (default: build/sim/cli/mgm-sim)
+#   usage: scripts/ci-crash-durability.sh [path/to/mgm-sim]     (default: build/harness/cli/mgm-sim)
 #   env:   ROUNDS (default 3), CLIENTS (concurrent connections, default 4)
 # Needs python3 (standard library only: http.client, hmac, sqlite3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MGM_SIM=${1:-${MGM_SIM:-build/sim/cli/mgm-sim}}
+MGM_SIM=${1:-${MGM_SIM:-build/harness/cli/mgm-sim}}
 ROUNDS=${ROUNDS:-3}
 CLIENTS=${CLIENTS:-4}
 [ -x "$MGM_SIM" ] || { echo "ci-crash-durability: $MGM_SIM not found (build first)" >&2; exit 1; }

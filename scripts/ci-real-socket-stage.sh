@@ -3,10 +3,10 @@
 # with the reference CI's environment block), driven by the project's own Tier A + Tier B client (mgm-sim e2e).
 # Fails on any failed step; checks that all ports answer within 1 s of start and that SIGTERM stops the
 # server cleanly (exit 0).
-#   usage: scripts/ci-real-socket-stage.sh [path/to/mgm-sim]     (default: build/sim/cli/mgm-sim)
+#   usage: scripts/ci-real-socket-stage.sh [path/to/mgm-sim]     (default: build/harness/cli/mgm-sim)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MGM_SIM=${1:-${MGM_SIM:-build/sim/cli/mgm-sim}}
+MGM_SIM=${1:-${MGM_SIM:-build/harness/cli/mgm-sim}}
 LOG=${MGM_SIM_SERVE_LOG:-/tmp/mgm-sim-serve.log}
 [ -x "$MGM_SIM" ] || { echo "ci-real-socket-stage: $MGM_SIM not found (build first)" >&2; exit 1; }
 

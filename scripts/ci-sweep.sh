@@ -5,7 +5,7 @@
 # command is printed. Usage: scripts/ci-sweep.sh [path/to/mgm-sim] [seeds-per-scenario]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MGM_SIM="${1:-build/sim/cli/mgm-sim}"
+MGM_SIM="${1:-build/harness/cli/mgm-sim}"
 SEEDS="${2:-60}"
 if [[ ! -x "$MGM_SIM" ]]; then
   echo "ci-sweep: $MGM_SIM not found or not executable (build the mgm-sim target first)" >&2

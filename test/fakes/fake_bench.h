@@ -17,20 +17,20 @@
 #include "sim/http/server.h"
 #include "sim/network/loopback_network.h"
 #include "sim/trace/trace.h"
-#include "sim/world/driver.h"
-#include "sim/world/world.h"
+#include "harness/world/driver.h"
+#include "harness/world/world.h"
 
 namespace mgm::test {
 
 struct FakeBench {
     boost::asio::io_context io;
     sim::Trace trace;
-    sim::VirtualClock clock{sim::kDefaultSimulationStart, &trace};
+    sim::VirtualClock clock{harness::kDefaultSimulationStart, &trace};
     sim::Log log{&clock, sim::LogLevel::off};
     sim::SimLoop loop{io, clock};
     sim::LoopbackNetwork network{io, clock, sim::Rng(7).derive("net"), &trace};
     std::vector<std::unique_ptr<http::Server>> servers;
-    sim::SimDriver driver{loop, network, clock, &trace};
+    harness::SimDriver driver{loop, network, clock, &trace};
 
     // Requests the stub EBS received, and how it answers (default: 200 empty).
     std::vector<http::Request> ebs_requests;

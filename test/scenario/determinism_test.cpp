@@ -5,10 +5,10 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "sim/scenario/runner.h"
-#include "sim/scenario/scenario.h"
+#include "harness/scenario/runner.h"
+#include "harness/scenario/scenario.h"
 
-using namespace mgm::scenario;
+using namespace mgm::harness::scenario;
 
 namespace {
 

@@ -1,12 +1,12 @@
 // The scenario file format: durations, instant expressions, JSON matching, parsing and its error lines.
 #include <catch2/catch.hpp>
 
-#include "sim/scenario/json_match.h"
-#include "sim/scenario/scenario.h"
-#include "sim/scenario/time_expr.h"
+#include "harness/scenario/json_match.h"
+#include "harness/scenario/scenario.h"
+#include "harness/scenario/time_expr.h"
 
 using namespace mgm;
-using namespace mgm::scenario;
+using namespace mgm::harness::scenario;
 using nlohmann::json;
 
 namespace {

@@ -8,29 +8,29 @@
 #include "backend/store/sqlite_store.h"
 #include "sim/clock/sim_loop.h"
 #include "sim/core/rng.h"
-#include "sim/scenario/invariants.h"
-#include "sim/scenario/runner.h"
-#include "sim/scenario/scenario.h"
+#include "harness/scenario/invariants.h"
+#include "harness/scenario/runner.h"
+#include "harness/scenario/scenario.h"
 #include "sim/trace/trace.h"
-#include "sim/world/driver.h"
-#include "sim/world/tier_b_flow.h"
-#include "sim/world/world.h"
+#include "harness/world/driver.h"
+#include "harness/flows/tier_b_flow.h"
+#include "harness/world/world.h"
 
 using namespace mgm;
-using scenario::Invariant;
-using scenario::InvariantChecker;
-using scenario::InvariantViolation;
+using harness::scenario::Invariant;
+using harness::scenario::InvariantChecker;
+using harness::scenario::InvariantViolation;
 
 namespace {
 
 // A simulated World with the checker hooked into its loop, 2 s in (first cycle created).
 struct CheckedWorld {
     std::unique_ptr<InvariantChecker> checker;   // outlives the World's teardown
-    std::unique_ptr<sim::World> world;
+    std::unique_ptr<harness::World> world;
     sim::Rng rng{77};
 
     CheckedWorld() {
-        world = std::make_unique<sim::World>(sim::WorldConfig{});
+        world = std::make_unique<harness::World>(harness::WorldConfig{});
         checker = InvariantChecker::attach(*world);
         world->loop().run_for(std::chrono::seconds(2));
     }
@@ -40,7 +40,7 @@ struct CheckedWorld {
     backend::SqliteStore& store() { return world->ebs().store(); }
 
     // Any request the EBS serves is a simulated event after which the invariants are checked.
-    void poke() { world->driver().get(world->url(sim::Service::ebs) + "/api/version"); }
+    void poke() { world->driver().get(world->url(harness::Service::ebs) + "/api/version"); }
 
     backend::Payout payout(const std::string& user, backend::PayoutStatus status) {
         backend::Payout p;
@@ -60,7 +60,7 @@ struct CheckedWorld {
             poke();
         } catch (const InvariantViolation& v) {
             INFO(v.what());
-            CHECK(std::string(scenario::to_string(v.invariant())) == scenario::to_string(invariant));
+            CHECK(std::string(harness::scenario::to_string(v.invariant())) == harness::scenario::to_string(invariant));
             CHECK_THAT(v.detail(), Catch::Contains(detail_part));
             CHECK(v.at() >= before);
             CHECK_THAT(std::string(v.what()), Catch::Contains("simulated time: " + sim::format_iso8601(v.at())));
@@ -68,7 +68,7 @@ struct CheckedWorld {
             CHECK_THAT(std::string(v.what()), Catch::Contains("\"actor\":\"ebs\""));
             return;
         }
-        FAIL("no invariant violation reported for " << scenario::to_string(invariant));
+        FAIL("no invariant violation reported for " << harness::scenario::to_string(invariant));
     }
 };
 
@@ -76,7 +76,7 @@ struct CheckedWorld {
 
 TEST_CASE("invariants: a full Tier A+B flow passes every check after every event", "[invariants]") {
     CheckedWorld w;
-    auto report = sim::run_tier_a_b_flow(w.world->driver(), sim::flow_options_for(*w.world));
+    auto report = harness::run_tier_a_b_flow(w.world->driver(), harness::flow_options_for(*w.world));
     INFO(report.failure());
     REQUIRE(report.ok);
     CHECK(w.checker->checks_run() >= 8);   // one per EBS exchange or domain-event batch
@@ -131,7 +131,7 @@ TEST_CASE("invariants: each one fires on a planted violation", "[invariants]") {
         }
     }
     SECTION("after a real Sent payout: a second announcement, a status leaving Sent") {
-        auto report = sim::run_tier_a_b_flow(w.world->driver(), sim::flow_options_for(*w.world));
+        auto report = harness::run_tier_a_b_flow(w.world->driver(), harness::flow_options_for(*w.world));
         INFO(report.failure());
         REQUIRE(report.ok);
         auto payouts = w.store().list_payouts();
@@ -152,41 +152,41 @@ TEST_CASE("invariants: each one fires on a planted violation", "[invariants]") {
 
 TEST_CASE("invariants: a scenario run reports a violation with the step and simulated time", "[invariants]") {
     // A stub-free scenario whose only oddity is planted through on_world: a payout with no verify behind it.
-    scenario::Scenario s = scenario::parse_scenario(R"({"steps": [
+    harness::scenario::Scenario s = harness::scenario::parse_scenario(R"({"steps": [
         {"advance": "3s"},
         {"http": "GET /api/version", "expect": {"status": 200}}]})",
                                                     "planted.json");
-    scenario::RunOptions options;
-    options.on_world = [](sim::World& world) {
+    harness::scenario::RunOptions options;
+    options.on_world = [](harness::World& world) {
         backend::Payout p;
         p.id = sim::Rng(5).uuid_v4();
         p.twitch_user_id = "ghost";
         p.created_at = world.clock().now();
         world.ebs().store().insert_payout(p);
     };
-    scenario::RunResult r = scenario::run_scenario(s, options);
+    harness::scenario::RunResult r = harness::scenario::run_scenario(s, options);
     CHECK_FALSE(r.passed);
-    CHECK(r.failure_kind == scenario::FailureKind::invariant);
+    CHECK(r.failure_kind == harness::scenario::FailureKind::invariant);
     CHECK_THAT(r.failure, Catch::Contains("invariant violated: payout_created_by_verify_rules"));
     CHECK_THAT(r.failure, Catch::Contains("simulated time: 2026-04-04T12:00:0"));
     CHECK_THAT(r.failure, Catch::Contains("at planted.json:"));
 
     options.check_invariants = false;
-    CHECK(scenario::run_scenario(s, options).passed);
+    CHECK(harness::scenario::run_scenario(s, options).passed);
 }
 
 TEST_CASE("invariants: the D4 duplicate name (claim with surrounding spaces) is a known deviation, chat is not",
           "[invariants]") {
-    scenario::Scenario s =
-        scenario::load_scenario_file(std::string(MGM_SOURCE_DIR) + "/scenarios/rename-and-name-taken.json");
-    scenario::RunResult r = scenario::run_scenario(s);
+    harness::scenario::Scenario s =
+        harness::scenario::load_scenario_file(std::string(MGM_SOURCE_DIR) + "/scenarios/rename-and-name-taken.json");
+    harness::scenario::RunResult r = harness::scenario::run_scenario(s);
     INFO(r.failure);
     CHECK(r.passed);
     REQUIRE(r.known_deviations.size() == 1);
     CHECK_THAT(r.known_deviations[0], Catch::StartsWith("D4 "));
     CHECK_THAT(r.known_deviations[0], Catch::Contains("\"Alpha\" is held by viewers viewer-b and viewer-a"));
     // `mgm-sim run` prints format_result: the deviation must be visible there, not only in RunResult.
-    CHECK_THAT(scenario::format_result(r), Catch::Contains("\n  known deviation: D4 (claim name check on the untrimmed name)"));
+    CHECK_THAT(harness::scenario::format_result(r), Catch::Contains("\n  known deviation: D4 (claim name check on the untrimmed name)"));
 
     // The same duplicate arriving through chat is a violation.
     CheckedWorld w;

@@ -3,10 +3,10 @@
 
 #include <csignal>
 
-#include "sim/scenario/runner.h"
-#include "sim/scenario/scenario.h"
+#include "harness/scenario/runner.h"
+#include "harness/scenario/scenario.h"
 
-using namespace mgm::scenario;
+using namespace mgm::harness::scenario;
 
 TEST_CASE("a passing scenario captures values and moves simulated time", "[scenario][runner]") {
     Scenario s = parse_scenario(R"({

@@ -4,10 +4,10 @@
 
 #include <set>
 
-#include "sim/scenario/scenario.h"
-#include "sim/scenario/sweep.h"
+#include "harness/scenario/scenario.h"
+#include "harness/scenario/sweep.h"
 
-using namespace mgm::scenario;
+using namespace mgm::harness::scenario;
 
 namespace {
 

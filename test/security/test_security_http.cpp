@@ -19,8 +19,8 @@
 #include "sim/core/jwt.h"
 #include "sim/http/client.h"
 #include "sim/network/loopback_network.h"
-#include "sim/world/driver.h"
-#include "sim/world/world.h"
+#include "harness/world/driver.h"
+#include "harness/world/world.h"
 
 using namespace mgm;
 using nlohmann::json;
@@ -32,11 +32,11 @@ constexpr const char* kClientId = "security-extension-client";
 // A simulated World with a configured extension client id (so audiences are checked, D7) and helpers to
 // mint tokens with the configured key.
 struct SecurityWorld {
-    sim::World world;
+    harness::World world;
     std::string key;
 
-    static sim::WorldConfig config(bool with_audience) {
-        sim::WorldConfig c;
+    static harness::WorldConfig config(bool with_audience) {
+        harness::WorldConfig c;
         if (with_audience) c.settings.set("Twitch:ExtensionClientId", kClientId);
         return c;
     }
@@ -55,7 +55,7 @@ struct SecurityWorld {
     int state_status(const std::string& token) {
         http::Headers h;
         h.set("Authorization", "Bearer " + token);
-        auto r = world.driver().get(world.url(sim::Service::ebs) + "/api/roulette/state", h);
+        auto r = world.driver().get(world.url(harness::Service::ebs) + "/api/roulette/state", h);
         REQUIRE(r.ok());
         return r.response->status;
     }
@@ -115,9 +115,9 @@ TEST_CASE("forged, expired and misaddressed JWTs are rejected over HTTP", "[secu
 
 TEST_CASE("EventSub signatures in uppercase hex, truncated or unprefixed are rejected by mock and EBS",
           "[security][hmac]") {
-    sim::WorldConfig quiet;
+    harness::WorldConfig quiet;
     quiet.log_level = sim::LogLevel::off;   // the rejected deliveries would each log a warning
-    sim::World world(quiet);
+    harness::World world(quiet);
     const std::string secret = "e2e-ci-eventsub-secret";
     const std::string body =
         R"({"subscription":{"type":"channel.chat.message"},"event":{"message_id":"m-1","chatter_user_id":"sec-viewer","chatter_user_login":"secviewer","message":{"text":"!twgold Securus"},"badges":[{"set_id":"subscriber"}]}})";
@@ -126,7 +126,7 @@ TEST_CASE("EventSub signatures in uppercase hex, truncated or unprefixed are rej
     std::string upper = hex;
     for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
 
-    auto deliver = [&](sim::Service service, const std::string& signature) {
+    auto deliver = [&](harness::Service service, const std::string& signature) {
         http::Headers h;
         h.set("Content-Type", "application/json");
         h.set("Twitch-Eventsub-Message-Id", id);
@@ -136,8 +136,8 @@ TEST_CASE("EventSub signatures in uppercase hex, truncated or unprefixed are rej
         REQUIRE(r.ok());
         return r.response->status;
     };
-    for (sim::Service service : {sim::Service::eventsub, sim::Service::ebs}) {
-        INFO(sim::service_name(service));
+    for (harness::Service service : {harness::Service::eventsub, harness::Service::ebs}) {
+        INFO(harness::service_name(service));
         CHECK(deliver(service, "sha256=" + upper) == 401);
         CHECK(deliver(service, "SHA256=" + hex) == 401);
         CHECK(deliver(service, "sha256=" + hex.substr(0, 63)) == 401);
@@ -147,7 +147,7 @@ TEST_CASE("EventSub signatures in uppercase hex, truncated or unprefixed are rej
         CHECK(deliver(service, "sha256=") == 401);
     }
     CHECK(world.ebs().store().pool_size() == 0);
-    CHECK(deliver(sim::Service::eventsub, "sha256=" + hex) == 200);   // the control
+    CHECK(deliver(harness::Service::eventsub, "sha256=" + hex) == 200);   // the control
     CHECK(world.ebs().store().pool_size() == 1);
 }
 
@@ -218,7 +218,7 @@ TEST_CASE("a concurrent burst from one viewer gets exactly 5 answers per window,
             request.target = path;
             request.path = path;
             request.headers = headers;
-            client.send(w.world.address(sim::Service::ebs), request, {}, [&](http::ClientResult r) {
+            client.send(w.world.address(harness::Service::ebs), request, {}, [&](http::ClientResult r) {
                 statuses.push_back(r.ok() ? r.response->status : -1);
                 ++done;
             });
@@ -256,9 +256,9 @@ TEST_CASE("a concurrent burst from one viewer gets exactly 5 answers per window,
 
 TEST_CASE("the EBS refuses oversized bodies (413) and headers (431) and keeps serving",
           "[security][limits]") {
-    sim::World world(sim::WorldConfig{});
+    harness::World world(harness::WorldConfig{});
     auto& driver = world.driver();
-    const std::string url = world.url(sim::Service::ebs);
+    const std::string url = world.url(harness::Service::ebs);
     http::Headers key;
     key.set("X-MGM-ApiKey", "ci-desktop-api-key");
 

@@ -20,7 +20,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
-#include "sim/world/world.h"
+#include "harness/world/world.h"
 
 using namespace mgm;
 using Wall = std::chrono::steady_clock;
@@ -29,11 +29,11 @@ namespace {
 
 // The World's services served on a background thread until destruction.
 struct BackgroundWorld {
-    sim::World world;
+    harness::World world;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
     std::thread runner;
 
-    explicit BackgroundWorld(sim::WorldConfig config)
+    explicit BackgroundWorld(harness::WorldConfig config)
         : world(std::move(config)), work(boost::asio::make_work_guard(world.io())),
           runner([this] { world.io().run(); }) {}
     ~BackgroundWorld() {
@@ -92,12 +92,12 @@ std::optional<std::string> get_status_line(const std::string& address, const std
 TEST_CASE("a slowloris client is cut off at the headers timeout while others are served (real sockets)",
           "[security][slowloris][real]") {
     std::signal(SIGPIPE, SIG_IGN);
-    sim::WorldConfig config;
-    config.mode = sim::WorldMode::real;
+    harness::WorldConfig config;
+    config.mode = harness::WorldMode::real;
     for (auto& address : config.addresses) address = "127.0.0.1:0";
     config.request_headers_timeout = std::chrono::milliseconds(1000);
     BackgroundWorld bg(config);
-    const std::string ebs = bg.world.address(sim::Service::ebs);
+    const std::string ebs = bg.world.address(harness::Service::ebs);
 
     // The slow client: a request line, then one header byte every 100 ms, never finishing the headers.
     const int slow = connect_to(ebs);

@@ -16,18 +16,18 @@
 #include "sim/core/crypto.h"
 #include "sim/http/server.h"
 #include "sim/trace/trace.h"
-#include "sim/world/driver.h"
-#include "sim/world/tier_b_flow.h"
-#include "sim/world/world.h"
+#include "harness/world/driver.h"
+#include "harness/flows/tier_b_flow.h"
+#include "harness/world/world.h"
 
 using namespace mgm;
 using nlohmann::json;
 
 namespace {
 
-sim::FlowReport run_flow(sim::World& world) {
+harness::FlowReport run_flow(harness::World& world) {
     std::ostringstream progress;
-    auto report = sim::run_tier_a_b_flow(world.driver(), sim::flow_options_for(world), &progress);
+    auto report = harness::run_tier_a_b_flow(world.driver(), harness::flow_options_for(world), &progress);
     INFO(progress.str());
     CHECK(report.failure() == "");
     return report;
@@ -36,20 +36,20 @@ sim::FlowReport run_flow(sim::World& world) {
 }  // namespace
 
 TEST_CASE("World: the reference CI settings and addresses are the defaults", "[world]") {
-    sim::WorldConfig config;
-    CHECK(config.mode == sim::WorldMode::simulation);
+    harness::WorldConfig config;
+    CHECK(config.mode == harness::WorldMode::simulation);
     CHECK(config.settings.get("Mgm:ApiKey") == std::optional<std::string>("ci-desktop-api-key"));
     CHECK(config.settings.get("ASPNETCORE_ENVIRONMENT") == std::optional<std::string>("Development"));
     CHECK(config.settings.get("Twitch:HelixApiBaseUrl") == std::optional<std::string>("http://127.0.0.1:9053"));
     CHECK_FALSE(config.settings.get("MockHelix:StrictAuth").has_value());
-    CHECK(config.addresses[static_cast<std::size_t>(sim::Service::helix)] == "127.0.0.1:9053");
-    CHECK(sim::parse_service("MockHelixApi") == sim::Service::helix);
-    CHECK(sim::parse_service("Backend") == sim::Service::ebs);
-    CHECK_FALSE(sim::parse_service("wowmock").has_value());
+    CHECK(config.addresses[static_cast<std::size_t>(harness::Service::helix)] == "127.0.0.1:9053");
+    CHECK(harness::parse_service("MockHelixApi") == harness::Service::helix);
+    CHECK(harness::parse_service("Backend") == harness::Service::ebs);
+    CHECK_FALSE(harness::parse_service("wowmock").has_value());
 }
 
 TEST_CASE("Tier A + Tier B flow passes in simulation, in well under a second of simulated time", "[world][flow]") {
-    sim::World world(sim::WorldConfig{});
+    harness::World world(harness::WorldConfig{});
     auto report = run_flow(world);
     REQUIRE(report.ok);
     CHECK(report.steps.size() == 9);
@@ -62,10 +62,10 @@ TEST_CASE("Tier A + Tier B flow passes in simulation, in well under a second of 
 
 TEST_CASE("Tier A + Tier B in simulation is deterministic: same seed, same trace digest", "[world][flow]") {
     auto digest_of_run = [](std::uint64_t seed) {
-        sim::WorldConfig config;
+        harness::WorldConfig config;
         config.seed = seed;
-        sim::World world(config);
-        auto report = sim::run_tier_a_b_flow(world.driver(), sim::flow_options_for(world));
+        harness::World world(config);
+        auto report = harness::run_tier_a_b_flow(world.driver(), harness::flow_options_for(world));
         REQUIRE(report.ok);
         return world.trace().digest_hex();
     };
@@ -79,11 +79,11 @@ TEST_CASE("a World on a recycled store runs exactly like a World on a new store"
         std::string trace, rows;
     };
     auto run = [](std::uint64_t seed, std::shared_ptr<backend::StoreRecycler> store_recycler) {
-        sim::WorldConfig config;
+        harness::WorldConfig config;
         config.seed = seed;
         config.store_recycler = std::move(store_recycler);
-        sim::World world(config);
-        auto report = sim::run_tier_a_b_flow(world.driver(), sim::flow_options_for(world));
+        harness::World world(config);
+        auto report = harness::run_tier_a_b_flow(world.driver(), harness::flow_options_for(world));
         REQUIRE(report.ok);
         REQUIRE_FALSE(world.ebs().store().list_payouts().empty());
         return Outcome{world.trace().digest_hex(), world.ebs().store().content_digest()};
@@ -105,10 +105,10 @@ TEST_CASE("Tier A + Tier B flow fails, naming the hop, when the EBS's announceme
           "[world][flow]") {
     // The EBS posts its announcement to some other Helix (answering 204), while check_mockhelixapi.py's probe
     // left the very same message in the mock: the reference's gate passes here; ours must not.
-    sim::WorldConfig config;
+    harness::WorldConfig config;
     config.wire_urls = false;
     config.settings.set("Twitch:HelixApiBaseUrl", "http://127.0.0.1:9999");
-    sim::World world(config);
+    harness::World world(config);
     int elsewhere = 0;
     http::Server other_helix(world.network(), world.scheduler(), "127.0.0.1:9999",
                              [&](const http::Request&, std::function<void(http::Response)> respond) {
@@ -120,11 +120,11 @@ TEST_CASE("Tier A + Tier B flow fails, naming the hop, when the EBS's announceme
     h.set("Authorization", "Bearer e2e-test-token");
     h.set("Client-Id", "e2e-client-id");
     auto probe = world.driver().post_json(
-        world.url(sim::Service::helix) + "/helix/chat/messages",
+        world.url(harness::Service::helix) + "/helix/chat/messages",
         R"({"broadcaster_id":"bcast-test","sender_id":"bcast-test","message":"Награда отправлена персонажу Etoehero на почту, проверяй ящик!"})",
         h);
     REQUIRE(probe.ok());
-    auto report = sim::run_tier_a_b_flow(world.driver(), sim::flow_options_for(world));
+    auto report = harness::run_tier_a_b_flow(world.driver(), harness::flow_options_for(world));
     CHECK_FALSE(report.ok);
     CHECK(elsewhere == 1);
     REQUIRE(report.steps.size() == 6);  // run-sequence passed; the last-request check caught it
@@ -133,9 +133,9 @@ TEST_CASE("Tier A + Tier B flow fails, naming the hop, when the EBS's announceme
 }
 
 TEST_CASE("World: MockHelixApi fail-next makes the EBS retry Helix (3 attempts, no delay)", "[world][helix]") {
-    sim::World world(sim::WorldConfig{});
+    harness::World world(harness::WorldConfig{});
     world.helix().fail_next(2, 503);
-    auto report = sim::run_tier_a_b_flow(world.driver(), sim::flow_options_for(world));
+    auto report = harness::run_tier_a_b_flow(world.driver(), harness::flow_options_for(world));
     REQUIRE(report.ok == false);  // "exactly once" is violated on purpose: two failures, then the success
     const auto& requests = world.helix().requests();
     REQUIRE(requests.size() == 3);
@@ -147,12 +147,12 @@ TEST_CASE("World: MockHelixApi fail-next makes the EBS retry Helix (3 attempts, 
 }
 
 TEST_CASE("Tier A + Tier B flow passes over real sockets on ephemeral ports", "[world][flow][real]") {
-    sim::WorldConfig config;
-    config.mode = sim::WorldMode::real;
+    harness::WorldConfig config;
+    config.mode = harness::WorldMode::real;
     for (auto& address : config.addresses) address = "127.0.0.1:0";
-    sim::World world(config);
-    for (sim::Service s : sim::kAllServices) CHECK(world.address(s).rfind("127.0.0.1:", 0) == 0);
-    CHECK(world.address(sim::Service::ebs) != "127.0.0.1:0");
+    harness::World world(config);
+    for (harness::Service s : harness::kAllServices) CHECK(world.address(s).rfind("127.0.0.1:", 0) == 0);
+    CHECK(world.address(harness::Service::ebs) != "127.0.0.1:0");
     auto report = run_flow(world);
     REQUIRE(report.ok);
     CHECK(world.helix().request_count() == 1);
@@ -160,9 +160,9 @@ TEST_CASE("Tier A + Tier B flow passes over real sockets on ephemeral ports", "[
 }
 
 TEST_CASE("World: a dropped Helix connection is retried by the EBS and the payout still ends Sent", "[world][helix]") {
-    sim::World world(sim::WorldConfig{});
+    harness::World world(harness::WorldConfig{});
     world.helix().fail_next(1, 500, /*drop=*/true);
-    auto report = sim::run_tier_a_b_flow(world.driver(), sim::flow_options_for(world));
+    auto report = harness::run_tier_a_b_flow(world.driver(), harness::flow_options_for(world));
     const auto& requests = world.helix().requests();
     REQUIRE(requests.size() == 2);
     CHECK(requests[0].outcome == "injected_drop");
@@ -172,7 +172,7 @@ TEST_CASE("World: a dropped Helix connection is retried by the EBS and the payou
 }
 
 TEST_CASE("World: SyntheticDesktop /run-pending finds the harness's Pending payout by itself", "[world][desktop]") {
-    sim::World world(sim::WorldConfig{});
+    harness::World world(harness::WorldConfig{});
     auto& driver = world.driver();
     // Tier A by hand: a signed "!twgold Etoehero" through the webhook mock.
     std::string body = R"({"subscription":{"type":"channel.chat.message"},"event":{"message_id":"m-1","chatter_user_id":"e2e-viewer-1","chatter_user_login":"e2eviewer1","message":{"text":"!twgold Etoehero"},"badges":[{"set_id":"subscriber"}]}})";
@@ -182,18 +182,18 @@ TEST_CASE("World: SyntheticDesktop /run-pending finds the harness's Pending payo
     h.set("Twitch-Eventsub-Message-Timestamp", "1775304000");
     h.set("Twitch-Eventsub-Message-Signature",
           "sha256=" + sim::crypto::to_hex_lower(sim::crypto::hmac_sha256("e2e-ci-eventsub-secret", "m-1" + std::string("1775304000") + body)));
-    auto enrolled = driver.request("POST", world.url(sim::Service::eventsub) + "/api/twitch/eventsub", body, h);
+    auto enrolled = driver.request("POST", world.url(harness::Service::eventsub) + "/api/twitch/eventsub", body, h);
     REQUIRE(enrolled.ok());
     REQUIRE(enrolled.response->status == 200);
     http::Headers key;
     key.set("X-MGM-ApiKey", "ci-desktop-api-key");
-    auto prepared = driver.post_json(world.url(sim::Service::ebs) + "/api/e2e/prepare-pending-payout",
+    auto prepared = driver.post_json(world.url(harness::Service::ebs) + "/api/e2e/prepare-pending-payout",
                                      R"({"twitchUserId":"e2e-viewer-1"})", key);
     REQUIRE(prepared.ok());
     REQUIRE(prepared.response->status == 200);
     std::string payout_id = json::parse(prepared.response->body)["payoutId"];
 
-    auto run = driver.post_json(world.url(sim::Service::desktop) + "/run-pending", "{}");
+    auto run = driver.post_json(world.url(harness::Service::desktop) + "/run-pending", "{}");
     REQUIRE(run.ok());
     CHECK(run.response->status == 200);
     REQUIRE(world.desktop().runs().size() == 1);
@@ -202,12 +202,12 @@ TEST_CASE("World: SyntheticDesktop /run-pending finds the harness's Pending payo
     CHECK(world.helix().request_count() == 1);
     // A sixth Desktop call within the minute is rate-limited (5/min shared by every API-key client): the
     // pending list cannot be read, 502. In the next window: nothing Pending any more, 404.
-    auto limited = driver.post_json(world.url(sim::Service::desktop) + "/run-pending", "{}");
+    auto limited = driver.post_json(world.url(harness::Service::desktop) + "/run-pending", "{}");
     REQUIRE(limited.ok());
     CHECK(limited.response->status == 502);
     CHECK(json::parse(limited.response->body)["statusCode"] == 429);
     world.loop().run_for(std::chrono::seconds(61));
-    auto again = driver.post_json(world.url(sim::Service::desktop) + "/run-pending", "{}");
+    auto again = driver.post_json(world.url(harness::Service::desktop) + "/run-pending", "{}");
     REQUIRE(again.ok());
     CHECK(again.response->status == 404);
 }

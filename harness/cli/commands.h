@@ -1,0 +1,25 @@
+// mgm-sim subcommands: each is a main-like function plus a help text, listed in main.cpp's kCommands.
+#pragma once
+
+#include <iosfwd>
+
+namespace mgm::harness::cli {
+
+// One subcommand. `run` gets argv after the subcommand name (argv[0] = "mgm-sim <name>").
+struct Command {
+    const char* name;
+    const char* summary;                 // one line for `mgm-sim --help`
+    int (*run)(int argc, char** argv);   // process exit code
+    void (*help)(std::ostream& out);     // `mgm-sim <name> --help`
+};
+
+int serve_main(int argc, char** argv);
+void serve_help(std::ostream& out);
+
+int e2e_main(int argc, char** argv);
+void e2e_help(std::ostream& out);
+
+int sweep_main(int argc, char** argv);
+void sweep_help(std::ostream& out);
+
+}  // namespace mgm::harness::cli

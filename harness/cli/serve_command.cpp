@@ -1,0 +1,258 @@
+// `mgm-sim serve`: the World in real mode on 127.0.0.1, configured like the reference CI processes.
+#include <array>
+#include <csignal>
+#include <memory>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "backend/config.h"
+#include "harness/cli/commands.h"
+#include "sim/core/log.h"
+#include "sim/core/settings.h"
+#include "sim/http/message.h"
+#include "sim/trace/trace.h"
+#include "harness/world/world.h"
+
+extern char** environ;
+
+namespace mgm::harness::cli {
+
+namespace {
+
+using harness::Service;
+
+std::optional<sim::LogLevel> parse_level(std::string_view text) {
+    if (text == "debug") return sim::LogLevel::debug;
+    if (text == "info") return sim::LogLevel::info;
+    if (text == "warn") return sim::LogLevel::warn;
+    if (text == "error") return sim::LogLevel::error;
+    if (text == "off") return sim::LogLevel::off;
+    return std::nullopt;
+}
+
+bool parse_port(std::string_view text, int& port) {
+    if (text.empty() || text.size() > 5) return false;
+    int value = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') return false;
+        value = value * 10 + (c - '0');
+    }
+    if (value > 65535) return false;
+    port = value;
+    return true;
+}
+
+// "http://127.0.0.1:9053", "http://localhost:9053", "http://+:9053", "127.0.0.1:9053" -> "127.0.0.1:9053".
+// ASPNETCORE_URLS may list several URLs separated by ';': the first is used.
+std::optional<std::string> address_from_url(std::string text) {
+    text = text.substr(0, text.find(';'));
+    if (text.rfind("http://", 0) == 0) text = text.substr(7);
+    while (!text.empty() && text.back() == '/') text.pop_back();
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos) return std::nullopt;
+    std::string host = text.substr(0, colon);
+    int port = 0;
+    if (!parse_port(text.substr(colon + 1), port)) return std::nullopt;
+    if (host == "localhost" || host == "+" || host == "*" || host == "0.0.0.0" || host == "[::]" || host.empty())
+        host = "127.0.0.1";
+    return host + ":" + std::to_string(port);
+}
+
+const char* port_option(Service s) {
+    switch (s) {
+        case Service::ebs: return "--ebs-port";
+        case Service::eventsub: return "--eventsub-port";
+        case Service::jwt: return "--jwt-port";
+        case Service::helix: return "--helix-port";
+        case Service::desktop: return "--desktop-port";
+    }
+    return "";
+}
+
+}  // namespace
+
+void serve_help(std::ostream& out) {
+    out << "usage: mgm-sim serve [options]\n\n"
+           "Starts the EBS and the four mocks in one process on real sockets and the wall clock, each at its\n"
+           "reference CI address, and serves until SIGINT/SIGTERM (clean exit 0). One log line per request.\n\n"
+           "options:\n"
+           "  --only LIST          comma-separated subset: ebs,eventsub,jwt,helix,desktop (also the reference\n"
+           "                       names: backend, MockEventSubWebhook, MockExtensionJwt, MockHelixApi,\n"
+           "                       SyntheticDesktop). Default: all five.\n"
+           "  --host HOST          bind host for every service (default 127.0.0.1)\n"
+           "  --ebs-port N         8080     --eventsub-port N   9051    --jwt-port N   9052\n"
+           "  --helix-port N       9053     --desktop-port N    9054    (0 = any free port)\n"
+           "  --listen NAME=ADDR   e.g. --listen helix=127.0.0.1:19053 (repeatable)\n"
+           "  --no-wire            use Backend:BaseUrl, SyntheticDesktop:BackendBaseUrl and Twitch:HelixApiBaseUrl\n"
+           "                       verbatim; by default, when both ends run here, they point at the bound addresses\n"
+           "  --no-ci-defaults     start from an empty configuration instead of the reference CI env block\n"
+           "  --seed N             root of the random streams (default: entropy)\n"
+           "  --log-level LEVEL    debug|info|warn|error|off (default info: one line per request)\n"
+           "  --quiet              same as --log-level warn\n\n"
+           "configuration (environment, ASP.NET style; \"__\" = \":\"; the environment overrides the defaults):\n"
+           "  ASPNETCORE_ENVIRONMENT            Development (CI default) | Production\n"
+           "  Mgm__ApiKey                       ci-desktop-api-key   (EBS and SyntheticDesktop)\n"
+           "  Mgm__DevSkipSubscriberCheck       true\n"
+           "  Mgm__EnableE2eHarness             true\n"
+           "  Mgm__SqlitePath                   :memory: (a fresh store per run, like CI's fresh Postgres; a file persists)\n"
+           "  Mgm__GroupCommit                  true (one COMMIT per event-loop pass, answers held until it; false: per\n"
+           "                                    transaction)\n"
+           "  Twitch__EventSubSecret            e2e-ci-eventsub-secret (EBS and MockEventSubWebhook)\n"
+           "  Twitch__HelixApiBaseUrl           http://127.0.0.1:9053\n"
+           "  Twitch__BroadcasterAccessToken    e2e-ci-broadcast-token\n"
+           "  Twitch__BroadcasterUserId         e2e-ci-broadcaster\n"
+           "  Twitch__HelixClientId             e2e-ci-helix-client\n"
+           "  Twitch__ExtensionSecret           (unset: Development key SHA-256(\"mgm-dev-extension-secret-change-me\"))\n"
+           "  Twitch__ExtensionClientId         (unset: no audience)\n"
+           "  Backend__BaseUrl                  http://127.0.0.1:8080 (MockEventSubWebhook's forward target)\n"
+           "  SyntheticDesktop__BackendBaseUrl  http://127.0.0.1:8080\n"
+           "  MockHelix__StrictAuth             (unset = off)\n"
+           "  ASPNETCORE_URLS                   honoured only with --only naming a single service (its address)\n\n"
+           "examples:\n"
+           "  mgm-sim serve\n"
+           "  mgm-sim serve --only eventsub,jwt,helix,desktop      # C++ mocks in front of another EBS on :8080\n"
+           "  ASPNETCORE_URLS=http://127.0.0.1:9053 MockHelix__StrictAuth=true mgm-sim serve --only helix\n";
+}
+
+int serve_main(int argc, char** argv) {
+    harness::WorldConfig config;
+    config.mode = harness::WorldMode::real;
+    config.seed.reset();
+    config.log_level = sim::LogLevel::info;
+    bool ci_defaults = true;
+    std::optional<std::set<Service>> only;
+    std::string host = "127.0.0.1";
+    std::array<std::optional<int>, 5> ports;
+    std::array<std::optional<std::string>, 5> listen;
+
+    auto fail = [](const std::string& message) {
+        std::cerr << "mgm-sim serve: " << message << " (see mgm-sim serve --help)\n";
+        return 2;
+    };
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        auto value = [&](std::string& out) {
+            if (i + 1 >= argc) return false;
+            out = argv[++i];
+            return true;
+        };
+        std::string v;
+        bool matched_port = false;
+        for (Service s : harness::kAllServices) {
+            if (arg != port_option(s)) continue;
+            matched_port = true;
+            int port = 0;
+            if (!value(v) || !parse_port(v, port)) return fail(std::string(arg) + " needs a port number 0..65535");
+            ports[static_cast<std::size_t>(s)] = port;
+        }
+        if (matched_port) continue;
+        if (arg == "--only") {
+            if (!value(v)) return fail("--only needs a list");
+            only.emplace();
+            std::stringstream list(v);
+            std::string name;
+            while (std::getline(list, name, ',')) {
+                if (name.empty()) continue;
+                auto s = harness::parse_service(name);
+                if (!s) return fail("unknown service '" + name + "'");
+                only->insert(*s);
+            }
+            if (only->empty()) return fail("--only names no service");
+        } else if (arg == "--host") {
+            if (!value(host)) return fail("--host needs a value");
+        } else if (arg == "--listen") {
+            if (!value(v)) return fail("--listen needs NAME=ADDR");
+            auto eq = v.find('=');
+            auto s = eq == std::string::npos ? std::nullopt : harness::parse_service(v.substr(0, eq));
+            if (!s) return fail("--listen needs NAME=ADDR with a known service name");
+            auto address = address_from_url(v.substr(eq + 1));
+            if (!address) return fail("--listen: bad address '" + v.substr(eq + 1) + "'");
+            listen[static_cast<std::size_t>(*s)] = *address;
+        } else if (arg == "--no-wire") {
+            config.wire_urls = false;
+        } else if (arg == "--no-ci-defaults") {
+            ci_defaults = false;
+        } else if (arg == "--seed") {
+            if (!value(v)) return fail("--seed needs a number");
+            char* end = nullptr;
+            unsigned long long seed = std::strtoull(v.c_str(), &end, 10);
+            if (v.empty() || *end != '\0') return fail("--seed needs a number");
+            config.seed = seed;
+        } else if (arg == "--log-level") {
+            if (!value(v) || !parse_level(v)) return fail("--log-level needs debug|info|warn|error|off");
+            config.log_level = *parse_level(v);
+        } else if (arg == "--quiet") {
+            config.log_level = sim::LogLevel::warn;
+        } else {
+            return fail("unknown option '" + std::string(arg) + "'");
+        }
+    }
+
+    sim::Settings settings = ci_defaults ? harness::reference_ci_settings() : sim::Settings();
+    settings.overlay(sim::Settings::from_environment(environ));
+    config.settings = settings;
+    if (only) config.services = *only;
+
+    for (Service s : harness::kAllServices) {
+        auto index = static_cast<std::size_t>(s);
+        std::string address = harness::default_address(s);
+        address = host + address.substr(address.rfind(':'));
+        if (only && only->size() == 1 && only->count(s)) {
+            if (auto urls = settings.get("ASPNETCORE_URLS"); urls && !urls->empty()) {
+                auto from_env = address_from_url(*urls);
+                if (!from_env) return fail("ASPNETCORE_URLS: cannot use '" + *urls + "'");
+                address = *from_env;
+            }
+        }
+        if (ports[index]) address = address.substr(0, address.rfind(':') + 1) + std::to_string(*ports[index]);
+        if (listen[index]) address = *listen[index];
+        config.addresses[index] = address;
+    }
+
+    std::unique_ptr<harness::World> world;
+    try {
+        world = std::make_unique<harness::World>(config);
+    } catch (const backend::ConfigError& e) {
+        std::cerr << "mgm-sim serve: the EBS cannot start: " << e.what() << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "mgm-sim serve: " << e.what() << "\n";
+        return 1;
+    }
+
+    world->trace().set_enabled(false);   // nothing reads it here; see Trace::set_enabled
+    for (Service s : harness::kAllServices) {
+        if (!world->runs(s)) continue;
+        std::cout << "mgm-sim serve: " << harness::service_name(s) << " listening on " << world->url(s) << "\n";
+    }
+    std::cout << "mgm-sim serve: ready" << std::endl;
+
+    boost::asio::io_context& io = world->io();
+    // Declared in its own scope: it must be destroyed before the World that owns its io_context.
+    auto signals = std::make_unique<boost::asio::signal_set>(io, SIGINT, SIGTERM);
+    int received = 0;
+    signals->async_wait([&](const boost::system::error_code& ec, int signal_number) {
+        if (ec) return;
+        received = signal_number;
+        std::cout << "mgm-sim serve: " << (signal_number == SIGINT ? "SIGINT" : "SIGTERM") << ", shutting down"
+                  << std::endl;
+        world->stop();
+        std::cout << "mgm-sim serve: group commit: " << world->group_commit_summary() << std::endl;
+        io.stop();
+    });
+    io.run();
+    signals.reset();
+    world.reset();
+    std::cout << "mgm-sim serve: stopped" << std::endl;
+    return received != 0 ? 0 : 1;
+}
+
+}  // namespace mgm::harness::cli
