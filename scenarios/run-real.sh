@@ -6,7 +6,7 @@ set -euo pipefail
 mgm_sim="$1"
 scenario="$2"
 log="$(mktemp)"
-"$mgm_sim" serve >"$log" 2>&1 &
+Mgm__SqlitePath=:memory: "$mgm_sim" serve >"$log" 2>&1 &   # a fresh store per run
 server=$!
 cleanup() {
   kill -TERM "$server" 2>/dev/null || true

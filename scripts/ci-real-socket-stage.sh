@@ -22,6 +22,8 @@ export Twitch__BroadcasterUserId=e2e-ci-broadcaster
 export Twitch__HelixClientId=e2e-ci-helix-client
 export Backend__BaseUrl=http://127.0.0.1:8080
 export SyntheticDesktop__BackendBaseUrl=http://127.0.0.1:8080
+# A fresh store per run, like the reference CI's fresh Postgres per job (serve's default is a durable file).
+export Mgm__SqlitePath=:memory:
 
 now_ms() { date +%s%3N; }
 

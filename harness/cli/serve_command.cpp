@@ -15,6 +15,7 @@
 
 #include "backend/config.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/serve_store.h"
 #include "sim/core/log.h"
 #include "sim/core/settings.h"
 #include "sim/http/message.h"
@@ -102,7 +103,8 @@ void serve_help(std::ostream& out) {
            "  Mgm__ApiKey                       ci-desktop-api-key   (EBS and SyntheticDesktop)\n"
            "  Mgm__DevSkipSubscriberCheck       true\n"
            "  Mgm__EnableE2eHarness             true\n"
-           "  Mgm__SqlitePath                   :memory: (a fresh store per run, like CI's fresh Postgres; a file persists)\n"
+           "  Mgm__SqlitePath                   mgm-ebs.sqlite in the working directory (kept across restarts);\n"
+           "                                    :memory: for a fresh store per run (tests, CI); the startup line names it\n"
            "  Mgm__GroupCommit                  true (one COMMIT per event-loop pass, answers held until it; false: per\n"
            "                                    transaction)\n"
            "  Twitch__EventSubSecret            e2e-ci-eventsub-secret (EBS and MockEventSubWebhook)\n"
@@ -198,8 +200,14 @@ int serve_main(int argc, char** argv) {
 
     sim::Settings settings = ci_defaults ? harness::reference_ci_settings() : sim::Settings();
     settings.overlay(sim::Settings::from_environment(environ));
-    config.settings = settings;
     if (only) config.services = *only;
+    std::optional<ServeStore> store;
+    if (!only || only->count(Service::ebs)) {
+        store = choose_serve_store(settings);
+        settings.set("Mgm:SqlitePath", store->sqlite_path);
+        for (const auto& warning : store->warnings) std::cerr << "mgm-sim serve: warning: " << warning << "\n";
+    }
+    config.settings = settings;
 
     for (Service s : harness::kAllServices) {
         auto index = static_cast<std::size_t>(s);
@@ -233,6 +241,7 @@ int serve_main(int argc, char** argv) {
         if (!world->runs(s)) continue;
         std::cout << "mgm-sim serve: " << harness::service_name(s) << " listening on " << world->url(s) << "\n";
     }
+    if (store) std::cout << "mgm-sim serve: store: " << store->description << "\n";
     std::cout << "mgm-sim serve: ready" << std::endl;
 
     boost::asio::io_context& io = world->io();
