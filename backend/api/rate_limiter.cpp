@@ -5,27 +5,61 @@
 namespace mgm::backend::api {
 
 FixedWindowRateLimiter::FixedWindowRateLimiter(const sim::Clock& clock, int permits, sim::Duration window)
-    : clock_(clock), permits_(permits), window_(window) {}
+    : clock_(clock), permits_(permits), window_(window), origin_(clock.now()), last_sweep_(clock.now()) {}
+
+sim::Instant FixedWindowRateLimiter::heartbeat_at_or_after(sim::Instant t) const {
+    const std::int64_t step = kHeartbeat.count();
+    const std::int64_t since = (t - origin_).count();
+    std::int64_t k = since <= 0 ? 1 : (since + step - 1) / step;
+    if (k < 1) k = 1;
+    return origin_ + sim::Duration(k * step);
+}
+
+bool FixedWindowRateLimiter::catch_up(Window& window, sim::Instant now) const {
+    for (;;) {
+        // One heartbeat checks idleness first (drop), else replenishes when a window has passed.
+        const sim::Instant replenish = heartbeat_at_or_after(window.last_replenished + window_);
+        if (window.idle_since) {
+            // "Idle for more than 10 s": the first heartbeat strictly after idle_since + 10 s.
+            const sim::Instant drop = heartbeat_at_or_after(*window.idle_since + kIdleLimit + sim::kTick);
+            if (drop <= replenish) return drop > now;
+        }
+        if (replenish > now) return true;
+        window.last_replenished = replenish;
+        if (window.available < permits_) {
+            window.available = permits_;
+            window.idle_since = replenish;
+        }
+    }
+}
 
 bool FixedWindowRateLimiter::try_acquire(const std::string& partition) {
     const sim::Instant now = clock_.now();
-    forget_idle_partitions(now);
-    auto [it, inserted] = windows_.try_emplace(partition, Window{now, 0});
-    Window& window = it->second;
-    if (!inserted && now - window.started >= window_) {
-        window = Window{now, 0};
+    forget_dropped_partitions(now);
+    auto it = windows_.find(partition);
+    if (it != windows_.end() && !catch_up(it->second, now)) {
+        windows_.erase(it);
+        it = windows_.end();
     }
-    if (window.used >= permits_) return false;
-    ++window.used;
+    if (it == windows_.end()) it = windows_.emplace(partition, Window{now, permits_, now}).first;
+    Window& window = it->second;
+    if (window.available <= 0) return false;
+    --window.available;
+    window.idle_since.reset();
     return true;
 }
 
-void FixedWindowRateLimiter::forget_idle_partitions(sim::Instant now) {
-    // Bounded memory: once per window, drop partitions whose window is over (they would restart anyway).
-    if (now - last_sweep_ < window_) return;
+std::size_t FixedWindowRateLimiter::partition_count() {
+    forget_dropped_partitions(clock_.now(), true);
+    return windows_.size();
+}
+
+void FixedWindowRateLimiter::forget_dropped_partitions(sim::Instant now, bool always) {
+    // Bounded memory: now and then, drop the partitions the reference would have dropped by now.
+    if (!always && now - last_sweep_ < kIdleLimit) return;
     last_sweep_ = now;
     for (auto it = windows_.begin(); it != windows_.end();) {
-        if (now - it->second.started >= window_) it = windows_.erase(it);
+        if (!catch_up(it->second, now)) it = windows_.erase(it);
         else ++it;
     }
 }

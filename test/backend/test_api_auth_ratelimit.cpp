@@ -92,6 +92,64 @@ TEST_CASE("rate limiter: 5 per 60 s fixed window per partition, recovery after t
     REQUIRE_FALSE(limiter.try_acquire("u1"));
 }
 
+// dotnet/runtime System.Threading.RateLimiting: DefaultPartitionedRateLimiter.cs runs a 100 ms heartbeat
+// that calls FixedWindowRateLimiter.TryReplenish; ReplenishInternal refills once a window has passed since
+// the last replenishment and makes the heartbeat's instant the new window start. So windows follow the
+// timer, not the first request after a window ended.
+TEST_CASE("rate limiter: FixedWindowRateLimiter replenishes on the partitioned limiter's 100 ms heartbeat, "
+          "not at the first request after a window ends", "[api][ratelimit]") {
+    const sim::Instant origin = sim::Instant::from_unix_seconds(1775390400);
+    sim::VirtualClock clock(origin);
+    FixedWindowRateLimiter limiter(clock);  // heartbeats at origin + k * 100 ms
+    const auto at = [&](std::int64_t ms) { clock.advance_to(origin + std::chrono::milliseconds(ms)); };
+    at(30'050);  // the partition's limiter is created here: window 1 = [30.05 s, first heartbeat >= 90.05 s)
+    for (int i = 0; i < 5; ++i) REQUIRE(limiter.try_acquire("u1"));
+    at(90'050);
+    REQUIRE_FALSE(limiter.try_acquire("u1"));  // 60 s after the window began, but no heartbeat yet
+    at(90'100);
+    REQUIRE(limiter.try_acquire("u1"));  // the 90.1 s heartbeat refilled: window 2 = [90.1 s, 150.1 s)
+    at(95'050);  // a paused client resumes: still window 2, not a new window starting now
+    for (int i = 0; i < 4; ++i) REQUIRE(limiter.try_acquire("u1"));
+    REQUIRE_FALSE(limiter.try_acquire("u1"));
+    at(150'000);
+    REQUIRE_FALSE(limiter.try_acquire("u1"));
+    at(150'100);  // (a window started at the resume, 95.05 s, would still be closed until 155.05 s)
+    REQUIRE(limiter.try_acquire("u1"));
+}
+
+// DefaultPartitionedRateLimiter.cs: at a heartbeat, a limiter whose IdleDuration (time since all of its
+// permits came back, FixedWindowRateLimiter._idleSince) exceeds 10 s is removed; the next request builds a
+// new one whose window starts at that request.
+TEST_CASE("rate limiter: a partition idle for more than 10 s after refilling is dropped, and the next request "
+          "starts a new window", "[api][ratelimit]") {
+    const sim::Instant origin = sim::Instant::from_unix_seconds(1775390400);
+    sim::VirtualClock clock(origin);
+    FixedWindowRateLimiter limiter(clock);
+    const auto at = [&](std::int64_t ms) { clock.advance_to(origin + std::chrono::milliseconds(ms)); };
+
+    at(50);
+    REQUIRE(limiter.try_acquire("kept"));
+    REQUIRE(limiter.try_acquire("dropped"));
+    // Both refill at the 60.1 s heartbeat (idle from then on); removal at the first heartbeat with an idle
+    // time over 10 s: 70.2 s.
+    at(70'150);
+    REQUIRE(limiter.partition_count() == 2);
+    for (int i = 0; i < 5; ++i) REQUIRE(limiter.try_acquire("kept"));  // old limiter, window [60.1, 120.1)
+    REQUIRE_FALSE(limiter.try_acquire("kept"));
+    at(70'200);
+    REQUIRE(limiter.partition_count() == 1);  // "dropped" is gone
+    at(70'250);
+    for (int i = 0; i < 5; ++i) REQUIRE(limiter.try_acquire("dropped"));  // new limiter, window [70.25, 130.3)
+    REQUIRE_FALSE(limiter.try_acquire("dropped"));
+    at(120'100);
+    REQUIRE(limiter.try_acquire("kept"));
+    REQUIRE_FALSE(limiter.try_acquire("dropped"));
+    at(130'250);
+    REQUIRE_FALSE(limiter.try_acquire("dropped"));  // a window is over, but the next heartbeat is 130.3 s
+    at(130'300);
+    REQUIRE(limiter.try_acquire("dropped"));
+}
+
 TEST_CASE("rate limiter: partition keys and the EventSub exemption", "[api][ratelimit]") {
     sim::jwt::Claims user;
     user.items = {{"NameIdentifier", "sub-1"}, {"user_id", "u1"}};
