@@ -1,0 +1,375 @@
+// Checks: the assert step (one row per check), response expectations, captures, and the simulated state
+// they read (the EBS store, recorded domain events, MockHelixApi's request log).
+#include <algorithm>
+
+#include "backend/domain/roulette.h"
+#include "backend/ebs.h"
+#include "backend/store/sqlite_store.h"
+#include "harness/scenario/json_match.h"
+#include "harness/scenario/run_context.h"
+#include "harness/scenario/step_validation.h"
+#include "harness/scenario/steps.h"
+#include "harness/world/world.h"
+
+namespace mgm::harness::scenario {
+
+using nlohmann::json;
+
+// ----- expect and capture --------------------------------------------------------------------------------
+
+namespace {
+
+void check_expected_headers(const json& expected, const http::ClientResult& result) {
+    const http::Response& response = *result.response;
+    for (auto it = expected.begin(); it != expected.end(); ++it) {
+        auto actual = response.headers.get(it.key());
+        const std::string wanted = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
+        if (wanted == "$absent") {
+            if (actual) throw StepFailure("expected no " + it.key() + " header, got \"" + *actual + "\"");
+            continue;
+        }
+        if (!actual) throw StepFailure("expected header " + it.key() + ": " + wanted + ", header missing; " + describe(result));
+        if (wanted != "$any" && *actual != wanted)
+            throw StepFailure("expected header " + it.key() + ": " + wanted + ", got \"" + *actual + "\"");
+    }
+}
+
+}  // namespace
+
+void check_expect(const json& expect, const http::ClientResult& result) {
+    if (expect.contains("error")) {
+        const std::string wanted = expect["error"].get<std::string>();
+        if (result.ok()) throw StepFailure("expected a transport failure (" + wanted + "), got " + describe(result));
+        if (wanted != "any" && result.describe().find(wanted) == std::string::npos)
+            throw StepFailure("expected transport failure \"" + wanted + "\", got \"" + result.describe() + "\"");
+        return;
+    }
+    if (!result.ok()) throw StepFailure("expected a response, got " + describe(result));
+    const http::Response& response = *result.response;
+    if (expect.contains("status")) {
+        const json& s = expect["status"];
+        bool ok = s.is_array() ? std::any_of(s.begin(), s.end(), [&](const json& v) { return v.get<int>() == response.status; })
+                               : s.get<int>() == response.status;
+        if (!ok) throw StepFailure("expected status " + s.dump() + ", got " + describe(result));
+    }
+    if (expect.contains("body") && response.body != expect["body"].get<std::string>())
+        throw StepFailure("expected body " + json(expect["body"]).dump() + "\n  actual   " + describe(result));
+    if (expect.value("empty", false) && !response.body.empty())
+        throw StepFailure("expected an empty body, got " + describe(result));
+    if (expect.contains("headers")) check_expected_headers(expect["headers"], result);
+    if (expect.contains("json")) {
+        auto actual = parse_json(response.body);
+        if (!actual) throw StepFailure("expected a JSON body matching " + expect["json"].dump() + ", got " + describe(result));
+        std::string where, why;
+        if (!json_subset_match(expect["json"], *actual, &where, &why))
+            throw StepFailure("body mismatch at " + where + ": " + why + "\n  expected (subset) " +
+                              truncate(expect["json"].dump()) + "\n  actual   " + describe(result));
+    }
+}
+
+void capture_from(RunContext& run, const json& capture, const json& source, const std::string& what) {
+    for (auto it = capture.begin(); it != capture.end(); ++it) {
+        const std::string path = it.value().get<std::string>();
+        auto value = json_path_get(source, path);
+        if (!value) throw StepFailure("capture " + it.key() + ": no \"" + path + "\" in " + what + ": " + truncate(source.dump()));
+        run.set_variable(it.key(), json_to_variable_text(*value));
+    }
+}
+
+void capture_response(RunContext& run, const json& capture, const http::ClientResult& result) {
+    if (!result.ok()) throw StepFailure("capture needs a response, got " + describe(result));
+    for (auto it = capture.begin(); it != capture.end(); ++it) {
+        const std::string path = it.value().get<std::string>();
+        if (path == "$status") run.set_variable(it.key(), std::to_string(result.response->status));
+        else if (path == "$body") run.set_variable(it.key(), result.response->body);
+        else capture_from(run, json{{it.key(), path}}, load_body_json(result), "the response body");
+    }
+}
+
+// ----- simulated state -----------------------------------------------------------------------------------
+
+const backend::SqliteStore& store(RunContext& run) {
+    run.require_simulation("this check");
+    return run.world->ebs().store();
+}
+
+std::string current_phase(RunContext& run) {
+    auto spin = store(run).load_spin();
+    if (!spin) return "idle";
+    return backend::to_string(
+        backend::resolve_spin_phase(run.now(), static_cast<std::size_t>(store(run).pool_size()), *spin));
+}
+
+std::optional<json> find_event(const RunContext& run, const std::string& name, const json& where,
+                               std::size_t from_index) {
+    for (std::size_t i = run.events.size(); i > from_index; --i) {
+        const json& e = run.events[i - 1];
+        if (e.value("name", "") != name) continue;
+        if (!where.is_null() && !json_subset_match(where, e)) continue;
+        return e;
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> pool_mismatch(RunContext& run, const json& check) {
+    auto pool = store(run).list_pool();
+    json members = json::array();
+    for (const auto& m : pool) members.push_back(json{{"user", m.twitch_user_id}, {"name", m.character_name}});
+    auto has_name = [&](const std::string& name) {
+        return std::any_of(pool.begin(), pool.end(), [&](const auto& m) { return m.character_name == name; });
+    };
+    auto has_user = [&](const std::string& user) {
+        return std::any_of(pool.begin(), pool.end(), [&](const auto& m) { return m.twitch_user_id == user; });
+    };
+    const std::string actual = "pool is " + members.dump();
+    if (check.contains("size") && static_cast<std::int64_t>(pool.size()) != check["size"].get<std::int64_t>())
+        return "expected pool size " + check["size"].dump() + ", " + actual;
+    for (const auto& name : check.value("contains", json::array()))
+        if (!has_name(name.get<std::string>())) return "expected " + name.dump() + " in the pool, " + actual;
+    for (const auto& name : check.value("excludes", json::array()))
+        if (has_name(name.get<std::string>()) || has_user(name.get<std::string>()))
+            return "expected " + name.dump() + " not in the pool, " + actual;
+    for (const auto& user : check.value("users", json::array()))
+        if (!has_user(user.get<std::string>())) return "expected user " + user.dump() + " in the pool, " + actual;
+    if (check.contains("members")) {
+        std::string where, why;
+        if (!json_subset_match(check["members"], members, &where, &why))
+            return "pool members differ at " + where + ": " + why + "; " + actual;
+    }
+    return std::nullopt;
+}
+
+std::optional<backend::Payout> find_payout(RunContext& run, const std::string& id) {
+    auto uuid = sim::Uuid::parse_any(id);
+    if (!uuid) throw StepFailure("\"" + id + "\" is not a payout id");
+    return store(run).find_payout(*uuid);
+}
+
+namespace {
+
+json helix_requests(RunContext& run) {
+    auto result = run.send("helix", "GET", "/requests", {}, {});
+    if (!result.ok() || result.response->status != 200)
+        throw StepFailure("could not read MockHelixApi /requests: " + describe(result));
+    return load_body_json(result);
+}
+
+json payout_json(const backend::Payout& p) {
+    return json{{"id", p.id.str()},
+                {"twitchUserId", p.twitch_user_id},
+                {"characterName", p.character_name},
+                {"goldAmount", p.gold_amount},
+                {"enrollmentRequestId", p.enrollment_request_id},
+                {"status", backend::to_string(p.status)},
+                {"createdAt", sim::format_iso8601(p.created_at)},
+                {"updatedAt", p.updated_at ? json(sim::format_iso8601(*p.updated_at)) : json()},
+                {"accepted", p.winner_accepted_at.has_value()},
+                {"isRewardSentAnnouncedToChat", p.is_reward_sent_announced_to_chat}};
+}
+
+// ----- the assert checks ---------------------------------------------------------------------------------
+
+void check_now(RunContext& run, const json& value) {
+    sim::Instant expected = run.instant(value, "now");
+    if (expected != run.now())
+        throw StepFailure("expected simulated time " + sim::format_iso8601(expected) + ", it is " +
+                          sim::format_iso8601(run.now()));
+}
+
+void check_vars(RunContext& run, const json& value) {
+    for (auto it = value.begin(); it != value.end(); ++it) {
+        auto actual = run.variable(it.key());
+        const std::string wanted = json_to_variable_text(it.value());
+        if (!actual || *actual != wanted)
+            throw StepFailure("expected ${" + it.key() + "} = \"" + wanted + "\", got " +
+                              (actual ? "\"" + *actual + "\"" : std::string("undefined")));
+    }
+}
+
+// Through the API, as the extension sees it; a fresh observer id keeps the assertion out of every
+// rate-limit bucket the scenario itself uses.
+void check_phase(RunContext& run, const json& value) {
+    const std::string observer = "scenario-observer-" + std::to_string(++run.observers);
+    json token_spec = {{"claims", {{"user_id", observer}}}};
+    http::Headers headers;
+    headers.set("Authorization", "Bearer " + minted_token(run, token_spec));
+    auto result = run.send("ebs", "GET", "/api/roulette/state", headers, {});
+    json state = load_body_json(result);
+    json expected = value.is_string() ? json{{"spinPhase", value}} : value;
+    std::string where, why;
+    if (!json_subset_match(expected, state, &where, &why))
+        throw StepFailure("roulette state mismatch at " + where + ": " + why + "\n  state: " + state.dump());
+}
+
+void check_helix_requests(RunContext& run, const json& check) {
+    json all = helix_requests(run);
+    json messages = json::array();   // of the accepted (2xx) calls
+    for (const auto& r : all["requests"]) {
+        int status = r.value("status", 0);
+        if (status >= 200 && status < 300) {
+            messages.push_back(r["body"].is_object() ? r["body"].value("message", json()) : json());
+        }
+    }
+    const std::string seen =
+        "Helix saw " + std::to_string(all["requests"].size()) + " calls: " + truncate(all["requests"].dump(), 900);
+    if (check.contains("count") && all["requests"].size() != check["count"].get<std::size_t>())
+        throw StepFailure("expected " + check["count"].dump() + " Helix calls\n  " + seen);
+    if (check.contains("messages")) {
+        std::string where, why;
+        if (!json_subset_match(check["messages"], messages, &where, &why))
+            throw StepFailure("Helix messages (accepted calls) differ at " + where + ": " + why + "\n  " + seen);
+    }
+    if (check.contains("last")) {
+        if (all["requests"].empty()) throw StepFailure("expected a last Helix call, there were none");
+        std::string where, why;
+        if (!json_subset_match(check["last"], all["requests"].back(), &where, &why))
+            throw StepFailure("last Helix call differs at " + where + ": " + why + "\n  " + seen);
+    }
+}
+
+void check_pool(RunContext& run, const json& check) {
+    if (auto why = pool_mismatch(run, check)) throw StepFailure(*why);
+}
+
+void check_payout(RunContext& run, const json& check) {
+    std::optional<backend::Payout> payout;
+    std::string label;
+    if (check.contains("id")) {
+        label = check["id"].get<std::string>();
+        payout = find_payout(run, label);
+    } else if (check.contains("user")) {
+        label = "latest of user " + check["user"].get<std::string>();
+        payout = store(run).latest_payout_for_user(check["user"].get<std::string>());
+    } else {
+        throw StepFailure("assert payout needs id or user");
+    }
+    if (!payout) throw StepFailure("no payout " + label);
+    json actual = payout_json(*payout);
+    json expected = check.value("fields", json::object());
+    if (check.contains("status")) expected["status"] = check["status"];
+    if (check.contains("announced")) expected["isRewardSentAnnouncedToChat"] = check["announced"];
+    if (check.contains("accepted")) expected["accepted"] = check["accepted"];
+    std::string where, why;
+    if (!json_subset_match(expected, actual, &where, &why))
+        throw StepFailure("payout " + label + " differs at " + where + ": " + why + "\n  payout: " + actual.dump());
+}
+
+void check_payouts(RunContext& run, const json& check) {
+    json list = json::array();
+    for (const auto& p : store(run).list_payouts()) {
+        if (check.contains("user") && p.twitch_user_id != check["user"].get<std::string>()) continue;
+        list.push_back(backend::to_string(p.status));
+    }
+    if (check.contains("count") && list.size() != check["count"].get<std::size_t>())
+        throw StepFailure("expected " + check["count"].dump() + " payouts, found " + std::to_string(list.size()) +
+                          " with statuses " + list.dump());
+    if (check.contains("statuses") && list != check["statuses"])
+        throw StepFailure("expected payout statuses " + check["statuses"].dump() + ", found " + list.dump());
+}
+
+void check_events(RunContext& run, const json& check) {
+    run.require_simulation("assert events");
+    const std::string name = check["name"].get<std::string>();
+    json matching = json::array();
+    for (const auto& e : run.events) {
+        if (e.value("name", "") != name) continue;
+        if (check.contains("where") && !json_subset_match(check["where"], e)) continue;
+        matching.push_back(e);
+    }
+    if (check.contains("count") && matching.size() != check["count"].get<std::size_t>())
+        throw StepFailure("expected " + check["count"].dump() + " " + name + " events" +
+                          (check.contains("where") ? " matching " + check["where"].dump() : "") + ", found " +
+                          std::to_string(matching.size()) + (matching.empty() ? "" : ": " + truncate(matching.dump(), 900)));
+    if (!check.contains("count") && matching.empty())
+        throw StepFailure("expected at least one " + name + " event, found none");
+}
+
+void check_gift(RunContext& run, const json& check) {
+    auto id = sim::Uuid::parse_any(check["id"].get<std::string>());
+    if (!id) throw StepFailure("\"" + check["id"].get<std::string>() + "\" is not a gift request id");
+    auto gift = store(run).find_gift(*id);
+    if (!gift) throw StepFailure("no gift request " + check["id"].get<std::string>());
+    json actual = {{"state", backend::to_string(gift->state)},
+                   {"reason", gift->failure_reason ? json(*gift->failure_reason) : json()}};
+    json expected = json::object();
+    if (check.contains("state")) expected["state"] = check["state"];
+    if (check.contains("reason")) expected["reason"] = check["reason"];
+    std::string where, why;
+    if (!json_subset_match(expected, actual, &where, &why))
+        throw StepFailure("gift request differs at " + where + ": " + why + "\n  gift: " + actual.dump());
+}
+
+// Load-time shapes of the checks that have one.
+void validate_helix_requests_check(const ParseContext& ctx, const std::string& pointer, const json& value) {
+    require_keys(ctx, pointer, value, {"count", "messages", "last"});
+}
+void validate_payout_check(const ParseContext& ctx, const std::string& pointer, const json& value) {
+    require_keys(ctx, pointer, value, {"id", "user", "status", "announced", "accepted", "fields"});
+}
+void validate_payouts_check(const ParseContext& ctx, const std::string& pointer, const json& value) {
+    require_keys(ctx, pointer, value, {"user", "count", "statuses"});
+}
+void validate_events_check(const ParseContext& ctx, const std::string& pointer, const json& value) {
+    require_keys(ctx, pointer, value, {"name", "count", "where"}, {"name"});
+}
+void validate_gift_check(const ParseContext& ctx, const std::string& pointer, const json& value) {
+    require_keys(ctx, pointer, value, {"id", "state", "reason"}, {"id"});
+}
+void validate_now_check(const ParseContext& ctx, const std::string& pointer, const json& value) {
+    require_instant(ctx, pointer, value, "now");
+}
+void validate_vars_check(const ParseContext& ctx, const std::string& pointer, const json& value) {
+    require_type(ctx, pointer, value, value.is_object(), "vars must map names to expected values");
+}
+
+struct AssertCheck {
+    const char* name;
+    // Reads only what the services answer over HTTP, so it also holds with --target real.
+    bool real_sockets;
+    void (*validate)(const ParseContext& ctx, const std::string& pointer, const json& value);   // nullptr: any
+    void (*run)(RunContext& run, const json& value);
+};
+
+// In the order they run (and messages list them): the clock and variables, then what the services answer,
+// then the EBS store.
+const std::vector<AssertCheck>& assert_checks() {
+    static const std::vector<AssertCheck> table = {
+        {"now", false, validate_now_check, check_now},
+        {"vars", true, validate_vars_check, check_vars},
+        {"phase", true, nullptr, check_phase},
+        {"helix_requests", true, validate_helix_requests_check, check_helix_requests},
+        {"pool", false, validate_pool_check, check_pool},
+        {"payout", false, validate_payout_check, check_payout},
+        {"payouts", false, validate_payouts_check, check_payouts},
+        {"events", false, validate_events_check, check_events},
+        {"gift", false, validate_gift_check, check_gift},
+    };
+    return table;
+}
+
+}  // namespace
+
+void validate_assert(const StepValidation& s) {
+    const auto& [ctx, pointer, spec, vp, v, step] = s;
+    require_keys(ctx, pointer, spec, {"assert", "note"});
+    std::vector<const char*> names;
+    for (const AssertCheck& check : assert_checks()) names.push_back(check.name);
+    require_keys(ctx, vp, v, names);
+    if (v.empty()) ctx.fail(vp, "assert needs at least one check");
+    for (const AssertCheck& check : assert_checks())
+        if (check.validate && v.contains(check.name)) check.validate(ctx, vp + "/" + check.name, v[check.name]);
+}
+
+bool assert_needs_simulation(const json& spec) {
+    const json& checks = spec["assert"];
+    return std::any_of(assert_checks().begin(), assert_checks().end(),
+                       [&](const AssertCheck& check) { return !check.real_sockets && checks.contains(check.name); });
+}
+
+void run_assert(RunContext& run, const Step&, const json& step) {
+    const json& spec = step["assert"];
+    for (const AssertCheck& check : assert_checks())
+        if (spec.contains(check.name)) check.run(run, spec[check.name]);
+}
+
+}  // namespace mgm::harness::scenario

@@ -1,0 +1,58 @@
+// Load-time validation helpers shared by the verbs: every error is a ScenarioError at the line of the
+// offending value (the closest enclosing value with a known line).
+#pragma once
+
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/scenario/scenario.h"
+
+namespace mgm::harness::scenario {
+
+struct ParseContext {
+    const std::string& file;
+    const std::map<std::string, int>& lines;   // JSON pointer -> line (json_value_lines)
+    int line_of(const std::string& pointer) const;
+    [[noreturn]] void fail(const std::string& pointer, const std::string& message) const;
+};
+
+// What a verb's validator sees: the step object and the verb's own value, each with its JSON pointer.
+struct StepValidation {
+    const ParseContext& ctx;
+    const std::string& pointer;   // "/steps/3"
+    const nlohmann::json& spec;   // the step object
+    const std::string& vp;        // "/steps/3/http"
+    const nlohmann::json& v;      // the verb's value
+    Step& step;                   // repeat fills in its children
+};
+
+bool has_variable(const nlohmann::json& value);   // a string with "${": checked when it runs
+// Anchors are resolved at run time; at load time any identifier-looking anchor is accepted.
+std::optional<sim::Instant> parse_instant_shape(const std::string& text);
+
+void require_duration(const ParseContext& ctx, const std::string& pointer, const nlohmann::json& value,
+                      const char* what);
+void require_instant(const ParseContext& ctx, const std::string& pointer, const nlohmann::json& value,
+                     const char* what);
+void require_keys(const ParseContext& ctx, const std::string& pointer, const nlohmann::json& object,
+                  std::initializer_list<const char*> allowed, std::initializer_list<const char*> required = {});
+void require_keys(const ParseContext& ctx, const std::string& pointer, const nlohmann::json& object,
+                  const std::vector<const char*>& allowed);
+void require_type(const ParseContext& ctx, const std::string& pointer, const nlohmann::json& value, bool ok,
+                  const char* what);
+// A name a scenario may assign (set, capture, repeat's var, vars): not a built-in variable.
+void require_assignable(const ParseContext& ctx, const std::string& pointer, const std::string& name);
+void validate_expect(const ParseContext& ctx, const std::string& pointer, const nlohmann::json& expect);
+void validate_capture(const ParseContext& ctx, const std::string& pointer, const nlohmann::json& capture);
+void validate_pool_check(const ParseContext& ctx, const std::string& pointer, const nlohmann::json& pool);
+
+// A steps array (top level or a repeat's), each step validated by its verb.
+std::vector<Step> parse_steps(const ParseContext& ctx, const nlohmann::json& steps, const std::string& pointer,
+                              const std::string& parent_path);
+
+}  // namespace mgm::harness::scenario

@@ -1,0 +1,75 @@
+// The verb table. Its order is the order messages list the verbs in.
+#include "harness/scenario/verbs.h"
+
+#include "harness/scenario/steps.h"
+
+namespace mgm::harness::scenario {
+
+using nlohmann::json;
+
+namespace {
+
+// Summary details: the value itself when it is text ("90s", "partition", a log line).
+std::string text_or_json(const json&, const json& value) {
+    return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+std::string http_detail(const json& spec, const json& value) {
+    std::string detail = value.is_string() ? value.get<std::string>() : "";
+    if (spec.contains("service") && spec["service"].is_string() && spec["service"] != "ebs")
+        detail = spec["service"].get<std::string>() + " " + detail;
+    return detail;
+}
+
+std::string chat_detail(const json&, const json& value) {
+    return value.is_object() && value.contains("text") ? value["text"].dump() : "";
+}
+
+std::string repeat_detail(const json&, const json& value) { return value.dump() + " times"; }
+
+}  // namespace
+
+const std::vector<Verb>& verbs() {
+    // kind, name, validate, execute, real_sockets, needs_simulation, detail, substitute
+    static const std::vector<Verb> table = {
+        {StepKind::chat, "chat", validate_chat, run_chat, true, nullptr, chat_detail},
+        {StepKind::eventsub, "eventsub", validate_eventsub, run_eventsub, true},
+        {StepKind::http, "http", validate_http, run_http, true, nullptr, http_detail},
+        {StepKind::desktop, "desktop", validate_desktop, run_desktop, true},
+        {StepKind::advance, "advance", validate_advance, run_advance, false, nullptr, text_or_json},
+        {StepKind::wait, "wait", validate_wait, run_wait, false},
+        {StepKind::fault, "fault", validate_fault, run_fault, false, nullptr, text_or_json},
+        {StepKind::helix_fail, "helix_fail", validate_helix_fail, run_helix_fail, true},
+        {StepKind::assert_, "assert", validate_assert, run_assert, true, assert_needs_simulation},
+        {StepKind::set, "set", validate_set, run_set, true},
+        {StepKind::repeat, "repeat", validate_repeat, run_repeat, true, nullptr, repeat_detail, false},
+        {StepKind::log, "log", validate_log, run_log, true, nullptr, text_or_json},
+        {StepKind::stub, "stub", validate_stub, run_stub, false},
+    };
+    return table;
+}
+
+const Verb& verb(StepKind kind) {
+    for (const Verb& v : verbs())
+        if (v.kind == kind) return v;
+    throw std::logic_error("step kind without a row in the verb table");
+}
+
+bool needs_simulation(const Step& step) {
+    const Verb& v = verb(step.kind);
+    if (!v.real_sockets) return true;
+    return v.needs_simulation && v.needs_simulation(step.spec);
+}
+
+std::string_view step_kind_name(StepKind kind) { return verb(kind).name; }
+
+std::string Step::summary() const {
+    const Verb& v = verb(kind);
+    const std::string name(v.name);
+    const json& value = spec.contains(name) ? spec.at(name) : json();
+    std::string detail = v.detail ? v.detail(spec, value) : value.dump();
+    if (detail.size() > 100) detail = detail.substr(0, 97) + "...";
+    return detail.empty() ? name : name + " " + detail;
+}
+
+}  // namespace mgm::harness::scenario

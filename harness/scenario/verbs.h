@@ -1,0 +1,43 @@
+// The scenario language's step verbs in one table: each verb's name, its validation when the file is
+// loaded, its execution, and whether it may run over real sockets (--target real, "portable" files).
+// Adding a verb: a StepKind value (scenario.h), one row in verbs.cpp, its validate/run functions in the file
+// of its concern (steps.h lists them), and its line in docs/SCENARIOS.md.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/scenario/scenario.h"
+
+namespace mgm::harness::scenario {
+
+class RunContext;
+struct StepValidation;
+
+struct Verb {
+    StepKind kind;
+    std::string_view name;   // the step's verb key
+    // Load time: the step's shape (keys, types, durations, instants). Throws ScenarioError (file:line).
+    void (*validate)(const StepValidation& step);
+    // Run time: `spec` is the step object with its variables substituted (unless `substitute` is false).
+    void (*execute)(RunContext& run, const Step& step, const nlohmann::json& spec);
+    // The verb may run with --target real, so a "portable" file may use it. Parts of an otherwise portable
+    // step can still need the simulation (an assert's store checks): `needs_simulation` says so per step.
+    bool real_sockets;
+    bool (*needs_simulation)(const nlohmann::json& spec) = nullptr;
+    // What follows the verb in a step's one-line summary; nullptr: the verb's value as compact JSON.
+    std::string (*detail)(const nlohmann::json& spec, const nlohmann::json& value) = nullptr;
+    // false for repeat: its nested steps substitute their variables as each of them runs.
+    bool substitute = true;
+};
+
+// In the order messages list them.
+const std::vector<Verb>& verbs();
+const Verb& verb(StepKind kind);
+// The step needs the simulation target: its verb never runs over real sockets, or this use of it does not.
+bool needs_simulation(const Step& step);
+
+}  // namespace mgm::harness::scenario
