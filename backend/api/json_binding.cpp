@@ -81,32 +81,52 @@ bool json_nesting_within(std::string_view body, int max_depth) {
 
 namespace {
 
-bool is_blank(const std::string& text) {
-    // .NET string.IsNullOrWhiteSpace: every char is Unicode white space. ASCII + the common Unicode
-    // spaces in UTF-8 form are enough here.
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const unsigned char c = static_cast<unsigned char>(text[i]);
-        if (c == ' ' || (c >= 0x09 && c <= 0x0d)) { ++i; continue; }
-        if (c == 0xc2 && i + 1 < text.size() &&
-            (static_cast<unsigned char>(text[i + 1]) == 0x85 || static_cast<unsigned char>(text[i + 1]) == 0xa0)) {
-            i += 2;
-            continue;
+// Byte length of the .NET white-space character (char.IsWhiteSpace) starting at text[i], 0 if none.
+std::size_t whitespace_length(std::string_view text, std::size_t i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == ' ' || (c >= 0x09 && c <= 0x0d)) return 1;
+    const auto next = [&](std::size_t k) {
+        return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0;
+    };
+    if (c == 0xc2 && (next(1) == 0x85 || next(1) == 0xa0)) return 2;
+    if (c == 0xe1 && next(1) == 0x9a && next(2) == 0x80) return 3;
+    if (c == 0xe2) {
+        const unsigned char b1 = next(1);
+        const unsigned char b2 = next(2);
+        if ((b1 == 0x80 && ((b2 >= 0x80 && b2 <= 0x8a) || b2 == 0xa8 || b2 == 0xa9 || b2 == 0xaf)) ||
+            (b1 == 0x81 && b2 == 0x9f)) {
+            return 3;
         }
-        if (c == 0xe1 && text.compare(i, 3, "\xe1\x9a\x80") == 0) { i += 3; continue; }
-        if (c == 0xe2 && i + 2 < text.size()) {
-            const unsigned char b1 = static_cast<unsigned char>(text[i + 1]);
-            const unsigned char b2 = static_cast<unsigned char>(text[i + 2]);
-            if ((b1 == 0x80 && ((b2 >= 0x80 && b2 <= 0x8a) || b2 == 0xa8 || b2 == 0xa9 || b2 == 0xaf)) ||
-                (b1 == 0x81 && b2 == 0x9f)) {
-                i += 3;
-                continue;
+    }
+    if (c == 0xe3 && next(1) == 0x80 && next(2) == 0x80) return 3;
+    return 0;
+}
+
+// .NET string.Trim / TrimStart / TrimEnd (char.IsWhiteSpace) on UTF-8 text.
+std::string_view trim_start_dotnet(std::string_view text) {
+    std::size_t n = 0;
+    while (!text.empty() && (n = whitespace_length(text, 0)) != 0) text.remove_prefix(n);
+    return text;
+}
+
+std::string_view trim_end_dotnet(std::string_view text) {
+    for (bool trimmed = true; trimmed && !text.empty();) {
+        trimmed = false;
+        for (std::size_t width = 1; width <= 3 && width <= text.size(); ++width) {
+            const std::size_t at = text.size() - width;
+            if (whitespace_length(text, at) == width) {
+                text.remove_suffix(width);
+                trimmed = true;
+                break;
             }
         }
-        if (c == 0xe3 && text.compare(i, 3, "\xe3\x80\x80") == 0) { i += 3; continue; }
-        return false;
     }
-    return true;
+    return text;
+}
+
+bool is_blank(const std::string& text) {
+    // .NET string.IsNullOrWhiteSpace: every char is Unicode white space.
+    return trim_start_dotnet(text).empty();
 }
 
 std::optional<std::int64_t> parse_integer_text(std::string_view text) {
@@ -146,15 +166,147 @@ std::optional<std::int32_t> to_int32(const Json& value, bool allow_string) {
     return static_cast<std::int32_t>(*wide);
 }
 
+// System.Text.Json's JsonStringEnumConverter (AllowStrings | AllowNumbers) reading an int-backed enum,
+// .NET 9+ (dotnet/runtime src/libraries/System.Text.Json/src/System/Text/Json/Serialization/Converters/
+// Value/EnumConverter.cs, TryParseEnumFromString and TryParseNamedEnum):
+// - a JSON number: any Int32, defined member or not;
+// - a JSON string, trimmed of white space: if it matches JsonHelpers.IntegerRegex (optional sign, ASCII
+//   digits), Enum.TryParse reads it as a number (any Int32, defined or not);
+// - otherwise a comma-separated list of member names, each trimmed and matched case-insensitively
+//   (OrdinalIgnoreCase), whose values are OR-ed even for a non-[Flags] enum ("InProgress, Sent" = 3);
+//   an empty name fails, except that one trailing comma ends the list ("Sent," = Sent).
 std::optional<int> to_enum(const Json& value, const std::vector<std::string_view>& names) {
     if (value.is_number_integer()) return to_int32(value, false);
     if (!value.is_string()) return std::nullopt;
-    const std::string& text = value.get_ref<const std::string&>();
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        if (http::iequals(text, names[i])) return static_cast<int>(i);
+    std::string_view source = trim_end_dotnet(trim_start_dotnet(value.get_ref<const std::string&>()));
+    {
+        std::string_view digits = source;
+        bool negative = false;
+        if (!digits.empty() && (digits.front() == '+' || digits.front() == '-')) {
+            negative = digits.front() == '-';
+            digits.remove_prefix(1);
+        }
+        bool all_digits = !digits.empty();
+        for (char c : digits) all_digits = all_digits && c >= '0' && c <= '9';
+        if (all_digits) {
+            std::int64_t number = 0;
+            for (char c : digits) {
+                number = number * 10 + (c - '0');
+                if (number > std::int64_t{std::numeric_limits<std::int32_t>::max()} + 1) return std::nullopt;
+            }
+            if (negative) number = -number;
+            if (number > std::numeric_limits<std::int32_t>::max()) return std::nullopt;
+            return static_cast<int>(number);
+        }
     }
-    return to_int32(value, true);  // "1": numeric text is an ordinal too
+    int combined = 0;
+    std::string_view rest = source;
+    do {
+        std::string_view next;
+        const auto comma = rest.find(',');
+        if (comma == std::string_view::npos) {
+            next = rest;
+            rest = {};
+        } else {
+            next = trim_end_dotnet(rest.substr(0, comma));
+            rest = trim_start_dotnet(rest.substr(comma + 1));
+        }
+        bool found = false;
+        for (std::size_t i = 0; i < names.size() && !found; ++i) {
+            if (http::iequals(next, names[i])) {
+                combined |= static_cast<int>(i);
+                found = true;
+            }
+        }
+        if (!found) return std::nullopt;
+    } while (!rest.empty());
+    return combined;
 }
+
+}  // namespace
+
+// System.Text.Json's DateTime reading (dotnet/runtime src/libraries/System.Text.Json/src/System/Text/Json/
+// JsonHelpers.Date.cs, TryParseDateTimeOffset): "YYYY-MM-DD", optionally "THH:MM", optionally ":SS",
+// optionally "." and 1-16 digits (the first 7 count, the rest are ignored), then nothing, "Z", "+HH",
+// "-HH", "+HH:MM" or "-HH:MM" (offset at most 14:00). 'T' and 'Z' are upper case only; no spaces; year
+// 0000, hour 24 and second 60 are refused, as is an offset that moves the instant out of years 1-9999.
+// The reference converts offsets to the server's local time; the instant is what matters here (the only
+// date field, capturedAt, is never used).
+std::optional<sim::Instant> parse_json_date_time(std::string_view text) {
+    const auto digits2 = [&](std::size_t at) {
+        return at + 2 <= text.size() && text[at] >= '0' && text[at] <= '9' && text[at + 1] >= '0' &&
+               text[at + 1] <= '9';
+    };
+    if (text.size() < 10 || !digits2(0) || !digits2(2) || text[4] != '-' || !digits2(5) || text[7] != '-' ||
+        !digits2(8)) {
+        return std::nullopt;
+    }
+    std::string canonical(text.substr(0, 10));
+    std::string clock = "T00:00:00";
+    std::string fraction;
+    std::string offset = "Z";
+    std::size_t pos = 10;
+    const auto read_offset = [&]() -> bool {
+        const char sign = text[pos++];
+        if (!digits2(pos)) return false;
+        const std::string_view rest = text.substr(pos);
+        if (rest.size() == 2) {
+            offset = std::string(1, sign) + std::string(rest) + ":00";
+        } else if (rest.size() == 5 && rest[2] == ':' && digits2(pos + 3)) {
+            offset = std::string(1, sign) + std::string(rest);
+        } else {
+            return false;
+        }
+        const int hours = (offset[1] - '0') * 10 + (offset[2] - '0');
+        const int minutes = (offset[4] - '0') * 10 + (offset[5] - '0');
+        return hours < 14 || (hours == 14 && minutes == 0);
+    };
+    // The zone, or the end, at `pos`; `more` is the separator that may continue the time instead.
+    const auto zone_or = [&](char more) -> int {  // 1 = done ok, 0 = fail, 2 = continue with `more`
+        if (pos == text.size()) return 1;
+        const char c = text[pos];
+        if (c == 'Z') return ++pos == text.size() ? 1 : 0;
+        if (c == '+' || c == '-') return read_offset() ? 1 : 0;
+        if (c == more) return 2;
+        return 0;
+    };
+    if (text.size() > 10) {
+        if (text.size() < 16 || text[10] != 'T' || !digits2(11) || text[13] != ':' || !digits2(14)) return std::nullopt;
+        clock = std::string(text.substr(10, 6)) + ":00";
+        pos = 16;
+        int step = zone_or(':');
+        if (step == 0) return std::nullopt;
+        if (step == 2) {
+            if (!digits2(17)) return std::nullopt;
+            clock = std::string(text.substr(10, 9));
+            pos = 19;
+            step = zone_or('.');
+            if (step == 0) return std::nullopt;
+            if (step == 2) {
+                ++pos;
+                std::size_t count = 0;
+                while (pos < text.size() && count < 16 && text[pos] >= '0' && text[pos] <= '9') {
+                    if (count < 7) fraction += text[pos];
+                    ++count;
+                    ++pos;
+                }
+                if (count == 0) return std::nullopt;
+                if (zone_or('\0') != 1) return std::nullopt;
+            }
+        }
+    } else {
+        pos = 10;
+    }
+    if (canonical.compare(0, 4, "0000") == 0) return std::nullopt;
+    // The calendar and range checks and the arithmetic are the simulator's ISO-8601 reader's.
+    const auto instant = sim::parse_iso8601(canonical + clock + (fraction.empty() ? "" : "." + fraction) + offset);
+    if (!instant) return std::nullopt;
+    constexpr std::int64_t kMaxTicks = 2534023007999999999LL;  // 9999-12-31T23:59:59.9999999Z
+    if (instant->ticks < kZeroDateTimeTicks || instant->ticks > kMaxTicks) return std::nullopt;
+    return instant;
+}
+
+namespace {
 
 const char* clr_type_name(FieldKind kind) {
     switch (kind) {
@@ -222,7 +374,7 @@ std::optional<ConversionError> convert_field(const FieldSpec& field, const Json&
             return fail();
         case FieldKind::date_time:
             if (value.is_string()) {
-                if (auto t = sim::parse_iso8601(value.get_ref<const std::string&>())) {
+                if (auto t = parse_json_date_time(value.get_ref<const std::string&>())) {
                     out = t->ticks;
                     return std::nullopt;
                 }

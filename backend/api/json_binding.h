@@ -88,6 +88,9 @@ struct BindResult {
 BindResult bind_json_body(const http::Request& request, const Schema& schema,
                           const std::function<std::string()>& next_trace_id);
 
+// A JSON date-time string as System.Text.Json reads a DateTime (see json_binding.cpp); nullopt -> 400.
+std::optional<sim::Instant> parse_json_date_time(std::string_view text);
+
 // False when arrays/objects nest deeper than max_depth (System.Text.Json's default limit is 64).
 bool json_nesting_within(std::string_view body, int max_depth);
 

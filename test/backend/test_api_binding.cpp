@@ -1,4 +1,4 @@
-// Request binding (ebs-contract.md §1.4) and response shapes (§1.5).
+// Request binding (docs/CONTRACT.md §2) and response shapes.
 #include <catch2/catch.hpp>
 
 #include "backend/api/json_binding.h"
@@ -152,6 +152,74 @@ TEST_CASE("binding: enums by name case-insensitively or by integer", "[api][bind
     REQUIRE(error_body(bind_body(R"({"status":null})", kStatusSchema))["errors"].contains("$.status"));
     REQUIRE((*bind_body(R"({"state":"waitingconfirmation","reason":null})", kPatchGiftSchema).value)["state"] == 3);
     REQUIRE(error_body(bind_body(R"({"state":"Failed","reason":7})", kPatchGiftSchema))["errors"].contains("$.reason"));
+}
+
+// dotnet/runtime System.Text.Json EnumConverter.cs (.NET 9+): TryParseEnumFromString trims the text, reads
+// an integer-looking string (JsonHelpers.IntegerRegex) with Enum.TryParse, else TryParseNamedEnum matches a
+// comma-separated list case-insensitively and ORs the members' values, [Flags] or not.
+TEST_CASE("binding: JsonStringEnumConverter accepts trimmed names, numeric strings and comma lists (EnumConverter.cs)",
+          "[api][binding]") {
+    const auto status = [](const std::string& body) -> std::optional<int> {
+        auto result = bind_body(body, kStatusSchema);
+        if (!result.value) {
+            REQUIRE(error_body(result)["errors"].contains("$.status"));
+            return std::nullopt;
+        }
+        return (*result.value)["status"].get<int>();
+    };
+    REQUIRE(status(R"({"status":" Sent "})") == 2);
+    REQUIRE(status("{\"status\":\"\\tSent\\n\"}") == 2);
+    REQUIRE(status("{\"status\":\"\xC2\xA0Sent\xE3\x80\x80\"}") == 2);  // NBSP, ideographic space: char.IsWhiteSpace
+    REQUIRE(status(R"({"status":"1"})") == 1);      // numeric strings are ordinals
+    REQUIRE(status(R"({"status":" +3 "})") == 3);
+    REQUIRE(status(R"({"status":"-1"})") == -1);    // any Int32, defined or not
+    REQUIRE(status(R"({"status":"42"})") == 42);
+    REQUIRE(status(R"({"status":"007"})") == 7);
+    REQUIRE_FALSE(status(R"({"status":"2147483648"})"));  // Int32 overflow
+    REQUIRE_FALSE(status(R"({"status":"1.0"})"));
+    REQUIRE_FALSE(status(R"({"status":"0x1"})"));
+    REQUIRE(status(R"({"status":"InProgress, Sent"})") == 3);  // 1 | 2 = Failed
+    REQUIRE(status(R"({"status":"sent,cancelled"})") == 6);
+    REQUIRE(status(R"({"status":"Sent,"})") == 2);             // one trailing comma ends the list
+    REQUIRE_FALSE(status(R"({"status":",Sent"})"));
+    REQUIRE_FALSE(status(R"({"status":"Sent,,Failed"})"));
+    REQUIRE_FALSE(status(R"({"status":"Sent, 1"})"));          // numbers are not list members
+    REQUIRE_FALSE(status(R"({"status":""})"));
+    REQUIRE_FALSE(status(R"({"status":"   "})"));
+    REQUIRE_FALSE(status(R"({"status":"In Progress"})"));
+    REQUIRE_FALSE(status(R"({"status":true})"));
+}
+
+// dotnet/runtime System.Text.Json JsonHelpers.Date.cs (TryParseDateTimeOffset): the forms a DateTime
+// property such as capturedAt accepts.
+TEST_CASE("binding: date-times follow System.Text.Json's ISO-8601 reader (JsonHelpers.Date.cs)", "[api][binding]") {
+    const auto utc = [](const char* text) { return sim::parse_iso8601(text)->ticks; };
+    const auto parsed = [](const char* text) { return parse_json_date_time(text); };
+    REQUIRE(parsed("2026-04-04")->ticks == utc("2026-04-04T00:00:00Z"));  // date only
+    REQUIRE(parsed("2026-04-04T12:05")->ticks == utc("2026-04-04T12:05:00Z"));  // no seconds
+    REQUIRE(parsed("2026-04-04T12:05Z")->ticks == utc("2026-04-04T12:05:00Z"));
+    REQUIRE(parsed("2026-04-04T12:05:07")->ticks == utc("2026-04-04T12:05:07Z"));
+    REQUIRE(parsed("2026-04-04T12:05:07.5")->ticks == utc("2026-04-04T12:05:07.5Z"));
+    REQUIRE(parsed("2026-04-04T12:05:07.1234567891234567Z")->ticks == utc("2026-04-04T12:05:07.1234567Z"));
+    REQUIRE(parsed("2026-04-04T14:05:07+02")->ticks == utc("2026-04-04T12:05:07Z"));  // hours-only offset
+    REQUIRE(parsed("2026-04-04T10:05-02:00")->ticks == utc("2026-04-04T12:05:00Z"));
+    REQUIRE(parsed("2026-04-05T02:05:07+14:00"));
+    for (const char* bad : {"2026-04-04t12:05:07Z", "2026-04-04T12:05:07z", "2026-04-04 12:05:07Z",
+                            "2026-04-04T12Z", "2026-04-04T12", "2026-04-04Z", "2026-04", "26-04-04",
+                            "2026-04-04T12:05:07.", "2026-04-04T12:05:07.12345678912345678Z",
+                            "2026-04-04T12:05:07+0200", "2026-04-04T12:05:07+2", "2026-04-04T12:05:07+14:01",
+                            "2026-04-04T12:05:07+15:00", "2026-04-04T24:00:00Z", "2026-04-04T12:05:60Z",
+                            "0000-01-01T00:00:00Z", "0001-01-01T00:00:00+01:00", "2026-02-29", "2026-04-04T12:05:07Z ",
+                            " 2026-04-04", "2026-04-04T12:5:07Z", ""}) {
+        INFO(bad);
+        REQUIRE_FALSE(parsed(bad));
+    }
+    REQUIRE(parsed("2024-02-29"));
+    REQUIRE(parsed("9999-12-31T23:59:59.9999999Z"));
+    REQUIRE_FALSE(parsed("9999-12-31T23:59:59-01:00"));
+    auto result = bind_body(R"({"characterName":"Hero","capturedAt":"2026-04-04t12:00:00z"})", kVerifySchema);
+    REQUIRE(error_body(result)["errors"].contains("$.capturedAt"));
+    REQUIRE(bind_body(R"({"characterName":"Hero","capturedAt":"2026-04-04"})", kVerifySchema).value);
 }
 
 TEST_CASE("binding: empty, malformed, non-object, deep and invalid UTF-8 bodies are 400, never a crash", "[api][binding]") {
