@@ -19,10 +19,9 @@
 #include <sys/epoll.h>
 
 #include <sqlite3.h>
-#include <nlohmann/json.hpp>
 
 #include "bench/bench_util.h"
-#include "sim/core/crypto.h"
+#include "fakes/eventsub_delivery.h"
 #include "sim/core/rng.h"
 
 using namespace mgm;
@@ -44,23 +43,17 @@ std::vector<std::string> signed_enrollments(std::size_t count, std::uint64_t fir
     sim::Rng ids(first + 99);
     for (std::size_t i = 0; i < count; ++i) {
         const std::uint64_t n = first + i;
-        const std::string message_id = ids.uuid_v4().str();
-        const std::string timestamp = "1775304000";
-        nlohmann::json body = {{"subscription", {{"type", "channel.chat.message"}}},
-                               {"event",
-                                {{"message_id", message_id},
-                                 {"chatter_user_id", "viewer-" + std::to_string(n)},
-                                 {"chatter_user_login", "viewer" + std::to_string(n)},
-                                 {"message", {{"text", "!twgold " + character_name(n)}}},
-                                 {"badges", nlohmann::json::array({{{"set_id", "subscriber"}}})}}}};
-        const std::string raw = body.dump();
-        const std::string signature =
-            "sha256=" + sim::crypto::to_hex_lower(sim::crypto::hmac_sha256(secret, message_id + timestamp + raw));
-        requests.push_back("POST /api/twitch/eventsub HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                           "Twitch-Eventsub-Message-Id: " + message_id +
-                           "\r\nTwitch-Eventsub-Message-Timestamp: " + timestamp +
-                           "\r\nTwitch-Eventsub-Message-Signature: " + signature +
-                           "\r\nContent-Length: " + std::to_string(raw.size()) + "\r\n\r\n" + raw);
+        fakes::eventsub::ChatMessage message;
+        message.message_id = ids.uuid_v4().str();
+        message.chatter_user_id = "viewer-" + std::to_string(n);
+        message.chatter_user_login = "viewer" + std::to_string(n);
+        message.text = "!twgold " + character_name(n);
+        const std::string raw = fakes::eventsub::chat_message_body(message);
+        std::string request = "POST /api/twitch/eventsub HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+        const http::Headers headers = fakes::eventsub::delivery_headers(secret, message.message_id, "1775304000", raw);
+        for (const auto& header : headers.all())
+            request += header.name + ": " + header.value + "\r\n";
+        requests.push_back(request + "Content-Length: " + std::to_string(raw.size()) + "\r\n\r\n" + raw);
     }
     return requests;
 }

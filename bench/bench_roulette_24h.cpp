@@ -18,10 +18,10 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/bench_util.h"
+#include "fakes/eventsub_delivery.h"
 #include "fakes/mock_helix_api.h"
 #include "sim/clock/sim_loop.h"
 #include "sim/clock/time.h"
-#include "sim/core/crypto.h"
 #include "sim/core/rng.h"
 #include "sim/http/message.h"
 #include "sim/trace/trace.h"
@@ -82,20 +82,13 @@ Result run(int viewers, int cycles) {
     for (int i = 0; i < viewers; ++i) {
         const std::string message_id = ids.uuid_v4().str();
         const std::string timestamp = std::to_string(driver.now().unix_seconds_floor());
-        json body = {{"subscription", {{"type", "channel.chat.message"}}},
-                     {"event",
-                      {{"message_id", message_id},
-                       {"chatter_user_id", "viewer-" + std::to_string(i)},
-                       {"chatter_user_login", "viewer" + std::to_string(i)},
-                       {"message", {{"text", "!twgold " + character_name(i)}}},
-                       {"badges", json::array({{{"set_id", "subscriber"}}})}}}};
-        const std::string raw = body.dump();
-        http::Headers h;
-        h.set("Content-Type", "application/json");
-        h.set("Twitch-Eventsub-Message-Id", message_id);
-        h.set("Twitch-Eventsub-Message-Timestamp", timestamp);
-        h.set("Twitch-Eventsub-Message-Signature",
-              "sha256=" + sim::crypto::to_hex_lower(sim::crypto::hmac_sha256(secret, message_id + timestamp + raw)));
+        fakes::eventsub::ChatMessage message;
+        message.message_id = message_id;
+        message.chatter_user_id = "viewer-" + std::to_string(i);
+        message.chatter_user_login = "viewer" + std::to_string(i);
+        message.text = "!twgold " + character_name(i);
+        const std::string raw = fakes::eventsub::chat_message_body(message);
+        const http::Headers h = fakes::eventsub::delivery_headers(secret, message_id, timestamp, raw);
         auto r = driver.request("POST", world.url(harness::Service::eventsub) + "/api/twitch/eventsub", raw, h);
         if (!r.ok() || r.response->status != 200) fail("enrollment " + std::to_string(i) + ": " + r.describe());
     }

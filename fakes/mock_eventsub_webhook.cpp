@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fakes/eventsub_delivery.h"
 #include "sim/core/crypto.h"
 #include "sim/http/client.h"
 
@@ -10,8 +11,6 @@ namespace mgm::fakes {
 namespace {
 
 constexpr const char* kActor = "eventsub";
-constexpr const char* kTwitchHeaders[] = {"Twitch-Eventsub-Message-Id", "Twitch-Eventsub-Message-Timestamp",
-                                          "Twitch-Eventsub-Message-Signature"};
 
 
 // The media type of a Content-Type value ("text/plain; charset=utf-8" -> "text/plain").
@@ -66,14 +65,15 @@ void MockEventSubWebhook::handle(const http::Request& request, std::function<voi
 
 bool MockEventSubWebhook::signature_ok(const http::Request& request) const {
     if (config_.eventsub_secret.empty()) return true;
-    for (const char* name : kTwitchHeaders)
+    for (const char* name : eventsub::kHeaders)
         if (request.headers.count(name) == 0) return false;
-    std::string payload = request.headers.joined(kTwitchHeaders[0]).value_or("") +
-                          request.headers.joined(kTwitchHeaders[1]).value_or("") + request.body;
-    std::string expected =
-        "sha256=" + sim::crypto::to_hex_lower(sim::crypto::hmac_sha256(config_.eventsub_secret, payload));
+    // What Twitch would have sent for these bytes, by the same code the harness signs with.
+    std::string expected = eventsub::signature(config_.eventsub_secret,
+                                               request.headers.joined(eventsub::kMessageIdHeader).value_or(""),
+                                               request.headers.joined(eventsub::kTimestampHeader).value_or(""),
+                                               request.body);
     // Ordinal, case-sensitive comparison, as the reference (constant time: not observable, but cheap).
-    return sim::crypto::constant_time_equals(expected, request.headers.joined(kTwitchHeaders[2]).value_or(""));
+    return sim::crypto::constant_time_equals(expected, request.headers.joined(eventsub::kSignatureHeader).value_or(""));
 }
 
 void MockEventSubWebhook::forward(const http::Request& request, http::Respond respond) {
@@ -85,7 +85,7 @@ void MockEventSubWebhook::forward(const http::Request& request, http::Respond re
     out.method = "POST";
     out.body = request.body;
     out.headers.set("Content-Type", "application/json; charset=utf-8");
-    for (const char* name : kTwitchHeaders) {
+    for (const char* name : eventsub::kHeaders) {
         for (const auto& h : request.headers.all())
             if (http::iequals(h.name, name)) out.headers.add(name, h.value);
     }

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/core/crypto.h"
+#include "fakes/eventsub_delivery.h"
 #include "sim/core/rng.h"
 #include "sim/http/message.h"
 #include "harness/world/driver.h"
@@ -167,24 +167,13 @@ FlowReport run_tier_a_b_flow(Driver& driver, const TierBFlowOptions& o, std::ost
              sim::Rng rng(o.message_id_seed);
              std::string message_id = rng.derive("flow.eventsub").uuid_v4().str();
              std::string timestamp = std::to_string(driver.now().unix_seconds_floor());
-             // send_e2e_eventsub.py's exact key order and compact separators.
-             nlohmann::ordered_json ordered;
-             ordered["subscription"]["type"] = "channel.chat.message";
-             ordered["event"]["message_id"] = message_id;
-             ordered["event"]["chatter_user_id"] = o.twitch_user_id;
-             ordered["event"]["chatter_user_login"] = o.twitch_login;
-             ordered["event"]["message"]["text"] = "!twgold " + o.character_name;
-             ordered["event"]["badges"] = nlohmann::ordered_json::array({{{"set_id", "subscriber"}}});
-             std::string raw = ordered.dump();
-             std::string signature =
-                 o.eventsub_secret.empty()
-                     ? "sha256=unused"
-                     : "sha256=" + sim::crypto::to_hex_lower(sim::crypto::hmac_sha256(o.eventsub_secret, message_id + timestamp + raw));
-             http::Headers h;
-             h.set("Content-Type", "application/json");
-             h.set("Twitch-Eventsub-Message-Id", message_id);
-             h.set("Twitch-Eventsub-Message-Timestamp", timestamp);
-             h.set("Twitch-Eventsub-Message-Signature", signature);
+             fakes::eventsub::ChatMessage message;
+             message.message_id = message_id;
+             message.chatter_user_id = o.twitch_user_id;
+             message.chatter_user_login = o.twitch_login;
+             message.text = "!twgold " + o.character_name;
+             std::string raw = fakes::eventsub::chat_message_body(message);
+             http::Headers h = fakes::eventsub::delivery_headers(o.eventsub_secret, message_id, timestamp, raw);
              auto r = driver.request("POST", eventsub + "/api/twitch/eventsub", raw, h, timeout);
              const auto& resp = expect_status(r, 200, "MockEventSubWebhook -> EBS", "POST /api/twitch/eventsub");
              if (!resp.body.empty())

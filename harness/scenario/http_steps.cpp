@@ -3,6 +3,7 @@
 #include <memory>
 #include <set>
 
+#include "fakes/eventsub_delivery.h"
 #include "fakes/mock_extension_jwt.h"
 #include "harness/scenario/run_context.h"
 #include "harness/scenario/step_validation.h"
@@ -49,13 +50,7 @@ http::ClientResult deliver_eventsub(RunContext& run, const json& spec, const std
     if (spec.value("sign", true)) {
         std::string secret = spec.contains("secret") ? spec["secret"].get<std::string>()
                                                      : run.settings.get_or("Twitch:EventSubSecret", "");
-        headers.set("Twitch-Eventsub-Message-Id", message_id);
-        headers.set("Twitch-Eventsub-Message-Timestamp", timestamp);
-        // send_e2e_eventsub.py: with an empty secret the signature is the literal "sha256=unused".
-        headers.set("Twitch-Eventsub-Message-Signature",
-                    secret.empty() ? "sha256=unused"
-                                   : "sha256=" + sim::crypto::to_hex_lower(
-                                                     sim::crypto::hmac_sha256(secret, message_id + timestamp + body)));
+        fakes::eventsub::sign(headers, secret, message_id, timestamp, body);
     }
     if (spec.contains("headers")) {
         for (auto it = spec["headers"].begin(); it != spec["headers"].end(); ++it) {
@@ -85,27 +80,23 @@ void validate_chat(const StepValidation& s) {
 void run_chat(RunContext& run, const Step&, const json& step) {
     const json& chat = step["chat"];
     const std::string user = chat["user"].get<std::string>();
-    json event = json::object();
-    event["message_id"] = chat.contains("message_id") ? chat["message_id"].get<std::string>() : run.rng->uuid_v4().str();
-    event["chatter_user_id"] = user;
-    event["chatter_user_login"] = chat.value("login", user);
-    event["message"] = json{{"text", chat["text"].get<std::string>()}};
-    json badges = json::array();
-    for (const auto& b : chat.value("badges", json::array({"subscriber"}))) badges.push_back(json{{"set_id", b}});
-    event["badges"] = badges;
-    if (chat.contains("broadcaster")) event["broadcaster_user_id"] = chat["broadcaster"];
-    // Field order as send_e2e_eventsub.py writes it (ordered_json keeps insertion order).
-    nlohmann::ordered_json body;
-    body["subscription"] = {{"type", "channel.chat.message"}};
-    nlohmann::ordered_json ordered_event;
-    for (const char* key : {"message_id", "chatter_user_id", "chatter_user_login", "message", "badges", "broadcaster_user_id"})
-        if (event.contains(key)) ordered_event[key] = event[key];
-    body["event"] = ordered_event;
+    fakes::eventsub::ChatMessage message;
+    message.message_id = chat.contains("message_id") ? chat["message_id"].get<std::string>() : run.rng->uuid_v4().str();
+    message.chatter_user_id = user;
+    message.chatter_user_login = chat.value("login", user);
+    message.text = chat["text"].get<std::string>();
+    if (chat.contains("badges")) {
+        message.badges.clear();
+        for (const auto& b : chat["badges"]) message.badges.push_back(b.is_string() ? b.get<std::string>() : b.dump());
+    }
+    if (chat.contains("broadcaster"))
+        message.broadcaster_user_id =
+            chat["broadcaster"].is_string() ? chat["broadcaster"].get<std::string>() : chat["broadcaster"].dump();
     json delivery = json::object();
-    delivery["message_id"] = event["message_id"];
+    delivery["message_id"] = message.message_id;
     if (chat.contains("timestamp")) delivery["timestamp"] = chat["timestamp"];
     if (chat.contains("via")) delivery["via"] = chat["via"];
-    auto result = deliver_eventsub(run, delivery, body.dump());
+    auto result = deliver_eventsub(run, delivery, fakes::eventsub::chat_message_body(message));
     check_expect(step.value("expect", json{{"status", 200}}), result);
 }
 

@@ -19,6 +19,7 @@
 #include "backend/api/eventsub.h"
 #include "backend/ebs.h"
 #include "backend/store/sqlite_store.h"
+#include "fakes/eventsub_delivery.h"
 #include "sim/clock/sim_loop.h"
 #include "sim/clock/virtual_clock.h"
 #include "sim/core/crypto.h"
@@ -222,10 +223,10 @@ public:
                             const std::string& message_id = "id", const std::string& timestamp = "t") {
         std::vector<http::Header> headers = {{"Content-Type", "application/json"}};
         if (!secret.empty()) {
-            headers.push_back({"Twitch-Eventsub-Message-Id", message_id});
-            headers.push_back({"Twitch-Eventsub-Message-Timestamp", timestamp});
-            headers.push_back({"Twitch-Eventsub-Message-Signature",
-                               backend::api::eventsub_signature(secret, message_id, timestamp, body)});
+            // Signed by the Twitch side's code, not the EBS's own formula (which this exercises).
+            http::Headers twitch;
+            fakes::eventsub::sign(twitch, secret, message_id, timestamp, body);
+            for (const auto& header : twitch.all()) headers.push_back(header);
         }
         return request("POST", "/api/twitch/eventsub", body, std::move(headers));
     }

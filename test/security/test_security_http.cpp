@@ -13,6 +13,7 @@
 
 #include "backend/store/sqlite_store.h"
 #include "backend/ebs.h"
+#include "fakes/eventsub_delivery.h"
 #include "fakes/mock_extension_jwt.h"
 #include "sim/clock/sim_loop.h"
 #include "sim/core/crypto.h"
@@ -119,19 +120,20 @@ TEST_CASE("EventSub signatures in uppercase hex, truncated or unprefixed are rej
     quiet.log_level = sim::LogLevel::off;   // the rejected deliveries would each log a warning
     harness::World world(quiet);
     const std::string secret = "e2e-ci-eventsub-secret";
-    const std::string body =
-        R"({"subscription":{"type":"channel.chat.message"},"event":{"message_id":"m-1","chatter_user_id":"sec-viewer","chatter_user_login":"secviewer","message":{"text":"!twgold Securus"},"badges":[{"set_id":"subscriber"}]}})";
     const std::string id = "m-1", timestamp = "1775304000";
-    const std::string hex = sim::crypto::to_hex_lower(sim::crypto::hmac_sha256(secret, id + timestamp + body));
+    fakes::eventsub::ChatMessage message;
+    message.message_id = id;
+    message.chatter_user_id = "sec-viewer";
+    message.chatter_user_login = "secviewer";
+    message.text = "!twgold Securus";
+    const std::string body = fakes::eventsub::chat_message_body(message);
+    const std::string hex = fakes::eventsub::signature(secret, id, timestamp, body).substr(std::string("sha256=").size());
     std::string upper = hex;
     for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
 
     auto deliver = [&](harness::Service service, const std::string& signature) {
-        http::Headers h;
-        h.set("Content-Type", "application/json");
-        h.set("Twitch-Eventsub-Message-Id", id);
-        h.set("Twitch-Eventsub-Message-Timestamp", timestamp);
-        h.set("Twitch-Eventsub-Message-Signature", signature);
+        http::Headers h = fakes::eventsub::delivery_headers(secret, id, timestamp, body);
+        h.set(fakes::eventsub::kSignatureHeader, signature);
         auto r = world.driver().request("POST", world.url(service) + "/api/twitch/eventsub", body, h);
         REQUIRE(r.ok());
         return r.response->status;

@@ -13,7 +13,7 @@
 #include "fakes/synthetic_desktop.h"
 #include "sim/clock/sim_loop.h"
 #include "sim/clock/virtual_clock.h"
-#include "sim/core/crypto.h"
+#include "fakes/eventsub_delivery.h"
 #include "sim/http/server.h"
 #include "sim/trace/trace.h"
 #include "harness/world/driver.h"
@@ -175,13 +175,13 @@ TEST_CASE("World: SyntheticDesktop /run-pending finds the harness's Pending payo
     harness::World world(harness::WorldConfig{});
     auto& driver = world.driver();
     // Tier A by hand: a signed "!twgold Etoehero" through the webhook mock.
-    std::string body = R"({"subscription":{"type":"channel.chat.message"},"event":{"message_id":"m-1","chatter_user_id":"e2e-viewer-1","chatter_user_login":"e2eviewer1","message":{"text":"!twgold Etoehero"},"badges":[{"set_id":"subscriber"}]}})";
-    http::Headers h;
-    h.set("Content-Type", "application/json");
-    h.set("Twitch-Eventsub-Message-Id", "m-1");
-    h.set("Twitch-Eventsub-Message-Timestamp", "1775304000");
-    h.set("Twitch-Eventsub-Message-Signature",
-          "sha256=" + sim::crypto::to_hex_lower(sim::crypto::hmac_sha256("e2e-ci-eventsub-secret", "m-1" + std::string("1775304000") + body)));
+    fakes::eventsub::ChatMessage message;
+    message.message_id = "m-1";
+    message.chatter_user_id = "e2e-viewer-1";
+    message.chatter_user_login = "e2eviewer1";
+    message.text = "!twgold Etoehero";
+    const std::string body = fakes::eventsub::chat_message_body(message);
+    const http::Headers h = fakes::eventsub::delivery_headers("e2e-ci-eventsub-secret", "m-1", "1775304000", body);
     auto enrolled = driver.request("POST", world.url(harness::Service::eventsub) + "/api/twitch/eventsub", body, h);
     REQUIRE(enrolled.ok());
     REQUIRE(enrolled.response->status == 200);
