@@ -70,7 +70,7 @@ Result run(int viewers, int cycles) {
 
     std::optional<std::string> candidate;
     std::optional<std::string> payout_id;
-    world.trace().add_listener([&](const json& record) {
+    auto subscription = world.trace().add_listener([&](const json& record) {
         auto name = record.find("name");
         if (name == record.end()) return;
         if (*name == "roulette.candidate_selected") candidate = record.at("characterName").get<std::string>();

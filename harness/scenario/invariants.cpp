@@ -51,7 +51,7 @@ std::string field(const json& fields, const char* key) {
 
 InvariantChecker::InvariantChecker(const backend::SqliteStore& store, sim::Trace& trace, const sim::Clock& clock)
     : store_(store), clock_(clock) {
-    trace.add_listener([this](const json& record) { on_record(record); });
+    subscription_ = trace.add_listener([this](const json& record) { on_record(record); });
 }
 
 std::unique_ptr<InvariantChecker> InvariantChecker::attach(harness::World& world) {

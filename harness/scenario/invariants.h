@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/clock/time.h"
+#include "sim/trace/trace.h"
 
 namespace mgm::backend { class SqliteStore; }
 namespace mgm::sim {
@@ -104,6 +105,7 @@ private:
     std::map<std::string, std::string> enrolled_via_;        // user -> source of their last pool.enrolled
     std::vector<std::string> known_deviations_;
     std::set<std::string> known_duplicate_names_;
+    sim::Trace::Subscription subscription_;  // last: unsubscribes before the members it writes go
 };
 
 }  // namespace mgm::harness::scenario

@@ -109,7 +109,7 @@ RunContext::RunContext(const Scenario& scenario_, const RunOptions& options_) : 
         if (options.configure_world) options.configure_world(config);
         world = std::make_unique<harness::World>(config);
         if (options.check_invariants && world->runs(harness::Service::ebs)) invariants = InvariantChecker::attach(*world);
-        world->trace().add_listener([this](const json& record) {
+        events_subscription = world->trace().add_listener([this](const json& record) {
             if (record.value("kind", "") == "event") events.push_back(record);
         });
         if (options.break_at) {

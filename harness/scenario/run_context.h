@@ -99,6 +99,7 @@ public:
     std::unique_ptr<Driver> owned_driver;
     Driver* driver = nullptr;
     std::vector<nlohmann::json> events;   // domain events recorded in the trace, in order
+    sim::Trace::Subscription events_subscription;  // after events: gone before it, while world lives on
     const Step* current = nullptr;        // the step being run (the failure report names it)
     std::size_t steps_run = 0;
     std::uint64_t observers = 0;          // fresh observer ids for assert phase

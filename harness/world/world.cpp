@@ -253,9 +253,13 @@ void World::stop() {
     for (auto& server : p.servers)
         if (server) server->stop();
     // Let the closes complete (handlers that would otherwise be destroyed unrun with the io_context).
-    if (p.loop)
+    // Teardown is not part of the run: the loop's hooks (invariant checks, breakpoints) belong to objects
+    // that may already be gone, and a check that throws here would escape a destructor.
+    if (p.loop) {
+        p.loop->set_before_fire(nullptr);
+        p.loop->set_after_event(nullptr);
         p.loop->drain();
-    else {
+    } else {
         p.io.restart();
         p.io.poll();
     }

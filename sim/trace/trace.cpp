@@ -3,6 +3,7 @@
 #include "sim/trace/trace.h"
 
 #include <iterator>
+#include <utility>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
@@ -139,7 +140,43 @@ struct Trace::Hasher {
     }
 };
 
-Trace::Trace() : hasher_(std::make_unique<Hasher>()) {}
+// Listeners may unsubscribe (or subscribe others) while a record is dispatched: a removed entry is only
+// emptied then, and the table is compacted when no dispatch is running.
+struct Trace::ListenerTable {
+    struct Entry {
+        std::uint64_t id;
+        Listener listener;
+    };
+    std::vector<Entry> entries;
+    std::uint64_t next_id = 1;
+    int dispatching = 0;
+
+    void dispatch(const nlohmann::json& record) {
+        ++dispatching;
+        struct Done {
+            ListenerTable& table;
+            ~Done() {
+                if (--table.dispatching == 0) table.compact();
+            }
+        } done{*this};
+        // By index: a listener that subscribes another may reallocate `entries`.
+        for (std::size_t i = 0; i < entries.size(); ++i) {
+            if (!entries[i].listener) continue;
+            Listener listener = entries[i].listener;  // survives its own unsubscription during the call
+            listener(record);
+        }
+    }
+    void remove(std::uint64_t id) {
+        for (auto& entry : entries)
+            if (entry.id == id) entry.listener = nullptr;
+        if (dispatching == 0) compact();
+    }
+    void compact() {
+        std::erase_if(entries, [](const Entry& entry) { return !entry.listener; });
+    }
+};
+
+Trace::Trace() : hasher_(std::make_unique<Hasher>()), listeners_(std::make_shared<ListenerTable>()) {}
 Trace::~Trace() = default;
 
 void Trace::record(std::string_view actor, std::string_view kind, const nlohmann::json& fields) {
@@ -156,14 +193,14 @@ void Trace::record(std::string_view actor, std::string_view kind, const nlohmann
     line += '\n';
     hasher_->update(line);
     line.pop_back();
-    if (!listeners_.empty()) {
+    if (!listeners_->entries.empty()) {
         nlohmann::json line_object = fields.is_object() ? fields : nlohmann::json::object();
         if (!fields.is_object() && !fields.is_null()) line_object["value"] = fields;
         line_object["seq"] = seq;
         line_object["t"] = t;
         line_object["actor"] = actor;
         line_object["kind"] = kind;
-        for (const auto& listener : listeners_) listener(line_object);
+        listeners_->dispatch(line_object);
     }
     if (keep_lines_) lines_.push_back(std::move(line));
 }
@@ -181,7 +218,31 @@ void Trace::event(std::string_view actor, std::string_view name, const nlohmann:
     record(actor, "event", with_name);
 }
 
-void Trace::add_listener(Listener listener) { listeners_.push_back(std::move(listener)); }
+Trace::Subscription Trace::add_listener(Listener listener) {
+    const std::uint64_t id = listeners_->next_id++;
+    listeners_->entries.push_back({id, std::move(listener)});
+    return Subscription(listeners_, id);
+}
+
+Trace::Subscription::Subscription(Subscription&& other) noexcept
+    : table_(std::move(other.table_)), id_(std::exchange(other.id_, 0)) {}
+
+Trace::Subscription& Trace::Subscription::operator=(Subscription&& other) noexcept {
+    if (this != &other) {
+        reset();
+        table_ = std::move(other.table_);
+        id_ = std::exchange(other.id_, 0);
+    }
+    return *this;
+}
+
+Trace::Subscription::~Subscription() { reset(); }
+
+void Trace::Subscription::reset() {
+    if (auto table = table_.lock(); table && id_ != 0) table->remove(id_);
+    table_.reset();
+    id_ = 0;
+}
 
 std::string Trace::digest_hex() const { return hasher_->hex(); }
 

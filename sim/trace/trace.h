@@ -43,7 +43,25 @@ public:
 
     // Subscribers see each record as it is written (scenario waits on domain events, invariants).
     using Listener = std::function<void(const nlohmann::json& record)>;
-    void add_listener(Listener listener);
+    struct ListenerTable;
+    // A listener is called for as long as its Subscription lives. Whoever subscribes with `this` keeps the
+    // Subscription as a member, so records written while a World is torn down (pending handlers complete
+    // in World::stop) never reach an object that is already gone. Safe to destroy after the Trace.
+    class Subscription {
+    public:
+        Subscription() = default;
+        Subscription(Subscription&& other) noexcept;
+        Subscription& operator=(Subscription&& other) noexcept;
+        ~Subscription();
+        void reset();  // unsubscribes now
+
+    private:
+        friend class Trace;
+        Subscription(std::weak_ptr<ListenerTable> table, std::uint64_t id) : table_(std::move(table)), id_(id) {}
+        std::weak_ptr<ListenerTable> table_;
+        std::uint64_t id_ = 0;
+    };
+    [[nodiscard]] Subscription add_listener(Listener listener);
 
     std::uint64_t size() const { return sequence_; }
     // Lowercase hex SHA-256 over all lines written so far (each line + '\n').
@@ -60,7 +78,7 @@ private:
     std::uint64_t sequence_ = 0;
     std::unique_ptr<Hasher> hasher_;
     std::vector<std::string> lines_;
-    std::vector<Listener> listeners_;
+    std::shared_ptr<ListenerTable> listeners_;
 };
 
 }  // namespace mgm::sim

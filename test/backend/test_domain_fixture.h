@@ -59,7 +59,7 @@ struct DomainWorld {
           gifts(ctx(), rng.derive("gift"), helix),
           chat(ctx(), enrollment, gifts) {
         trace.set_clock(&clock);
-        trace.add_listener([this](const nlohmann::json& record) {
+        events_subscription = trace.add_listener([this](const nlohmann::json& record) {
             if (record.value("kind", "") == "event") events.push_back(record);
         });
     }
@@ -135,6 +135,7 @@ struct DomainWorld {
     GiftService gifts;
     ChatEventHandler chat;
     std::vector<nlohmann::json> events;
+    sim::Trace::Subscription events_subscription;
 };
 
 }  // namespace mgm::backend::testing

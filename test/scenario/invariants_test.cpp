@@ -195,3 +195,31 @@ TEST_CASE("invariants: the D4 duplicate name (claim with surrounding spaces) is 
     w.store().append_pool_member({"c2", "C2", "Twin", 0});
     w.expect_violation(Invariant::unique_pool_names, "\"Twin\" is held by viewers c1 and c2");
 }
+
+TEST_CASE("invariants: a violation while a Helix announcement is in flight is reported, and the World tears "
+          "down cleanly",
+          "[invariants]") {
+    // A planted bug keeps the Sent winner in the pool; the violation stops the run while the EBS's
+    // announcement to Helix is still pending. Tearing the World down then completes that exchange: its
+    // trace records and loop events must not reach the run's already-destroyed listeners (this used to
+    // abort with a double free instead of printing the report).
+    for (const char* file : {"tier-b-slice.json", "helix-retry.json", "natural-cycle.json"}) {
+        INFO(file);
+        harness::scenario::Scenario s =
+            harness::scenario::load_scenario_file(std::string(MGM_SOURCE_DIR) + "/scenarios/" + file);
+        sim::Trace::Subscription plant;
+        harness::scenario::RunOptions options;
+        options.on_world = [&plant](harness::World& world) {
+            backend::SqliteStore& store = world.ebs().store();
+            plant = world.trace().add_listener([&store](const nlohmann::json& record) {
+                if (record.value("name", "") != "pool.removed") return;
+                const std::string user = record.at("twitchUserId").get<std::string>();
+                store.append_pool_member({user, user, "Planted", 0});
+            });
+        };
+        harness::scenario::RunResult r = harness::scenario::run_scenario(s, options);
+        CHECK_FALSE(r.passed);
+        CHECK(r.failure_kind == harness::scenario::FailureKind::invariant);
+        CHECK_THAT(r.failure, Catch::Contains("invariant violated: sent_viewer_left_pool"));
+    }
+}

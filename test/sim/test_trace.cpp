@@ -86,11 +86,62 @@ TEST_CASE("timer records can be switched off - listeners see each record", "[tra
     Trace trace;
     trace.set_clock(&clock);
     std::vector<std::string> kinds;
-    trace.add_listener([&](const json& record) { kinds.push_back(record.at("kind").get<std::string>()); });
+    auto subscription =
+        trace.add_listener([&](const json& record) { kinds.push_back(record.at("kind").get<std::string>()); });
     trace.set_record_timers(false);
     write_sample(trace, 200);
     CHECK(kinds == std::vector<std::string>{"http", "event"});
     CHECK(trace.size() == 2);
+}
+
+TEST_CASE("a listener is called only while its subscription lives", "[trace]") {
+    VirtualClock clock(kStart);
+    Trace trace;
+    trace.set_clock(&clock);
+    int first = 0, second = 0;
+    auto first_subscription = trace.add_listener([&](const json&) { ++first; });
+    {
+        auto second_subscription = trace.add_listener([&](const json&) { ++second; });
+        trace.event("ebs", "a", json::object());
+    }
+    trace.event("ebs", "b", json::object());
+    CHECK(first == 2);
+    CHECK(second == 1);  // gone with its scope
+
+    // Moving keeps one live subscription; reset() ends it.
+    Trace::Subscription moved = std::move(first_subscription);
+    trace.event("ebs", "c", json::object());
+    CHECK(first == 3);
+    moved.reset();
+    trace.event("ebs", "d", json::object());
+    CHECK(first == 3);
+}
+
+TEST_CASE("listeners may unsubscribe themselves and subscribe others while a record is dispatched", "[trace]") {
+    VirtualClock clock(kStart);
+    Trace trace;
+    trace.set_clock(&clock);
+    std::vector<std::string> calls;
+    Trace::Subscription self, added;
+    self = trace.add_listener([&](const json& record) {
+        calls.push_back("self:" + record.at("name").get<std::string>());
+        self.reset();  // the running listener survives its own unsubscription
+        added = trace.add_listener([&](const json& r) { calls.push_back("added:" + r.at("name").get<std::string>()); });
+    });
+    trace.event("ebs", "one", json::object());
+    trace.event("ebs", "two", json::object());
+    // "added" joined during "one" and is called for "one" too (appended behind the running listener).
+    CHECK(calls == std::vector<std::string>{"self:one", "added:one", "added:two"});
+}
+
+TEST_CASE("a subscription may outlive its trace", "[trace]") {
+    Trace::Subscription subscription;
+    {
+        Trace trace;
+        subscription = trace.add_listener([](const json&) {});
+    }
+    subscription.reset();  // no access to the destroyed trace (ASan would report it)
+    SUCCEED();
 }
 
 TEST_CASE("envelope keys cannot be overwritten by fields", "[trace]") {
