@@ -20,6 +20,7 @@
 #include "sim/core/settings.h"
 #include "sim/http/client.h"
 #include "sim/http/message.h"
+#include "sim/trace/trace.h"
 
 namespace mgm::sim {
 class Rng;
