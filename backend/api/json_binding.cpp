@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <limits>
+#include <stdexcept>
 
 #include "sim/core/uuid.h"
 
@@ -495,6 +496,73 @@ bool is_json_content_type(std::string_view content_type) {
            lowered.compare(lowered.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// ASP.NET Core's TextInputFormatter.SelectCharacterEncoding (dotnet/aspnetcore src/Mvc/Mvc.Core/src/
+// Formatters/TextInputFormatter.cs) with SystemTextJsonInputFormatter's two supported encodings (UTF-8 and
+// UTF-16 little endian): no charset -> UTF-8; a charset that Encoding.GetEncoding knows (.NET's built-in
+// names, case-insensitive) and whose canonical name is one of those two -> that encoding; any other charset,
+// known (us-ascii, iso-8859-1, utf-16BE, utf-32, utf-7) or not ("utf8", "latin-9", a quoted value: the
+// parameter parser keeps the quotes) -> 415.
+BodyCharset json_body_charset(std::string_view content_type) {
+    std::string_view rest = content_type;
+    for (auto semicolon = rest.find(';'); semicolon != std::string_view::npos; semicolon = rest.find(';')) {
+        rest.remove_prefix(semicolon + 1);
+        std::string_view parameter = trim_ascii(rest.substr(0, rest.find(';')));
+        const auto equals = parameter.find('=');
+        if (equals == std::string_view::npos) continue;
+        if (!http::iequals(trim_ascii(parameter.substr(0, equals)), "charset")) continue;
+        const std::string name = ascii_lower(trim_ascii(parameter.substr(equals + 1)));
+        for (const char* utf8 : {"utf-8", "unicode-1-1-utf-8", "unicode-2-0-utf-8", "x-unicode-1-1-utf-8",
+                                 "x-unicode-2-0-utf-8"}) {
+            if (name == utf8) return BodyCharset::utf8;
+        }
+        for (const char* utf16 : {"utf-16", "utf-16le", "unicode", "ucs-2", "iso-10646-ucs-2"}) {
+            if (name == utf16) return BodyCharset::utf16le;
+        }
+        return BodyCharset::unsupported;
+    }
+    return BodyCharset::utf8;
+}
+
+// The reference reads a UTF-16 body through Encoding.CreateTranscodingStream with a decoder that throws on
+// invalid input (an odd byte count, an unpaired surrogate); nothing catches that exception, so the request
+// ends in a 500. A leading byte order mark becomes a UTF-8 one, which the JSON reader skips.
+std::string utf16le_to_utf8(std::string_view bytes) {
+    if (bytes.size() % 2 != 0) throw std::runtime_error("UTF-16 body with an odd number of bytes");
+    std::string out;
+    out.reserve(bytes.size() * 3 / 2);
+    const auto unit = [&](std::size_t i) {
+        return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) |
+               (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8);
+    };
+    for (std::size_t i = 0; i < bytes.size(); i += 2) {
+        std::uint32_t code = unit(i);
+        if (code >= 0xdc00 && code <= 0xdfff) throw std::runtime_error("UTF-16 body with an unpaired surrogate");
+        if (code >= 0xd800 && code <= 0xdbff) {
+            if (i + 2 >= bytes.size()) throw std::runtime_error("UTF-16 body with an unpaired surrogate");
+            const std::uint32_t low = unit(i + 2);
+            if (low < 0xdc00 || low > 0xdfff) throw std::runtime_error("UTF-16 body with an unpaired surrogate");
+            code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+            i += 2;
+        }
+        if (code < 0x80) {
+            out += static_cast<char>(code);
+        } else if (code < 0x800) {
+            out += static_cast<char>(0xc0 | (code >> 6));
+            out += static_cast<char>(0x80 | (code & 0x3f));
+        } else if (code < 0x10000) {
+            out += static_cast<char>(0xe0 | (code >> 12));
+            out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
+            out += static_cast<char>(0x80 | (code & 0x3f));
+        } else {
+            out += static_cast<char>(0xf0 | (code >> 18));
+            out += static_cast<char>(0x80 | ((code >> 12) & 0x3f));
+            out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
+            out += static_cast<char>(0x80 | (code & 0x3f));
+        }
+    }
+    return out;
+}
+
 BindResult bind_json_body(const http::Request& request, const Schema& schema,
                           const std::function<std::string()>& next_trace_id) {
     BindResult result;
@@ -504,18 +572,38 @@ BindResult bind_json_body(const http::Request& request, const Schema& schema,
         return result;
     }
     const std::string required_body = "The body field is required.";
+    // An empty body and a body that deserializes to null (`null`) both leave the formatter without a value
+    // (dotnet/aspnetcore SystemTextJsonInputFormatter: InputFormatterResult.NoValue), so BodyModelBinder
+    // records "A non-empty request body is required." under the top-level key "", and the required-parameter
+    // validation adds "The body field is required." under the parameter's name.
+    const auto no_value = [&] {
+        return validation_problem({{"", {"A non-empty request body is required."}}, {"body", {required_body}}},
+                                  next_trace_id());
+    };
     if (request.body.empty()) {
-        result.error = validation_problem({{"", {"A non-empty request body is required."}}, {"body", {required_body}}},
-                                          next_trace_id());
+        result.error = no_value();
         return result;
     }
-    if (!json_nesting_within(request.body, 64)) {
+    // The body's encoding comes from the charset parameter (after the empty-body check, as in the reference).
+    std::string transcoded;
+    const std::string* body = &request.body;
+    switch (json_body_charset(*content_type)) {
+        case BodyCharset::utf8: break;
+        case BodyCharset::utf16le:
+            transcoded = utf16le_to_utf8(request.body);
+            body = &transcoded;
+            break;
+        case BodyCharset::unsupported:
+            result.error = problem(415, next_trace_id());
+            return result;
+    }
+    if (!json_nesting_within(*body, 64)) {
         result.error = validation_problem(
             {{"$", {"The maximum configured depth of 64 has been exceeded."}}, {"body", {required_body}}},
             next_trace_id());
         return result;
     }
-    const Json document = Json::parse(request.body, nullptr, false);
+    const Json document = Json::parse(*body, nullptr, false);
     if (document.is_discarded()) {
         result.error = validation_problem(
             {{"$", {"The JSON value is not valid JSON (malformed text or invalid UTF-8)."}}, {"body", {required_body}}},
@@ -523,7 +611,7 @@ BindResult bind_json_body(const http::Request& request, const Schema& schema,
         return result;
     }
     if (document.is_null()) {
-        result.error = validation_problem({{"body", {required_body}}}, next_trace_id());
+        result.error = no_value();
         return result;
     }
     if (!document.is_object()) {

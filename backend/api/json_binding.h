@@ -84,6 +84,12 @@ struct BindResult {
     std::optional<http::Response> error;  // 415 ProblemDetails or 400 ValidationProblem
 };
 
+// The request body's encoding from the Content-Type's charset parameter (see json_binding.cpp).
+enum class BodyCharset { utf8, utf16le, unsupported };
+BodyCharset json_body_charset(std::string_view content_type);
+// UTF-16LE bytes to UTF-8; throws std::runtime_error on invalid input (the reference answers 500).
+std::string utf16le_to_utf8(std::string_view bytes);
+
 // Content type check (415), JSON parse (UTF-8, depth <= 64), conversion and required checks (400).
 BindResult bind_json_body(const http::Request& request, const Schema& schema,
                           const std::function<std::string()>& next_trace_id);
