@@ -349,6 +349,12 @@ const std::vector<AssertCheck>& assert_checks() {
 
 }  // namespace
 
+std::vector<std::string> assert_check_names() {
+    std::vector<std::string> names;
+    for (const AssertCheck& check : assert_checks()) names.emplace_back(check.name);
+    return names;
+}
+
 void validate_assert(const StepValidation& s) {
     const auto& [ctx, pointer, spec, vp, v, step] = s;
     require_keys(ctx, pointer, spec, {"assert", "note"});

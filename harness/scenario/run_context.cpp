@@ -92,39 +92,7 @@ RunContext::RunContext(const Scenario& scenario_, const RunOptions& options_) : 
         if (builtin.stored) vars[std::string(builtin.name)] = builtin.value(*this);
 
     if (options.target == Target::simulation) {
-        harness::WorldConfig config;
-        config.seed = seed;
-        config.start = scenario.start;
-        config.settings = settings;
-        config.keep_trace_lines = options.keep_trace;
-        config.log_level = options.log_level;
-        // A scenario that points a service URL somewhere else (a stub) keeps its settings verbatim.
-        for (const auto& [key, value] : scenario.config) {
-            std::string lower = key;
-            for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            if (lower == "twitch:helixapibaseurl" || lower == "backend:baseurl" ||
-                lower == "syntheticdesktop:backendbaseurl")
-                config.wire_urls = false;
-        }
-        if (options.configure_world) options.configure_world(config);
-        world = std::make_unique<harness::World>(config);
-        if (options.check_invariants && world->runs(harness::Service::ebs)) invariants = InvariantChecker::attach(*world);
-        events_subscription = world->trace().add_listener([this](const json& record) {
-            if (record.value("kind", "") == "event") events.push_back(record);
-        });
-        if (options.break_at) {
-            sim::Instant when = *options.break_at;
-            world->loop().set_before_fire([this, when](sim::Instant deadline) {
-                if (break_raised || deadline < when) return;
-                break_raised = true;
-                std::cerr << "mgm-sim: --break-at " << sim::format_iso8601(when)
-                          << ": raising SIGTRAP before the event due at " << sim::format_iso8601(deadline) << " (now "
-                          << sim::format_iso8601(world->clock().now()) << ")\n";
-                std::raise(SIGTRAP);
-            });
-        }
-        driver = &world->driver();
-        if (options.on_world) options.on_world(*world);
+        build_world();
     } else {
         // The running services were configured from the environment (mgm-sim serve); read the same keys so
         // signatures, JWTs and API keys match.
@@ -132,6 +100,40 @@ RunContext::RunContext(const Scenario& scenario_, const RunOptions& options_) : 
         owned_driver = harness::RealDriver::standalone();
         driver = owned_driver.get();
     }
+}
+
+void RunContext::build_world() {
+    harness::WorldConfig config;
+    config.seed = seed;
+    config.start = scenario.start;
+    config.settings = settings;
+    config.keep_trace_lines = options.keep_trace;
+    config.log_level = options.log_level;
+    // A scenario that points a service URL somewhere else (a stub) keeps its settings verbatim.
+    for (const auto& [key, value] : scenario.config) {
+        std::string lower = key;
+        for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (lower == "twitch:helixapibaseurl" || lower == "backend:baseurl" || lower == "syntheticdesktop:backendbaseurl")
+            config.wire_urls = false;
+    }
+    if (options.configure_world) options.configure_world(config);
+    world = std::make_unique<harness::World>(config);
+    if (options.check_invariants && world->runs(harness::Service::ebs)) invariants = InvariantChecker::attach(*world);
+    events_subscription = world->trace().add_listener([this](const json& record) {
+        if (record.value("kind", "") == "event") events.push_back(record);
+    });
+    if (options.break_at) {
+        sim::Instant when = *options.break_at;
+        world->loop().set_before_fire([this, when](sim::Instant deadline) {
+            if (break_raised || deadline < when) return;
+            break_raised = true;
+            std::cerr << "mgm-sim: --break-at " << sim::format_iso8601(when) << ": raising SIGTRAP before the event due at "
+                      << sim::format_iso8601(deadline) << " (now " << sim::format_iso8601(world->clock().now()) << ")\n";
+            std::raise(SIGTRAP);
+        });
+    }
+    driver = &world->driver();
+    if (options.on_world) options.on_world(*world);
 }
 
 RunContext::~RunContext() = default;

@@ -107,6 +107,8 @@ public:
     bool break_raised = false;
 
 private:
+    void build_world();   // simulation: the World, its invariant checker, event listener and --break-at hook
+
     std::map<std::string, std::string> vars;
 };
 

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <sstream>
 
 #include "harness/scenario/step_validation.h"
@@ -138,32 +137,19 @@ std::string setting_text(const json& value) {
     return value.dump();
 }
 
-}  // namespace
-
-std::map<std::string, int> json_value_lines(std::string_view text) { return LineScanner(text).run(); }
-
-Scenario parse_scenario(std::string_view text, const std::string& file) {
-    json root;
+json parse_json_with_comments(std::string_view text, const std::string& file) {
     try {
-        root = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+        return json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
     } catch (const json::parse_error& e) {
         // byte position -> line
         std::size_t byte = std::min<std::size_t>(e.byte, text.size());
         int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(byte), '\n'));
         throw ScenarioError(file, line, std::string("invalid JSON: ") + e.what());
     }
-    const auto lines = json_value_lines(text);
-    ParseContext ctx{file, lines};
-    require_keys(ctx, "", root, {"name", "description", "seed", "start", "portable", "config", "vars", "steps", "tags"},
-                 {"steps"});
+}
 
-    Scenario scenario;
-    scenario.file = file;
-    scenario.name = root.contains("name") ? root["name"].get<std::string>() : file_stem(file);
-    if (root.contains("description")) {
-        require_type(ctx, "/description", root["description"], root["description"].is_string(), "description must be a string");
-        scenario.description = root["description"].get<std::string>();
-    }
+// seed, start and portable.
+void read_run_keys(const ParseContext& ctx, const json& root, Scenario& scenario) {
     if (root.contains("seed")) {
         require_type(ctx, "/seed", root["seed"], root["seed"].is_number_unsigned() || root["seed"].is_number_integer(),
                      "seed must be a non-negative integer");
@@ -180,6 +166,10 @@ Scenario parse_scenario(std::string_view text, const std::string& file) {
         require_type(ctx, "/portable", root["portable"], root["portable"].is_boolean(), "portable must be true/false");
         scenario.portable = root["portable"].get<bool>();
     }
+}
+
+// config (setting overrides) and vars (initial variables).
+void read_settings_and_vars(const ParseContext& ctx, const json& root, Scenario& scenario) {
     if (root.contains("config")) {
         if (!root["config"].is_object()) ctx.fail("/config", "config must map setting keys (\"Mgm:ApiKey\") to values");
         for (auto it = root["config"].begin(); it != root["config"].end(); ++it) {
@@ -195,20 +185,41 @@ Scenario parse_scenario(std::string_view text, const std::string& file) {
             scenario.vars[it.key()] = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
         }
     }
-    scenario.steps = parse_steps(ctx, root["steps"], "/steps", "");
-    // Portable scenarios never touch the clock or simulation-only state.
-    if (scenario.portable) {
-        std::function<void(const std::vector<Step>&)> check = [&](const std::vector<Step>& steps) {
-            for (const auto& step : steps) {
-                if (needs_simulation(step))
-                    throw ScenarioError(file, step.line,
-                                        "step " + step.path + " (" + std::string(step_kind_name(step.kind)) +
-                                            ") needs simulation, but the scenario is marked \"portable\": true");
-                check(step.children);
-            }
-        };
-        check(scenario.steps);
+}
+
+// Portable scenarios never touch the clock or simulation-only state (the verb table says which steps do).
+void require_portable(const std::string& file, const std::vector<Step>& steps) {
+    for (const auto& step : steps) {
+        if (needs_simulation(step))
+            throw ScenarioError(file, step.line,
+                                "step " + step.path + " (" + std::string(step_kind_name(step.kind)) +
+                                    ") needs simulation, but the scenario is marked \"portable\": true");
+        require_portable(file, step.children);
     }
+}
+
+}  // namespace
+
+std::map<std::string, int> json_value_lines(std::string_view text) { return LineScanner(text).run(); }
+
+Scenario parse_scenario(std::string_view text, const std::string& file) {
+    const json root = parse_json_with_comments(text, file);
+    const auto lines = json_value_lines(text);
+    ParseContext ctx{file, lines};
+    require_keys(ctx, "", root, {"name", "description", "seed", "start", "portable", "config", "vars", "steps", "tags"},
+                 {"steps"});
+
+    Scenario scenario;
+    scenario.file = file;
+    scenario.name = root.contains("name") ? root["name"].get<std::string>() : file_stem(file);
+    if (root.contains("description")) {
+        require_type(ctx, "/description", root["description"], root["description"].is_string(), "description must be a string");
+        scenario.description = root["description"].get<std::string>();
+    }
+    read_run_keys(ctx, root, scenario);
+    read_settings_and_vars(ctx, root, scenario);
+    scenario.steps = parse_steps(ctx, root["steps"], "/steps", "");
+    if (scenario.portable) require_portable(file, scenario.steps);
     return scenario;
 }
 

@@ -65,6 +65,7 @@ void run_helix_fail(RunContext& run, const Step& step, const StepSpec& spec);
 void validate_assert(const StepValidation& s);
 void run_assert(RunContext& run, const Step& step, const StepSpec& spec);
 bool assert_needs_simulation(const StepSpec& spec);   // any of its checks reads simulation-only state
+std::vector<std::string> assert_check_names();         // in the order they run
 // `expect` against a response (or a transport failure).
 void check_expect(const nlohmann::json& expect, const http::ClientResult& result);
 // Variables from a JSON value (`what` names it in messages) or from a response ("$status", "$body", paths).

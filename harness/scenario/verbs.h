@@ -1,7 +1,8 @@
 // The scenario language's step verbs in one table: each verb's name, its validation when the file is
 // loaded, its execution, and whether it may run over real sockets (--target real, "portable" files).
 // Adding a verb: a StepKind value (scenario.h), one row in verbs.cpp, its validate/run functions in the file
-// of its concern (steps.h lists them), and its line in docs/SCENARIOS.md.
+// of its concern (steps.h lists them), its line in docs/SCENARIOS.md, and an example step in
+// test/scenario/verbs_test.cpp (which fails without one).
 #pragma once
 
 #include <string>
