@@ -64,7 +64,10 @@ void EventSubWebhook::handle(const http::Request& request, const http::Respond& 
         respond(http::Response::empty(500));
         return;
     case EventSubBodyReading::Kind::challenge:
-        respond(http::Response::text(200, reading.challenge));
+        // The reference answers Content(challenge, "text/plain"); ASP.NET's ContentResultExecutor keeps an
+        // explicit content type as given (ResponseContentTypeHelper.ResolveContentTypeAndEncoding), so there is
+        // no charset parameter; the text is written as UTF-8.
+        respond(http::Response::text(200, reading.challenge, "text/plain"));
         return;
     case EventSubBodyReading::Kind::ignored:
         respond(http::Response::empty(200));

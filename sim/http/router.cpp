@@ -2,6 +2,7 @@
 // tolerated, 404 for an unknown path and 405 + Allow for a known path with another method.
 #include "sim/http/router.h"
 
+#include <algorithm>
 #include <exception>
 #include <memory>
 #include <stdexcept>
@@ -95,17 +96,13 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
     const std::vector<std::string_view> segments = split_path(path.empty() ? "/" : path);
     RouteMatch result;
     const Route* best = nullptr;
+    std::vector<std::string> allowed;
     for (const Route& route : routes_) {
         if (!matches(route, segments, nullptr)) continue;
         if (!iequals(route.method, method)) {
-            // Allow lists the path's methods in registration order, each once.
             bool listed = false;
-            for (std::string_view seen = result.allow; !seen.empty();) {
-                const std::size_t comma = seen.find(", ");
-                if (iequals(seen.substr(0, comma), route.method)) listed = true;
-                seen = comma == std::string_view::npos ? std::string_view{} : seen.substr(comma + 2);
-            }
-            if (!listed) result.allow += (result.allow.empty() ? "" : ", ") + route.method;
+            for (const std::string& seen : allowed) listed = listed || iequals(seen, route.method);
+            if (!listed) allowed.push_back(route.method);
             continue;
         }
         if (best == nullptr) {
@@ -128,7 +125,16 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
         result.pattern = best->pattern;
         result.allow.clear();
         matches(*best, segments, &result.params);
-    } else if (!result.allow.empty()) {
+    } else if (!allowed.empty()) {
+        // ASP.NET Core's HttpMethodMatcherPolicy (dotnet/aspnetcore src/Http/Routing/src/Matching/
+        // HttpMethodMatcherPolicy.cs) lists the path's methods once each, sorted OrdinalIgnoreCase, ", "-joined.
+        std::sort(allowed.begin(), allowed.end(), [](const std::string& a, const std::string& b) {
+            return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+                const auto upper = [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; };
+                return upper(x) < upper(y);
+            });
+        });
+        for (const std::string& name : allowed) result.allow += (result.allow.empty() ? "" : ", ") + name;
         result.kind = RouteMatch::Kind::method_not_allowed;
     }
     return result;

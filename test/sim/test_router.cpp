@@ -65,6 +65,10 @@ TEST_CASE("{name:guid} accepts what Guid.TryParse accepts - anything else is no 
           std::string("status id=") + kGuid);
     CHECK(call(router, "PATCH", "/api/payouts/3F2504E04F8911D39A0C0305E82C3301/status").status == 200);
     CHECK(call(router, "PATCH", std::string("/api/payouts/{") + kGuid + "}/status").status == 200);
+    CHECK(call(router, "PATCH", std::string("/api/payouts/(") + kGuid + ")/status").status == 200);
+    CHECK(call(router, "PATCH",
+               "/api/payouts/{0x3f2504e0,0x4f89,0x11d3,{0x9a,0x0c,0x03,0x05,0xe8,0x2c,0x33,0x01}}/status")
+              .body == std::string("status id={0x3f2504e0,0x4f89,0x11d3,{0x9a,0x0c,0x03,0x05,0xe8,0x2c,0x33,0x01}}"));
     const Response not_guid = call(router, "PATCH", "/api/payouts/not-a-guid/status");
     CHECK(not_guid.status == 404);
     CHECK(not_guid.body.empty());
@@ -92,7 +96,10 @@ TEST_CASE("an unknown path is 404 with an empty body", "[router]") {
     CHECK(call(router, "GET", "/").status == 404);
 }
 
-TEST_CASE("a known path with another method is 405 with Allow listing methods in registration order", "[router]") {
+// dotnet/aspnetcore HttpMethodMatcherPolicy.cs: the 405 endpoint's Allow header lists the path's methods
+// sorted with StringComparer.OrdinalIgnoreCase, whatever order the endpoints were registered in.
+TEST_CASE("a known path with another method is 405 with Allow listing methods sorted (HttpMethodMatcherPolicy)",
+          "[router]") {
     const Router router = sample_router();
     const Response put = call(router, "PUT", "/api/gift-requests");
     CHECK(put.status == 405);
@@ -101,6 +108,11 @@ TEST_CASE("a known path with another method is 405 with Allow listing methods in
     const Response options = call(router, "OPTIONS", "/api/version");
     CHECK(options.status == 405);
     CHECK(options.headers.get("allow") == "GET");
+    Router reversed;
+    for (const char* method : {"POST", "patch", "DELETE", "GET"}) {
+        reversed.add_sync(method, "/x", [](const Request&, const Params&) { return Response::text(200, "x"); });
+    }
+    CHECK(call(reversed, "PUT", "/x").headers.get("Allow") == "DELETE, GET, patch, POST");
     // A path that only a parameter route could match, but the guid constraint rejects: 404, not 405.
     CHECK(call(router, "POST", "/api/payouts/xyz/confirm-acceptance").status == 404);
 }

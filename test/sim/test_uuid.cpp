@@ -54,3 +54,34 @@ TEST_CASE("parse_hyphenated accepts only the 36-character form", "[uuid]") {
 TEST_CASE("uuids order by their bytes", "[uuid]") {
     CHECK(*Uuid::parse_any("00000000000000000000000000000001") < *Uuid::parse_any("00000000000000000000000000000002"));
 }
+
+// dotnet/runtime System.Private.CoreLib Guid.cs (TryParseGuid, TryParseExactD/N/B/P/X, TryParseHex): the
+// forms the {id:guid} route constraint accepts.
+TEST_CASE("Uuid::parse_any accepts every Guid.TryParse form: N, D, B, P, X and the D-group quirks", "[uuid]") {
+    const auto expected = Uuid::parse_hyphenated("d85b1407-351d-4694-9392-03acc5870eb1");
+    REQUIRE(expected);
+    for (const char* form : {"d85b1407351d4694939203acc5870eb1", "D85B1407-351D-4694-9392-03ACC5870EB1",
+                             "{d85b1407-351d-4694-9392-03acc5870eb1}", "(d85b1407-351d-4694-9392-03acc5870eb1)",
+                             " \td85b1407-351d-4694-9392-03acc5870eb1\n",
+                             "{0xd85b1407,0x351d,0x4694,{0x93,0x92,0x03,0xac,0xc5,0x87,0x0e,0xb1}}",
+                             "{ 0xd85b1407 , 0X351d,0x4694,{0x93,0x92,0x3,0xac,0xc5,0x87,0xe,0xb1} }",
+                             "{0x00d85b1407,0x351d,0x0004694,{0x93,0x92,0x03,0xac,0xc5,0x87,0x0e,0xb1}}",
+                             "{0x+0xd85b1407,0x351d,0x4694,{0x93,0x92,0x03,0xac,0xc5,0x87,0x0e,0xb1}}"}) {
+        INFO(form);
+        const auto parsed = Uuid::parse_any(form);
+        REQUIRE(parsed);
+        REQUIRE(*parsed == *expected);
+    }
+    // D groups may spend their fixed width on '+' or "0x": "+351" is 0x0351, "0x94" is 0x0094.
+    REQUIRE(Uuid::parse_any("d85b1407-+351-0x94-9392-03acc5870eb1")->str() == "d85b1407-0351-0094-9392-03acc5870eb1");
+    for (const char* bad : {"", "   ", "d85b1407351d4694939203acc5870eb", "d85b1407-351d-4694-9392-03acc5870eb",
+                            "d85b1407_351d_4694_9392_03acc5870eb1", "{d85b1407-351d-4694-9392-03acc5870eb1)",
+                            "d85b1407-351d-4694-9392-03acc587+eb1", "g85b1407351d4694939203acc5870eb1",
+                            "{0xd85b1407,0x351d,0x4694,{0x93,0x92,0x03,0xac,0xc5,0x87,0x0e,0x1b1}}",
+                            "{0xd85b1407,0x351d,0x4694,{0x93,0x92,0x03,0xac,0xc5,0x87,0x0e}}",
+                            "{0x1d85b1407,0x351d,0x4694,{0x93,0x92,0x03,0xac,0xc5,0x87,0x0e,0xb1}}x",
+                            "{d85b1407,0x351d,0x4694,{0x93,0x92,0x03,0xac,0xc5,0x87,0x0e,0xb1}}"}) {
+        INFO(bad);
+        REQUIRE_FALSE(Uuid::parse_any(bad));
+    }
+}
