@@ -32,7 +32,6 @@ void validate_fault(const StepValidation& s) {
 }
 
 void run_fault(RunContext& run, const Step&, const json& step) {
-    run.require_simulation("fault");
     sim::LoopbackNetwork& net = run.world->loopback();
     const std::string kind = step["fault"].get<std::string>();
     if (kind == "heal") {

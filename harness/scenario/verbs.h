@@ -25,8 +25,9 @@ struct Verb {
     void (*validate)(const StepValidation& step);
     // Run time: `spec` is the step object with its variables substituted (unless `substitute` is false).
     void (*execute)(RunContext& run, const Step& step, const nlohmann::json& spec);
-    // The verb may run with --target real, so a "portable" file may use it. Parts of an otherwise portable
-    // step can still need the simulation (an assert's store checks): `needs_simulation` says so per step.
+    // The verb may run with --target real, so a "portable" file may use it (checked at load, and before the
+    // step runs). Parts of an otherwise portable step can still need the simulation (an assert's store
+    // checks): `needs_simulation` says so per step.
     bool real_sockets;
     bool (*needs_simulation)(const nlohmann::json& spec) = nullptr;
     // What follows the verb in a step's one-line summary; nullptr: the verb's value as compact JSON.

@@ -81,6 +81,20 @@ TEST_CASE("the real target refuses scenarios that need the simulated clock", "[s
     CHECK_THAT(r.failure, Catch::Contains("only files marked \"portable\": true run with --target real"));
 }
 
+TEST_CASE("the real target stops a hand-built portable scenario at its first simulation-only step", "[scenario][runner]") {
+    // The parser rejects such a file; a Scenario assembled in code reaches the runner's own guard instead of
+    // dereferencing a World that the real target does not have.
+    Scenario s = parse_scenario(R"({"steps": [{"set": {"a": 1}}, {"advance": "1m"}, {"log": "never"}]})", "hand.json");
+    s.portable = true;
+    RunOptions real;
+    real.target = Target::real;
+    RunResult r = run_scenario(s, real);
+    CHECK_FALSE(r.passed);
+    CHECK(r.failure_kind == FailureKind::step);
+    CHECK(r.steps_run == 2);
+    CHECK_THAT(r.failure, Catch::Contains("step 2: advance 1m") && Catch::Contains("advance needs the simulation target"));
+}
+
 namespace {
 volatile std::sig_atomic_t g_traps = 0;
 extern "C" void count_trap(int) { g_traps = g_traps + 1; }
