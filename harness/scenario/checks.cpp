@@ -9,6 +9,7 @@
 #include "harness/scenario/run_context.h"
 #include "harness/scenario/step_validation.h"
 #include "harness/scenario/steps.h"
+#include "harness/scenario/verbs.h"
 #include "harness/world/world.h"
 
 namespace mgm::harness::scenario {
@@ -324,8 +325,8 @@ void validate_vars_check(const ParseContext& ctx, const std::string& pointer, co
 
 struct AssertCheck {
     const char* name;
-    // Reads only what the services answer over HTTP, so it also holds with --target real.
-    bool real_sockets;
+    // real_sockets: reads only what the services answer over HTTP (or the variables).
+    Reach reach;
     void (*validate)(const ParseContext& ctx, const std::string& pointer, const json& value);   // nullptr: any
     void (*run)(RunContext& run, const json& value);
 };
@@ -334,15 +335,15 @@ struct AssertCheck {
 // then the EBS store.
 const std::vector<AssertCheck>& assert_checks() {
     static const std::vector<AssertCheck> table = {
-        {"now", false, validate_now_check, check_now},
-        {"vars", true, validate_vars_check, check_vars},
-        {"phase", true, nullptr, check_phase},
-        {"helix_requests", true, validate_helix_requests_check, check_helix_requests},
-        {"pool", false, validate_pool_check, check_pool},
-        {"payout", false, validate_payout_check, check_payout},
-        {"payouts", false, validate_payouts_check, check_payouts},
-        {"events", false, validate_events_check, check_events},
-        {"gift", false, validate_gift_check, check_gift},
+        {"now", Reach::simulation_only, validate_now_check, check_now},
+        {"vars", Reach::real_sockets, validate_vars_check, check_vars},
+        {"phase", Reach::real_sockets, nullptr, check_phase},
+        {"helix_requests", Reach::real_sockets, validate_helix_requests_check, check_helix_requests},
+        {"pool", Reach::simulation_only, validate_pool_check, check_pool},
+        {"payout", Reach::simulation_only, validate_payout_check, check_payout},
+        {"payouts", Reach::simulation_only, validate_payouts_check, check_payouts},
+        {"events", Reach::simulation_only, validate_events_check, check_events},
+        {"gift", Reach::simulation_only, validate_gift_check, check_gift},
     };
     return table;
 }
@@ -368,8 +369,9 @@ void validate_assert(const StepValidation& s) {
 
 bool assert_needs_simulation(const json& spec) {
     const json& checks = spec["assert"];
-    return std::any_of(assert_checks().begin(), assert_checks().end(),
-                       [&](const AssertCheck& check) { return !check.real_sockets && checks.contains(check.name); });
+    return std::any_of(assert_checks().begin(), assert_checks().end(), [&](const AssertCheck& check) {
+        return check.reach == Reach::simulation_only && checks.contains(check.name);
+    });
 }
 
 void run_assert(RunContext& run, const Step&, const json& step) {

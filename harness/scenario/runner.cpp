@@ -29,8 +29,8 @@ void run_step(RunContext& run, const Step& step) {
                               << step.path << " (line " << step.line << "): " << step.summary() << "\n";
     const Verb& v = verb(step.kind);
     // A portable file has no simulation-only verb (checked at load); this keeps a hand-built Scenario honest.
-    if (!v.real_sockets) run.require_simulation(std::string(v.name).c_str());
-    if (v.substitute) v.execute(run, step, run.substitute(step.spec));
+    if (v.reach == Reach::simulation_only) run.require_simulation(std::string(v.name).c_str());
+    if (v.substitution == Substitution::whole_step) v.execute(run, step, run.substitute(step.spec));
     else v.execute(run, step, step.spec);
 }
 

@@ -30,21 +30,23 @@ std::string repeat_detail(const json&, const json& value) { return value.dump() 
 }  // namespace
 
 const std::vector<Verb>& verbs() {
-    // kind, name, validate, execute, real_sockets, needs_simulation, detail, substitute
+    constexpr Reach real = Reach::real_sockets;
+    constexpr Reach sim_only = Reach::simulation_only;
+    // kind, name, validate, execute, reach, needs_simulation, detail, substitution
     static const std::vector<Verb> table = {
-        {StepKind::chat, "chat", validate_chat, run_chat, true, nullptr, chat_detail},
-        {StepKind::eventsub, "eventsub", validate_eventsub, run_eventsub, true},
-        {StepKind::http, "http", validate_http, run_http, true, nullptr, http_detail},
-        {StepKind::desktop, "desktop", validate_desktop, run_desktop, true},
-        {StepKind::advance, "advance", validate_advance, run_advance, false, nullptr, text_or_json},
-        {StepKind::wait, "wait", validate_wait, run_wait, false},
-        {StepKind::fault, "fault", validate_fault, run_fault, false, nullptr, text_or_json},
-        {StepKind::helix_fail, "helix_fail", validate_helix_fail, run_helix_fail, true},
-        {StepKind::assert_, "assert", validate_assert, run_assert, true, assert_needs_simulation},
-        {StepKind::set, "set", validate_set, run_set, true},
-        {StepKind::repeat, "repeat", validate_repeat, run_repeat, true, nullptr, repeat_detail, false},
-        {StepKind::log, "log", validate_log, run_log, true, nullptr, text_or_json},
-        {StepKind::stub, "stub", validate_stub, run_stub, false},
+        {StepKind::chat, "chat", validate_chat, run_chat, real, nullptr, chat_detail},
+        {StepKind::eventsub, "eventsub", validate_eventsub, run_eventsub, real},
+        {StepKind::http, "http", validate_http, run_http, real, nullptr, http_detail},
+        {StepKind::desktop, "desktop", validate_desktop, run_desktop, real},
+        {StepKind::advance, "advance", validate_advance, run_advance, sim_only, nullptr, text_or_json},
+        {StepKind::wait, "wait", validate_wait, run_wait, sim_only},
+        {StepKind::fault, "fault", validate_fault, run_fault, sim_only, nullptr, text_or_json},
+        {StepKind::helix_fail, "helix_fail", validate_helix_fail, run_helix_fail, real},
+        {StepKind::assert_, "assert", validate_assert, run_assert, real, assert_needs_simulation},
+        {StepKind::set, "set", validate_set, run_set, real},
+        {StepKind::repeat, "repeat", validate_repeat, run_repeat, real, nullptr, repeat_detail, Substitution::nested_steps},
+        {StepKind::log, "log", validate_log, run_log, real, nullptr, text_or_json},
+        {StepKind::stub, "stub", validate_stub, run_stub, sim_only},
     };
     return table;
 }
@@ -57,7 +59,7 @@ const Verb& verb(StepKind kind) {
 
 bool needs_simulation(const Step& step) {
     const Verb& v = verb(step.kind);
-    if (!v.real_sockets) return true;
+    if (v.reach == Reach::simulation_only) return true;
     return v.needs_simulation && v.needs_simulation(step.spec);
 }
 

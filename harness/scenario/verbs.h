@@ -18,22 +18,28 @@ namespace mgm::harness::scenario {
 class RunContext;
 struct StepValidation;
 
+// Where a verb (or an assert check) may run: also over real sockets (--target real, so a "portable" file may
+// use it), or only in the simulation (it moves the clock or reads simulated state).
+enum class Reach { real_sockets, simulation_only };
+
+// When a step's variables are substituted: the whole step before it runs, or (repeat) each nested step as
+// it runs, since the counter changes between them.
+enum class Substitution { whole_step, nested_steps };
+
 struct Verb {
     StepKind kind;
     std::string_view name;   // the step's verb key
     // Load time: the step's shape (keys, types, durations, instants). Throws ScenarioError (file:line).
     void (*validate)(const StepValidation& step);
-    // Run time: `spec` is the step object with its variables substituted (unless `substitute` is false).
+    // Run time: `spec` is the step object, its variables substituted as `substitution` says.
     void (*execute)(RunContext& run, const Step& step, const nlohmann::json& spec);
-    // The verb may run with --target real, so a "portable" file may use it (checked at load, and before the
-    // step runs). Parts of an otherwise portable step can still need the simulation (an assert's store
-    // checks): `needs_simulation` says so per step.
-    bool real_sockets;
+    // Checked at load (portable files) and before the step runs. Parts of a step that may otherwise run over
+    // real sockets can still need the simulation (an assert's store checks): `needs_simulation` says so.
+    Reach reach;
     bool (*needs_simulation)(const nlohmann::json& spec) = nullptr;
     // What follows the verb in a step's one-line summary; nullptr: the verb's value as compact JSON.
     std::string (*detail)(const nlohmann::json& spec, const nlohmann::json& value) = nullptr;
-    // false for repeat: its nested steps substitute their variables as each of them runs.
-    bool substitute = true;
+    Substitution substitution = Substitution::whole_step;
 };
 
 // In the order messages list them.

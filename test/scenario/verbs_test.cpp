@@ -80,7 +80,7 @@ TEST_CASE("a portable file accepts exactly the steps that run over real sockets"
         INFO(name);
         REQUIRE(verb_examples().count(name) == 1);
         const std::string& step = verb_examples().at(name);
-        if (v.real_sockets) CHECK_NOTHROW(parse_one_step(step, true));
+        if (v.reach == Reach::real_sockets) CHECK_NOTHROW(parse_one_step(step, true));
         else CHECK_THROWS_WITH(parse_one_step(step, true), Catch::Contains("needs simulation"));
     }
     // An assert is portable unless one of its checks reads the simulation's state.
