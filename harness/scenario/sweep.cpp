@@ -45,6 +45,31 @@ const std::pair<const char*, const char*> kPartitionPairs[] = {
     {"ebs", "helix"}, {"desktop", "ebs"}, {"eventsub", "ebs"}, {"driver", "ebs"}, {"driver", "desktop"},
 };
 
+// The seed's network faults (every link's default, timed partitions) and Helix failures, on the built World
+// before the first step.
+void apply_fault_mix(harness::World& world, const FaultMix& mix) {
+    sim::LinkFaults faults;
+    faults.latency_min = mix.latency_min;
+    faults.latency_max = mix.latency_max;
+    faults.reset_probability = mix.reset_probability;
+    faults.connect_refuse_probability = mix.refuse_probability;
+    faults.split_max_bytes = mix.split_max_bytes;
+    world.loopback().set_default_faults(faults);
+    const sim::Instant start = world.clock().now();
+    for (const auto& p : mix.partitions) {
+        auto endpoint = [&world](const std::string& name) {
+            auto service = harness::parse_service(name);
+            return service && world.runs(*service) ? world.address(*service) : name;
+        };
+        const std::string a = endpoint(p.a), b = endpoint(p.b);
+        sim::LoopbackNetwork* net = &world.loopback();
+        world.scheduler().at(start + p.at, "sweep.partition", [net, a, b] { net->partition(a, b); });
+        world.scheduler().at(start + p.at + p.length, "sweep.heal", [net, a, b] { net->heal(a, b); });
+    }
+    if (mix.helix_fail_next > 0 && world.runs(harness::Service::helix))
+        world.helix().fail_next(mix.helix_fail_next, mix.helix_fail_status, mix.helix_fail_drop);
+}
+
 }  // namespace
 
 bool FaultMix::any() const {
@@ -128,28 +153,7 @@ SeedOutcome run_seed(const Scenario& scenario, std::uint64_t seed, const SweepOp
         }
     };
     if (options.faults) {
-        run.on_world = [&mix](harness::World& world) {
-            sim::LinkFaults faults;
-            faults.latency_min = mix.latency_min;
-            faults.latency_max = mix.latency_max;
-            faults.reset_probability = mix.reset_probability;
-            faults.connect_refuse_probability = mix.refuse_probability;
-            faults.split_max_bytes = mix.split_max_bytes;
-            world.loopback().set_default_faults(faults);
-            const sim::Instant start = world.clock().now();
-            for (const auto& p : mix.partitions) {
-                auto endpoint = [&world](const std::string& name) {
-                    auto service = harness::parse_service(name);
-                    return service && world.runs(*service) ? world.address(*service) : name;
-                };
-                const std::string a = endpoint(p.a), b = endpoint(p.b);
-                sim::LoopbackNetwork* net = &world.loopback();
-                world.scheduler().at(start + p.at, "sweep.partition", [net, a, b] { net->partition(a, b); });
-                world.scheduler().at(start + p.at + p.length, "sweep.heal", [net, a, b] { net->heal(a, b); });
-            }
-            if (mix.helix_fail_next > 0 && world.runs(harness::Service::helix))
-                world.helix().fail_next(mix.helix_fail_next, mix.helix_fail_status, mix.helix_fail_drop);
-        };
+        run.on_world = [&mix](harness::World& world) { apply_fault_mix(world, mix); };
     }
     outcome.result = run_scenario(scenario, run);
     const RunResult& r = outcome.result;
