@@ -49,7 +49,7 @@ struct Ebs::Parts {
     EbsConfig config;
     sim::Seams seams;
     StoreLease lease;
-    SqliteStore& store;
+    Store& store;
     api::HelixHttpClient helix;
     Domain domain;
     api::EbsRoutes routes;
@@ -70,6 +70,6 @@ void Ebs::handle(const http::Request& request, std::function<void(http::Response
 
 const EbsConfig& Ebs::config() const { return parts_->config; }
 
-SqliteStore& Ebs::store() { return parts_->store; }
+Store& Ebs::store() { return parts_->store; }
 
 }  // namespace mgm::backend

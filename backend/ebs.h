@@ -11,7 +11,7 @@
 
 namespace mgm::backend {
 
-class SqliteStore;
+class Store;
 class StoreRecycler;
 
 class Ebs {
@@ -32,7 +32,7 @@ public:
     void handle(const http::Request& request, std::function<void(http::Response)> respond);
 
     const EbsConfig& config() const;
-    SqliteStore& store();   // read access for assertions and invariant checks
+    Store& store();   // read access for assertions and invariant checks
 
     struct Parts;
 

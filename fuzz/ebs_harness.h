@@ -19,7 +19,7 @@
 
 #include "backend/api/eventsub.h"
 #include "backend/ebs.h"
-#include "backend/store/sqlite_store.h"
+#include "backend/domain/store.h"
 #include "sim/clock/sim_loop.h"
 #include "sim/clock/virtual_clock.h"
 #include "sim/core/crypto.h"
@@ -198,7 +198,7 @@ public:
 private:
     void seed_store() {
         sim::Rng rng(11);
-        backend::SqliteStore& store = ebs->store();
+        backend::Store& store = ebs->store();
         store.append_pool_member(backend::PoolMember{"1001", "viewerone", "Thrall", 0});
         backend::Payout payout;
         payout.id = rng.uuid_v4();

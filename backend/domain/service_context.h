@@ -3,7 +3,7 @@
 #pragma once
 
 #include "backend/config.h"
-#include "backend/store/sqlite_store.h"
+#include "backend/domain/store.h"
 #include "sim/clock/clock.h"
 #include "sim/core/log.h"
 #include "sim/trace/trace.h"
@@ -12,7 +12,7 @@ namespace mgm::backend {
 
 struct ServiceContext {
     const EbsConfig& config;
-    SqliteStore& store;
+    Store& store;
     const sim::Clock& clock;
     sim::Trace& trace;
     const sim::Log& log;

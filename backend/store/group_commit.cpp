@@ -2,12 +2,12 @@
 
 #include <string>
 
-#include "backend/store/sqlite_store.h"
+#include "backend/domain/store.h"
 #include "sim/core/log.h"
 
 namespace mgm::backend {
 
-GroupCommit::GroupCommit(SqliteStore& store, sim::Scheduler& scheduler, const sim::Log& log)
+GroupCommit::GroupCommit(Store& store, sim::Scheduler& scheduler, const sim::Log& log)
     : store_(store), scheduler_(scheduler), log_(log) {
     store_.enable_group_commit([this] { schedule_flush(); });
 }

@@ -20,7 +20,7 @@ namespace mgm::sim { class Log; }
 
 namespace mgm::backend {
 
-class SqliteStore;
+class Store;
 
 class GroupCommit final : public sim::OutputBarrier {
 public:
@@ -28,7 +28,7 @@ public:
     // completion comes out of the next reactor pass after the socket completions of that same pass, so the
     // requests that arrived meanwhile are served into the batch first (a plain post would run before them
     // and commit every request on its own).
-    GroupCommit(SqliteStore& store, sim::Scheduler& scheduler, const sim::Log& log);
+    GroupCommit(Store& store, sim::Scheduler& scheduler, const sim::Log& log);
     ~GroupCommit() override;   // commits what is pending
     GroupCommit(const GroupCommit&) = delete;
     GroupCommit& operator=(const GroupCommit&) = delete;
@@ -43,7 +43,7 @@ public:
 private:
     void schedule_flush();
 
-    SqliteStore& store_;
+    Store& store_;
     sim::Scheduler& scheduler_;
     const sim::Log& log_;
     std::optional<sim::TimerHandle> flush_timer_;

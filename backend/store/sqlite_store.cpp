@@ -5,10 +5,13 @@
 #include <iterator>
 #include <utility>
 
+#include "backend/store/record_rows.h"
 #include "backend/store/wal_batching_vfs.h"
 #include "sim/core/crypto.h"
 
 namespace mgm::backend {
+
+using namespace rows;
 
 // ---------------------------------------------------------------------------------------------------
 // RAII prepared statement with positional binding (1-based, in the order of the '?' in the SQL).
@@ -202,71 +205,11 @@ const char* const kMigrations[] = {
     )sql",
 };
 
-constexpr const char* kPayoutColumns =
-    "id, twitch_user_id, display_name, character_name, gold_amount, enrollment_request_id, status, created_at, "
-    "updated_at, winner_accepted_at, announced, spin_cycle_id";
-constexpr const char* kGiftColumns =
-    "id, streamer_id, viewer_id, viewer_display_name, character_name, state, has_item, item_name, item_id, "
-    "item_count, item_link, item_texture, item_bag_id, item_slot_id, created_at, updated_at, timeout_at, "
-    "failure_reason";
-
-int status_int(PayoutStatus s) { return static_cast<int>(s); }
-int state_int(GiftRequestState s) { return static_cast<int>(s); }
-
-Payout read_payout(const SqliteStore::Statement& st) {
-    Payout p;
-    p.id = st.uuid(0);
-    p.twitch_user_id = st.text(1);
-    p.twitch_display_name = st.text(2);
-    p.character_name = st.text(3);
-    p.gold_amount = st.integer(4);
-    p.enrollment_request_id = st.text(5);
-    p.status = static_cast<PayoutStatus>(st.integer(6));
-    p.created_at = st.instant(7);
-    p.updated_at = st.opt_instant(8);
-    p.winner_accepted_at = st.opt_instant(9);
-    p.is_reward_sent_announced_to_chat = st.integer(10) != 0;
-    p.spin_cycle_id = st.opt_uuid(11);
-    return p;
-}
-
-GiftRequest read_gift(const SqliteStore::Statement& st) {
-    GiftRequest g;
-    g.id = st.uuid(0);
-    g.streamer_id = st.text(1);
-    g.viewer_id = st.text(2);
-    g.viewer_display_name = st.text(3);
-    g.character_name = st.text(4);
-    g.state = static_cast<GiftRequestState>(st.integer(5));
-    if (st.integer(6) != 0) {
-        GiftItem item;
-        item.name = st.text(7);
-        item.id = static_cast<std::int32_t>(st.integer(8));
-        item.count = static_cast<std::int32_t>(st.integer(9));
-        item.link = st.text(10);
-        item.texture = st.text(11);
-        item.bag_id = static_cast<std::int32_t>(st.integer(12));
-        item.slot_id = static_cast<std::int32_t>(st.integer(13));
-        g.selected_item = std::move(item);
-    }
-    g.created_at = st.instant(14);
-    g.updated_at = st.instant(15);
-    g.timeout_at = st.opt_instant(16);
-    g.failure_reason = st.opt_text(17);
-    return g;
-}
-
 template <class Reader>
 auto collect(SqliteStore::Statement& st, Reader read) {
     std::vector<decltype(read(st))> out;
     while (st.step()) out.push_back(read(st));
     return out;
-}
-
-std::string sql(std::initializer_list<std::string_view> parts) {
-    std::string s;
-    for (auto p : parts) s += p;
-    return s;
 }
 
 void exec_or_throw(sqlite3* db, const char* text) {
@@ -530,8 +473,8 @@ void SqliteStore::commit_batch() {
 // --- pool ---
 
 std::vector<PoolMember> SqliteStore::list_pool() const {
-    auto st = prepare("SELECT twitch_user_id, display_name, character_name, seq FROM pool_member ORDER BY seq");
-    return collect(st, [](const Statement& s) { return PoolMember{s.text(0), s.text(1), s.text(2), s.integer(3)}; });
+    auto st = prepare(sql({"SELECT ", kPoolColumns, " FROM pool_member ORDER BY seq"}));
+    return collect(st, read_pool_member<Statement>);
 }
 
 std::int64_t SqliteStore::pool_size() const {
@@ -541,10 +484,10 @@ std::int64_t SqliteStore::pool_size() const {
 }
 
 std::optional<PoolMember> SqliteStore::find_pool_member(std::string_view user) const {
-    auto st = prepare("SELECT twitch_user_id, display_name, character_name, seq FROM pool_member WHERE twitch_user_id = ?");
+    auto st = prepare(sql({"SELECT ", kPoolColumns, " FROM pool_member WHERE twitch_user_id = ?"}));
     st.bind(user);
     if (!st.step()) return std::nullopt;
-    return PoolMember{st.text(0), st.text(1), st.text(2), st.integer(3)};
+    return read_pool_member(st);
 }
 
 bool SqliteStore::character_name_taken_by_other(std::string_view name, std::string_view user) const {
@@ -567,54 +510,34 @@ void SqliteStore::append_pool_member(const PoolMember& m) {
 // --- spin ---
 
 std::optional<SpinState> SqliteStore::load_spin() const {
-    auto st = prepare(
-        "SELECT cycle_start, spin_cycle_id, candidate_twitch_user_id, candidate_character_name, candidate_display_name, "
-        "candidate_selected_at, verification_deadline, payout_created_for_cycle, pool_was_empty_at_cycle_start "
-        "FROM spin_state WHERE id = 1");
+    auto st = prepare(sql({"SELECT ", kSpinColumns, " FROM spin_state WHERE id = 1"}));
     if (!st.step()) return std::nullopt;
-    SpinState s;
-    s.cycle_start = st.instant(0);
-    s.spin_cycle_id = st.uuid(1);
-    s.candidate_twitch_user_id = st.opt_text(2);
-    s.candidate_character_name = st.opt_text(3);
-    s.candidate_twitch_display_name = st.opt_text(4);
-    s.candidate_selected_at = st.opt_instant(5);
-    s.verification_deadline = st.instant(6);
-    s.payout_created_for_cycle = st.integer(7) != 0;
-    s.pool_was_empty_at_cycle_start = st.integer(8) != 0;
-    return s;
+    return read_spin(st);
 }
 
 void SqliteStore::save_spin(const SpinState& s) {
-    prepare(
-        "INSERT OR REPLACE INTO spin_state(id, cycle_start, spin_cycle_id, candidate_twitch_user_id, "
-        "candidate_character_name, candidate_display_name, candidate_selected_at, verification_deadline, "
-        "payout_created_for_cycle, pool_was_empty_at_cycle_start) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(s.cycle_start, s.spin_cycle_id, s.candidate_twitch_user_id, s.candidate_character_name,
-              s.candidate_twitch_display_name, s.candidate_selected_at, s.verification_deadline,
-              s.payout_created_for_cycle, s.pool_was_empty_at_cycle_start)
-        .run();
+    auto st = prepare(sql({"INSERT OR REPLACE INTO spin_state(id, ", kSpinColumns, ") VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)"}));
+    bind_spin(st, s);
+    st.run();
 }
 
 // --- payouts ---
 
 void SqliteStore::insert_payout(const Payout& p) {
-    prepare(sql({"INSERT INTO payout(", kPayoutColumns, ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"}))
-        .bind(p.id, p.twitch_user_id, p.twitch_display_name, p.character_name, p.gold_amount, p.enrollment_request_id,
-              status_int(p.status), p.created_at, p.updated_at, p.winner_accepted_at,
-              p.is_reward_sent_announced_to_chat, p.spin_cycle_id)
-        .run();
+    auto st = prepare(sql({"INSERT INTO payout(", kPayoutColumns, ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"}));
+    st.bind(p.id);
+    bind_payout_fields(st, p);
+    st.run();
 }
 
 void SqliteStore::update_payout(const Payout& p) {
-    prepare(
+    auto st = prepare(
         "UPDATE payout SET twitch_user_id = ?, display_name = ?, character_name = ?, gold_amount = ?, "
         "enrollment_request_id = ?, status = ?, created_at = ?, updated_at = ?, winner_accepted_at = ?, announced = ?, "
-        "spin_cycle_id = ? WHERE id = ?")
-        .bind(p.twitch_user_id, p.twitch_display_name, p.character_name, p.gold_amount, p.enrollment_request_id,
-              status_int(p.status), p.created_at, p.updated_at, p.winner_accepted_at, p.is_reward_sent_announced_to_chat,
-              p.spin_cycle_id, p.id)
-        .run();
+        "spin_cycle_id = ? WHERE id = ?");
+    bind_payout_fields(st, p);
+    st.bind(p.id);
+    st.run();
     if (sqlite3_changes(db_) != 1) throw StoreError("update_payout: no payout " + p.id.str());
 }
 
@@ -627,13 +550,13 @@ std::optional<Payout> SqliteStore::find_payout(const sim::Uuid& id) const {
 
 std::vector<Payout> SqliteStore::list_payouts() const {
     auto st = prepare(sql({"SELECT ", kPayoutColumns, " FROM payout ORDER BY created_at, seq"}));
-    return collect(st, read_payout);
+    return collect(st, read_payout<Statement>);
 }
 
 std::vector<Payout> SqliteStore::list_payouts_with_status(PayoutStatus status) const {
     auto st = prepare(sql({"SELECT ", kPayoutColumns, " FROM payout WHERE status = ? ORDER BY created_at, seq"}));
     st.bind(status_int(status));
-    return collect(st, read_payout);
+    return collect(st, read_payout<Statement>);
 }
 
 std::optional<Payout> SqliteStore::latest_payout_for_user(std::string_view user) const {
@@ -673,7 +596,7 @@ std::vector<Payout> SqliteStore::active_payouts_created_before(sim::Instant cuto
     auto st = prepare(sql({"SELECT ", kPayoutColumns,
                            " FROM payout WHERE status IN (?, ?) AND created_at < ? ORDER BY created_at, seq"}));
     st.bind(status_int(PayoutStatus::Pending), status_int(PayoutStatus::InProgress), cutoff);
-    return collect(st, read_payout);
+    return collect(st, read_payout<Statement>);
 }
 
 // --- claim idempotency ---
@@ -683,7 +606,7 @@ std::optional<EnrollmentRecord> SqliteStore::find_enrollment(std::string_view id
         "SELECT id, twitch_user_id, display_name, character_name, enrolled_at FROM enrollment_idempotency WHERE id = ?");
     st.bind(id);
     if (!st.step()) return std::nullopt;
-    return EnrollmentRecord{st.text(0), st.text(1), st.text(2), st.text(3), st.instant(4)};
+    return read_enrollment(st);
 }
 
 void SqliteStore::insert_enrollment(const EnrollmentRecord& r) {
@@ -714,18 +637,6 @@ std::int64_t SqliteStore::chat_dedup_count() const {
 
 // --- gifts ---
 
-namespace {
-void bind_gift_fields(SqliteStore::Statement& st, const GiftRequest& g) {
-    const GiftItem empty;
-    const GiftItem& item = g.selected_item ? *g.selected_item : empty;
-    const bool has = g.selected_item.has_value();
-    auto opt_s = [&](const std::string& v) { return has ? std::optional<std::string>(v) : std::nullopt; };
-    auto opt_i = [&](std::int32_t v) { return has ? std::optional<std::int64_t>(v) : std::nullopt; };
-    st.bind(g.streamer_id, g.viewer_id, g.viewer_display_name, g.character_name, state_int(g.state), has,
-            opt_s(item.name), opt_i(item.id), opt_i(item.count), opt_s(item.link), opt_s(item.texture),
-            opt_i(item.bag_id), opt_i(item.slot_id), g.created_at, g.updated_at, g.timeout_at, g.failure_reason);
-}
-}  // namespace
 
 void SqliteStore::insert_gift(const GiftRequest& g) {
     auto st = prepare(sql({"INSERT INTO gift_request(", kGiftColumns,
@@ -755,7 +666,7 @@ std::optional<GiftRequest> SqliteStore::find_gift(const sim::Uuid& id) const {
 
 std::vector<GiftRequest> SqliteStore::list_gifts() const {
     auto st = prepare(sql({"SELECT ", kGiftColumns, " FROM gift_request ORDER BY created_at, seq"}));
-    return collect(st, read_gift);
+    return collect(st, read_gift<Statement>);
 }
 
 std::vector<GiftRequest> SqliteStore::list_open_gifts(const std::optional<std::string>& streamer_id) const {
@@ -765,11 +676,11 @@ std::vector<GiftRequest> SqliteStore::list_open_gifts(const std::optional<std::s
         auto st = prepare(sql({"SELECT ", kGiftColumns,
                                " FROM gift_request WHERE state NOT IN (?, ?) AND streamer_id = ? ORDER BY created_at, seq"}));
         st.bind(completed, failed, *streamer_id);
-        return collect(st, read_gift);
+        return collect(st, read_gift<Statement>);
     }
     auto st = prepare(sql({"SELECT ", kGiftColumns, " FROM gift_request WHERE state NOT IN (?, ?) ORDER BY created_at, seq"}));
     st.bind(completed, failed);
-    return collect(st, read_gift);
+    return collect(st, read_gift<Statement>);
 }
 
 bool SqliteStore::has_active_gift(std::string_view streamer, std::string_view viewer) const {
@@ -798,14 +709,14 @@ std::vector<GiftRequest> SqliteStore::gifts_timed_out(sim::Instant now) const {
                            " FROM gift_request WHERE state IN (?, ?) AND timeout_at IS NOT NULL AND timeout_at < ? "
                            "ORDER BY created_at, seq"}));
     st.bind(state_int(GiftRequestState::SelectingItem), state_int(GiftRequestState::WaitingConfirmation), now);
-    return collect(st, read_gift);
+    return collect(st, read_gift<Statement>);
 }
 
 std::optional<GiftUsage> SqliteStore::find_gift_usage(std::string_view id) const {
     auto st = prepare("SELECT id, streamer_id, viewer_id, completed_at, gift_request_id FROM gift_usage WHERE id = ?");
     st.bind(id);
     if (!st.step()) return std::nullopt;
-    return GiftUsage{st.text(0), st.text(1), st.text(2), st.instant(3), st.uuid(4)};
+    return read_gift_usage(st);
 }
 
 void SqliteStore::upsert_gift_usage(const GiftUsage& u) {
@@ -826,21 +737,16 @@ void SqliteStore::append_event(std::string_view stream_id, std::string_view type
         .run();
 }
 
-namespace {
-AuditEvent read_event(const SqliteStore::Statement& st) {
-    return AuditEvent{st.integer(0), st.text(1), st.integer(2), st.text(3), st.text(4), st.instant(5)};
-}
-}  // namespace
 
 std::vector<AuditEvent> SqliteStore::list_events() const {
     auto st = prepare("SELECT seq, stream_id, version, type, data, ts FROM event ORDER BY seq");
-    return collect(st, read_event);
+    return collect(st, read_event<Statement>);
 }
 
 std::vector<AuditEvent> SqliteStore::list_events(std::string_view stream_id) const {
     auto st = prepare("SELECT seq, stream_id, version, type, data, ts FROM event WHERE stream_id = ? ORDER BY version");
     st.bind(stream_id);
-    return collect(st, read_event);
+    return collect(st, read_event<Statement>);
 }
 
 }  // namespace mgm::backend

@@ -4,7 +4,7 @@
 
 #include "backend/domain/roulette.h"
 #include "backend/ebs.h"
-#include "backend/store/sqlite_store.h"
+#include "backend/domain/store.h"
 #include "harness/scenario/json_match.h"
 #include "harness/scenario/run_context.h"
 #include "harness/scenario/step_validation.h"
@@ -89,7 +89,7 @@ void capture_response(RunContext& run, const json& capture, const http::ClientRe
 
 // ----- simulated state -----------------------------------------------------------------------------------
 
-const backend::SqliteStore& store(RunContext& run) {
+const backend::Store& store(RunContext& run) {
     run.require_simulation("this check");
     return run.world->ebs().store();
 }

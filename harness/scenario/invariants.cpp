@@ -5,7 +5,7 @@
 
 #include "backend/domain/records.h"
 #include "backend/ebs.h"
-#include "backend/store/sqlite_store.h"
+#include "backend/domain/store.h"
 #include "sim/clock/clock.h"
 #include "sim/clock/sim_loop.h"
 #include "sim/trace/trace.h"
@@ -49,7 +49,7 @@ std::string field(const json& fields, const char* key) {
 
 }  // namespace
 
-InvariantChecker::InvariantChecker(const backend::SqliteStore& store, sim::Trace& trace, const sim::Clock& clock)
+InvariantChecker::InvariantChecker(const backend::Store& store, sim::Trace& trace, const sim::Clock& clock)
     : store_(store), clock_(clock) {
     subscription_ = trace.add_listener([this](const json& record) { on_record(record); });
 }

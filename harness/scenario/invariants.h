@@ -17,7 +17,7 @@
 #include "sim/clock/time.h"
 #include "sim/trace/trace.h"
 
-namespace mgm::backend { class SqliteStore; }
+namespace mgm::backend { class Store; }
 namespace mgm::sim {
 class Clock;
 class Trace;
@@ -58,7 +58,7 @@ private:
 class InvariantChecker {
 public:
     // Subscribes to `trace`. `store` and `clock` must outlive the checker's use.
-    InvariantChecker(const backend::SqliteStore& store, sim::Trace& trace, const sim::Clock& clock);
+    InvariantChecker(const backend::Store& store, sim::Trace& trace, const sim::Clock& clock);
 
     // Builds a checker for a simulated World and hooks it into the World's SimLoop (after every event).
     // The World must outlive the returned checker's last check (the hook holds a raw pointer: the caller
@@ -90,7 +90,7 @@ private:
         bool consumed = false;
     };
 
-    const backend::SqliteStore& store_;
+    const backend::Store& store_;
     const sim::Clock& clock_;
     bool dirty_ = true;
     std::uint64_t checks_run_ = 0;

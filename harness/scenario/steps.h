@@ -16,7 +16,7 @@
 #include "sim/http/client.h"
 
 namespace mgm::backend {
-class SqliteStore;
+class Store;
 }
 
 namespace mgm::harness::scenario {
@@ -71,7 +71,7 @@ void check_expect(const nlohmann::json& expect, const http::ClientResult& result
 // Variables from a JSON value (`what` names it in messages) or from a response ("$status", "$body", paths).
 void capture_from(RunContext& run, const nlohmann::json& capture, const nlohmann::json& source, const std::string& what);
 void capture_response(RunContext& run, const nlohmann::json& capture, const http::ClientResult& result);
-const backend::SqliteStore& store(RunContext& run);   // the World's EBS store (simulation only)
+const backend::Store& store(RunContext& run);   // the World's EBS store (simulation only)
 std::string current_phase(RunContext& run);           // "idle" or the spin phase now, from the store
 // The newest recorded domain event named `name` matching `where` (null: any), at or after `from_index`.
 std::optional<nlohmann::json> find_event(const RunContext& run, const std::string& name, const nlohmann::json& where,

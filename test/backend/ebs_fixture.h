@@ -18,7 +18,7 @@
 
 #include "backend/api/eventsub.h"
 #include "backend/ebs.h"
-#include "backend/store/sqlite_store.h"
+#include "backend/domain/store.h"
 #include "fakes/eventsub_delivery.h"
 #include "sim/clock/sim_loop.h"
 #include "sim/clock/virtual_clock.h"
@@ -279,7 +279,7 @@ public:
     void advance(sim::Duration d) { loop.run_for(d); }
     void next_rate_window() { advance(std::chrono::seconds(60)); }
 
-    backend::SqliteStore& store() { return ebs->store(); }
+    backend::Store& store() { return ebs->store(); }
 
     // Seeding helpers (the reference's tests write documents directly).
     void seed_pool_member(const std::string& user_id, const std::string& display, const std::string& name) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "backend/domain/domain.h"
+#include "backend/store/sqlite_store.h"
 #include "sim/clock/virtual_clock.h"
 
 namespace mgm::backend::testing {

@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "backend/ebs.h"
-#include "backend/store/sqlite_store.h"
+#include "backend/domain/store.h"
 #include "sim/clock/sim_loop.h"
 #include "sim/core/rng.h"
 #include "harness/scenario/invariants.h"
@@ -37,7 +37,7 @@ struct CheckedWorld {
     ~CheckedWorld() {
         if (world) world->loop().set_after_event(nullptr);
     }
-    backend::SqliteStore& store() { return world->ebs().store(); }
+    backend::Store& store() { return world->ebs().store(); }
 
     // Any request the EBS serves is a simulated event after which the invariants are checked.
     void poke() { world->driver().get(world->url(harness::Service::ebs) + "/api/version"); }

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "backend/store/sqlite_store.h"
+#include "backend/domain/store.h"
 #include "backend/ebs.h"
 #include "fakes/eventsub_delivery.h"
 #include "fakes/mock_extension_jwt.h"

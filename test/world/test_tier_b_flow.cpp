@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backend/ebs.h"
-#include "backend/store/sqlite_store.h"
+#include "backend/domain/store.h"
 #include "backend/store/store_recycler.h"
 #include "fakes/mock_helix_api.h"
 #include "fakes/synthetic_desktop.h"
