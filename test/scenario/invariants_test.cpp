@@ -210,7 +210,7 @@ TEST_CASE("invariants: a violation while a Helix announcement is in flight is re
         sim::Trace::Subscription plant;
         harness::scenario::RunOptions options;
         options.on_world = [&plant](harness::World& world) {
-            backend::SqliteStore& store = world.ebs().store();
+            backend::Store& store = world.ebs().store();
             plant = world.trace().add_listener([&store](const nlohmann::json& record) {
                 if (record.value("name", "") != "pool.removed") return;
                 const std::string user = record.at("twitchUserId").get<std::string>();
