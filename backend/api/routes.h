@@ -1,32 +1,21 @@
-// The EBS's HTTP surface (ebs-contract.md §4): the route table and the middleware pipeline
-// routing → authentication/authorization → rate limiter → handler, with the reference's exact
-// status codes and body shapes. Plugs into http::Server through Ebs::handle.
+// The EBS's HTTP surface: the route table and the middleware pipeline routing →
+// authentication/authorization → rate limiter → handler, with the reference's exact status codes and
+// body shapes. Plugs into http::Server through Ebs::handle. The routes themselves are registered by
+// routes_<resource>.cpp (payouts, roulette, pool, gifts, EventSub, harness), their bodies written by dto.cpp.
 #pragma once
 
 #include <functional>
-#include <map>
-#include <memory>
+#include <optional>
 #include <string>
 
+#include "backend/api/auth.h"
 #include "backend/api/eventsub.h"
 #include "backend/api/rate_limiter.h"
-#include "backend/domain/domain.h"
+#include "backend/api/route_registry.h"
 #include "sim/core/jwt.h"
 #include "sim/core/rng.h"
-#include "sim/http/router.h"
 
 namespace mgm::backend::api {
-
-// Which scheme a route requires (§2, one per route).
-enum class RouteAuth { anonymous, bearer, api_key };
-
-// What a handler knows about the caller once authorization passed.
-struct Caller {
-    const sim::jwt::Claims* jwt = nullptr;   // Bearer routes (and valid tokens on anonymous routes)
-};
-
-// The version reported when Version:CurrentVersion is blank (the reference's unstamped build).
-inline constexpr const char* kFallbackVersion = "1.0.0";
 
 class EbsRoutes {
 public:
@@ -38,25 +27,20 @@ public:
     const FixedWindowRateLimiter& rate_limiter() const { return limiter_; }
 
 private:
-    using Handler = std::function<void(const http::Request&, const http::Params&, const Caller&, http::Respond)>;
-    struct Route {
-        RouteAuth auth;
-        Handler handler;
-    };
-    void add(const std::string& method, const std::string& pattern, RouteAuth auth, Handler handler);
-    void register_routes();
+    // The 401 to answer when the route's scheme refuses the request (none for anonymous routes).
+    std::optional<http::Response> challenge(const http::Request& request, RouteAuth auth,
+                                            const BearerOutcome& bearer) const;
     std::string next_trace_id();
 
     const EbsConfig& config_;
-    Domain& domain_;
     const sim::Clock& clock_;
     sim::Rng trace_id_rng_;
     const sim::Log& log_;
     sim::jwt::ValidationParameters jwt_parameters_;
     FixedWindowRateLimiter limiter_;
     EventSubWebhook eventsub_;
-    http::Router router_;                 // matching only; handlers below are keyed "METHOD pattern"
-    std::map<std::string, Route> routes_;
+    RouteServices services_;
+    EbsRouteTable routes_;
 };
 
 }  // namespace mgm::backend::api

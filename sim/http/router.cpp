@@ -32,7 +32,7 @@ int segment_rank(int kind) { return kind == 0 ? 2 : kind == 2 ? 1 : 0; }
 
 }  // namespace
 
-void Router::add(std::string method, std::string pattern, AsyncHandler handler) {
+std::size_t RouteMatcher::add(std::string method, std::string pattern) {
     Route route;
     route.method = std::move(method);
     route.pattern = std::move(pattern);
@@ -54,8 +54,12 @@ void Router::add(std::string method, std::string pattern, AsyncHandler handler) 
         }
         route.segments.push_back(std::move(segment));
     }
-    route.handler = std::move(handler);
     routes_.push_back(std::move(route));
+    return routes_.size() - 1;
+}
+
+void Router::add(std::string method, std::string pattern, AsyncHandler handler) {
+    table_.add(std::move(method), std::move(pattern), std::move(handler));
 }
 
 void Router::add_sync(std::string method, std::string pattern, SyncHandler handler) {
@@ -65,7 +69,7 @@ void Router::add_sync(std::string method, std::string pattern, SyncHandler handl
         });
 }
 
-bool Router::matches(const Route& route, const std::vector<std::string_view>& path_segments, Params* params) {
+bool RouteMatcher::matches(const Route& route, const std::vector<std::string_view>& path_segments, Params* params) {
     if (route.segments.size() != path_segments.size()) return false;
     for (std::size_t i = 0; i < path_segments.size(); ++i) {
         const Segment& segment = route.segments[i];
@@ -92,7 +96,7 @@ bool Router::matches(const Route& route, const std::vector<std::string_view>& pa
     return true;
 }
 
-RouteMatch Router::match(std::string_view method, std::string_view path) const {
+RouteMatch RouteMatcher::match(std::string_view method, std::string_view path) const {
     const std::vector<std::string_view> segments = split_path(path.empty() ? "/" : path);
     RouteMatch result;
     const Route* best = nullptr;
@@ -121,7 +125,7 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
     }
     if (best != nullptr) {
         result.kind = RouteMatch::Kind::found;
-        result.handler = &best->handler;
+        result.route = static_cast<std::size_t>(best - routes_.data());
         result.pattern = best->pattern;
         result.allow.clear();
         matches(*best, segments, &result.params);
@@ -140,20 +144,18 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
     return result;
 }
 
+Response no_route_response(const RouteMatch& match) {
+    if (match.kind != RouteMatch::Kind::method_not_allowed) return Response::empty(404);
+    Response response = Response::empty(405);
+    response.headers.add("Allow", match.allow);
+    return response;
+}
+
 void Router::dispatch(const Request& request, const Respond& respond) const {
     RouteMatch match = this->match(request.method, request.path);
-    switch (match.kind) {
-        case RouteMatch::Kind::not_found:
-            respond(Response::empty(404));
-            return;
-        case RouteMatch::Kind::method_not_allowed: {
-            Response response = Response::empty(405);
-            response.headers.add("Allow", match.allow);
-            respond(response);
-            return;
-        }
-        case RouteMatch::Kind::found:
-            break;
+    if (match.kind != RouteMatch::Kind::found) {
+        respond(no_route_response(match));
+        return;
     }
     // Guard against a handler answering twice, and answer 500 if it throws before answering.
     auto responded = std::make_shared<bool>(false);
@@ -163,7 +165,7 @@ void Router::dispatch(const Request& request, const Respond& respond) const {
         respond(std::move(response));
     };
     try {
-        (*match.handler)(request, match.params, once);
+        table_.entry(match)(request, match.params, once);
     } catch (const std::exception& error) {
         if (error_hook_) error_hook_(error.what());
         if (!*responded) once(Response::empty(500));

@@ -56,6 +56,67 @@ TEST_CASE("routing: wrong method 405 + Allow - paths case-insensitive with one t
     REQUIRE(f.get("/api/version//").status == 404);
 }
 
+TEST_CASE("routing: the EBS's whole route table - each route's method, scheme and the Allow of its path", "[ebs][http]") {
+    enum class Scheme { anonymous, bearer, api_key };
+    struct Expected {
+        const char* method;
+        const char* path;
+        Scheme scheme;
+        const char* allow;  // the path's methods as the 405 lists them (sorted)
+    };
+    const std::string id = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
+    const std::vector<Expected> table = {
+        {"GET", "/api/version", Scheme::anonymous, "GET"},
+        {"POST", "/api/twitch/eventsub", Scheme::anonymous, "POST"},
+        {"GET", "/api/roulette/state", Scheme::bearer, "GET"},
+        {"GET", "/api/pool/me", Scheme::bearer, "GET"},
+        {"GET", "/api/payouts/my-last", Scheme::bearer, "GET"},
+        {"POST", "/api/payouts/claim", Scheme::bearer, "POST"},
+        {"GET", "/api/payouts/pending", Scheme::api_key, "GET"},
+        {"PATCH", "/api/payouts/{id}/status", Scheme::api_key, "PATCH"},
+        {"POST", "/api/payouts/{id}/confirm-acceptance", Scheme::api_key, "POST"},
+        {"POST", "/api/roulette/verify-candidate", Scheme::api_key, "POST"},
+        {"POST", "/api/e2e/prepare-pending-payout", Scheme::api_key, "POST"},
+        {"GET", "/api/streamers/streamer-1/gift-queue", Scheme::bearer, "GET"},
+        {"POST", "/api/gift-requests", Scheme::bearer, "GET, POST"},
+        {"GET", "/api/gift-requests", Scheme::api_key, "GET, POST"},
+        {"PATCH", "/api/gift-requests/{id}", Scheme::api_key, "PATCH"},
+        {"POST", "/api/gift-requests/{id}/select-item", Scheme::api_key, "POST"},
+        {"POST", "/api/gift-requests/{id}/confirm", Scheme::api_key, "POST"},
+    };
+    EbsFixture f;
+    for (const Expected& route : table) {
+        std::string path = route.path;
+        if (const std::size_t at = path.find("{id}"); at != std::string::npos) path.replace(at, 4, id);
+        INFO(route.method << " " << path);
+        // No credentials: the route's scheme challenges (not counted by the rate limiter).
+        const http::Response bare = f.request(route.method, path);
+        switch (route.scheme) {
+            case Scheme::anonymous:
+                REQUIRE(bare.status != 401);
+                REQUIRE(bare.status != 404);
+                REQUIRE(bare.status != 405);
+                break;
+            case Scheme::bearer:
+                REQUIRE(bare.status == 401);
+                REQUIRE(bare.headers.get("WWW-Authenticate") == std::optional<std::string>("Bearer"));
+                break;
+            case Scheme::api_key:
+                REQUIRE(bare.status == 401);
+                REQUIRE_FALSE(bare.headers.get("WWW-Authenticate"));
+                break;
+        }
+        // A method the path does not have: 405 + the path's methods, matched case-insensitively.
+        const http::Response wrong = f.request("DELETE", path);
+        REQUIRE(wrong.status == 405);
+        REQUIRE(wrong.headers.get("Allow") == std::optional<std::string>(route.allow));
+        std::string lower = route.method;
+        for (char& c : lower) c = static_cast<char>(c - 'A' + 'a');
+        REQUIRE(f.request(lower, path).status == bare.status);
+        f.next_rate_window();
+    }
+}
+
 TEST_CASE("routing: bogus GUID segments are no route (404), valid GUID forms are accepted", "[ebs][http]") {
     EbsFixture f;
     for (const char* id : {"not-a-guid", "12345", "3f2504e0-4f89-11d3-9a0c-0305e82c330", "%00", "..",
