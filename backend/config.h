@@ -21,7 +21,8 @@ struct EbsConfig {
     std::string api_key;                              // Mgm:ApiKey
     bool dev_skip_subscriber_check = false;           // Mgm:DevSkipSubscriberCheck
     bool enable_e2e_harness = false;                  // Mgm:EnableE2eHarness
-    std::string sqlite_path = ":memory:";             // Mgm:SqlitePath (port-specific; replaces ConnectionStrings:PostgreSQL)
+    std::string sqlite_path = ":memory:";             // Mgm:SqlitePath (port-specific)
+    std::string postgresql_connection;                // ConnectionStrings:PostgreSQL: set -> PostgreSQL store (serve only)
     std::string extension_client_id;                  // Twitch:ExtensionClientId
     std::string extension_secret;                     // Twitch:ExtensionSecret (base64)
     std::string eventsub_secret;                      // Twitch:EventSubSecret

@@ -5,6 +5,7 @@
 #include "backend/api/helix_client.h"
 #include "backend/api/routes.h"
 #include "backend/domain/domain.h"
+#include "backend/store/pg_store.h"
 #include "backend/store/sqlite_store.h"
 #include "backend/store/store_recycler.h"
 
@@ -21,17 +22,21 @@ const EbsConfig& validated(const EbsConfig& config) {
 // that use it, so destroyed after them).
 struct StoreLease {
     StoreLease(const EbsConfig& config, std::shared_ptr<StoreRecycler> recycler_in) : recycler(std::move(recycler_in)) {
+        if (!config.postgresql_connection.empty()) {   // ConnectionStrings:PostgreSQL (serve only)
+            store = std::make_unique<PgStore>(PgConnectionSettings::parse(config.postgresql_connection));
+            return;
+        }
         if (!SqliteStore::is_in_memory(config.sqlite_path)) recycler.reset();   // only in-memory stores are reused
         store = recycler ? recycler->take() : std::make_unique<SqliteStore>(config.sqlite_path);
     }
     ~StoreLease() {
-        if (recycler) recycler->give_back(std::move(store));
+        if (recycler) recycler->give_back(std::unique_ptr<SqliteStore>(static_cast<SqliteStore*>(store.release())));
     }
     StoreLease(const StoreLease&) = delete;
     StoreLease& operator=(const StoreLease&) = delete;
 
     std::shared_ptr<StoreRecycler> recycler;
-    std::unique_ptr<SqliteStore> store;
+    std::unique_ptr<Store> store;   // a SqliteStore whenever recycler is set
 };
 
 }  // namespace

@@ -9,6 +9,7 @@ packages=(
   catch2 libtrompeloeil-cpp-dev
   python3 curl
   nginx-light wrk            # bench smoke: bench/run-eventsub-vs-nginx.sh (nginx ceiling, EBS under wrk + Lua)
+  libpq-dev postgresql       # the EBS store on PostgreSQL (ConnectionStrings__PostgreSQL) and its CI stage
   lld                        # faster links (CMake falls back to gold, then the default linker, without it)
   clang libclang-rt-14-dev   # sanitizer + fuzz stages (scripts/hardening-build.sh): clang 14, libFuzzer, ASan/UBSan runtimes
 )

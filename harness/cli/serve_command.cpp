@@ -105,6 +105,8 @@ void serve_help(std::ostream& out) {
            "  Mgm__EnableE2eHarness             true\n"
            "  Mgm__SqlitePath                   mgm-ebs.sqlite in the working directory (kept across restarts);\n"
            "                                    :memory: for a fresh store per run (tests, CI); the startup line names it\n"
+           "  ConnectionStrings__PostgreSQL     unset; Npgsql key=value (Host=127.0.0.1;Port=5432;Database=mgm;\n"
+           "                                    Username=postgres;Password=postgres): the EBS stores in PostgreSQL\n"
            "  Mgm__GroupCommit                  true (one COMMIT per event-loop pass, answers held until it; false: per\n"
            "                                    transaction)\n"
            "  Twitch__EventSubSecret            e2e-ci-eventsub-secret (EBS and MockEventSubWebhook)\n"

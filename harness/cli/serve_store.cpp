@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "backend/store/pg_store.h"
+
 namespace mgm::harness::cli {
 
 ServeStore choose_serve_store(const sim::Settings& settings) {
@@ -22,10 +24,19 @@ ServeStore choose_serve_store(const sim::Settings& settings) {
                                                                 : " (default; Mgm__SqlitePath=:memory: for a fresh store)") +
                             ", kept across restarts";
     }
-    if (auto pg = settings.get("ConnectionStrings:PostgreSQL"); pg && !pg->empty())
-        store.warnings.push_back(
-            "ConnectionStrings__PostgreSQL is set but not used: this EBS stores its data in SQLite (" +
-            store.sqlite_path + "); set Mgm__SqlitePath to choose the file");
+    if (auto pg = settings.get("ConnectionStrings:PostgreSQL"); pg && !pg->empty()) {
+        // The reference's store: PostgreSQL wins over SQLite (the EBS reads the same key, backend/ebs.cpp).
+        if (configured && !configured->empty())
+            store.warnings.push_back("Mgm__SqlitePath is ignored: ConnectionStrings__PostgreSQL is set");
+        std::string shown;
+        try {
+            shown = backend::PgConnectionSettings::parse(*pg).redacted;
+        } catch (const std::exception&) {
+            shown = "(invalid; the EBS reports why)";
+        }
+        store.durable = true;
+        store.description = "PostgreSQL " + shown + " (ConnectionStrings__PostgreSQL), kept across restarts";
+    }
     return store;
 }
 

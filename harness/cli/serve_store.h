@@ -21,7 +21,7 @@ struct ServeStore {
 };
 
 // Reads Mgm:SqlitePath (unset/empty -> kServeDefaultSqliteFile in the working directory; ":memory:" only
-// when asked for) and ConnectionStrings:PostgreSQL (the reference's key: warned about while unused).
+// when asked for) and ConnectionStrings:PostgreSQL (the reference's key: when set, the EBS uses PostgreSQL and Mgm:SqlitePath is ignored).
 ServeStore choose_serve_store(const sim::Settings& settings);
 
 }  // namespace mgm::harness::cli
