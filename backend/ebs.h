@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "backend/config.h"
-#include "sim/core/seams.h"
+#include "sim/seams.h"
 #include "sim/http/message.h"
 
 namespace mgm::backend {

@@ -93,7 +93,7 @@ Stats measure(http::Client& client, const std::string& address, int iterations, 
 Stats bench_loopback(int iterations) {
     boost::asio::io_context io;
     sim::Trace trace;  // digest only, as in a scenario run
-    sim::VirtualClock clock(sim::Instant::from_unix_seconds(1775304000), &trace);
+    sim::VirtualClock clock(sim::Instant::from_unix_seconds(1775304000), trace.timer_hook());
     trace.set_clock(&clock);
     sim::LoopbackNetwork network(io, clock, sim::Rng(1), &trace);
     sim::SimLoop loop(io, clock);

@@ -17,11 +17,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backend/domain/roulette.h"
 #include "bench/bench_util.h"
 #include "fakes/eventsub_delivery.h"
 #include "fakes/mock_helix_api.h"
 #include "sim/clock/sim_loop.h"
-#include "sim/clock/time.h"
+#include "sim/core/time.h"
 #include "sim/core/rng.h"
 #include "sim/http/message.h"
 #include "sim/trace/trace.h"
@@ -138,7 +139,7 @@ Result run(int viewers, int cycles) {
         ++result.payouts_sent;
     }
     // Round up to the end of the last 5-minute cycle (24 h after the start for 288 cycles).
-    world.loop().run_until(sim::next_5_minute_boundary(driver.now()));
+    world.loop().run_until(backend::next_5_minute_boundary(driver.now()));
     result.wall_ms = bench::ms_since(wall_start);
     result.simulated_s = std::chrono::duration<double>(driver.now() - config.start).count();
     result.helix_posts = world.helix().request_count();

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "sim/core/seams.h"
+#include "sim/seams.h"
 #include "sim/core/settings.h"
 #include "sim/http/message.h"
 #include "sim/http/router.h"

@@ -1,6 +1,6 @@
 #include "fakes/mock_helix_api.h"
 
-#include "sim/clock/time.h"
+#include "sim/core/time.h"
 
 namespace mgm::fakes {
 

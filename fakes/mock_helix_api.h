@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/core/seams.h"
+#include "sim/seams.h"
 #include "sim/core/settings.h"
 #include "sim/http/message.h"
 #include "sim/http/router.h"

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/clock/time.h"
+#include "sim/core/time.h"
 #include "sim/core/uuid.h"
 #include "sim/http/client.h"
 

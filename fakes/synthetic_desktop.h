@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/core/seams.h"
+#include "sim/seams.h"
 #include "sim/core/settings.h"
 #include "sim/http/message.h"
 #include "sim/http/router.h"

@@ -24,7 +24,7 @@
 #include "sim/clock/virtual_clock.h"
 #include "sim/core/crypto.h"
 #include "sim/core/jwt.h"
-#include "sim/core/log.h"
+#include "sim/trace/log.h"
 #include "sim/http/server.h"
 #include "sim/network/loopback_network.h"
 #include "sim/trace/trace.h"
@@ -84,7 +84,7 @@ inline bool well_formed_status_line(std::string_view bytes) {
 class EbsHarness {
 public:
     EbsHarness()
-        : clock(kFuzzStart, &trace),
+        : clock(kFuzzStart, trace.timer_hook()),
           loop(io, clock),
           network(io, clock, sim::Rng(7).derive("net"), &trace),
           log(&clock, sim::LogLevel::off) {

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "sim/clock/time.h"
+#include "sim/core/time.h"
 #include "sim/core/jwt.h"
 #include "sim/http/message.h"
 

@@ -10,7 +10,7 @@
 #include "backend/config.h"
 #include "backend/domain/chat_events.h"
 #include "sim/core/crypto.h"
-#include "sim/core/log.h"
+#include "sim/trace/log.h"
 #include "sim/http/router.h"
 
 namespace mgm::backend::api {

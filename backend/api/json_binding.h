@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/clock/time.h"
+#include "sim/core/time.h"
 #include "sim/core/rng.h"
 #include "sim/http/message.h"
 

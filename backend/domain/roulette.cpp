@@ -1,5 +1,8 @@
 #include "backend/domain/roulette.h"
 
+#include <algorithm>
+#include <stdexcept>
+
 #include <nlohmann/json.hpp>
 
 #include "backend/domain/character_name.h"
@@ -8,18 +11,46 @@ namespace mgm::backend {
 
 namespace {
 
-sim::Duration deadline_offset() { return sim::kRouletteInterval + kVerificationGrace; }
-
 SpinState fresh_cycle(sim::Instant cycle_start, const sim::Uuid& id, bool pool_empty) {
     SpinState s;
     s.cycle_start = cycle_start;
     s.spin_cycle_id = id;
-    s.verification_deadline = cycle_start + deadline_offset();
+    s.verification_deadline = cycle_start + kVerificationDeadline;
     s.pool_was_empty_at_cycle_start = pool_empty;
     return s;
 }
 
 }  // namespace
+
+sim::Instant floor_to_5_minutes(sim::Instant t) {
+    const std::int64_t interval = kRouletteInterval.count();
+    // Floor division: '/' truncates toward zero, which would round instants before 1970 up.
+    std::int64_t cycles = t.ticks / interval;
+    if (t.ticks % interval != 0 && t.ticks < 0) --cycles;
+    return sim::Instant{cycles * interval};
+}
+
+sim::Instant next_5_minute_boundary(sim::Instant t) { return floor_to_5_minutes(t) + kRouletteInterval; }
+
+sim::Instant next_phase_start(sim::Instant t, SpinPhase phase) {
+    sim::Duration offset{};
+    switch (phase) {
+        case SpinPhase::collecting: return next_5_minute_boundary(t);
+        case SpinPhase::spinning: offset = kSpinningStarts; break;
+        case SpinPhase::verification: offset = kVerificationStarts; break;
+        case SpinPhase::idle:
+        case SpinPhase::completed:
+            throw std::invalid_argument(std::string("next_phase_start: phase \"") + to_string(phase) +
+                                        "\" has no fixed start on the grid");
+    }
+    const sim::Instant candidate = floor_to_5_minutes(t) + offset;
+    return candidate > t ? candidate : candidate + kRouletteInterval;
+}
+
+sim::Instant next_phase_start(sim::Instant t) {
+    return std::min({next_phase_start(t, SpinPhase::collecting), next_phase_start(t, SpinPhase::spinning),
+                     next_phase_start(t, SpinPhase::verification)});
+}
 
 const char* to_string(SpinPhase phase) {
     switch (phase) {
@@ -36,7 +67,7 @@ SpinPhase resolve_spin_phase(sim::Instant now, std::size_t pool_size, const Spin
     if (spin.pool_was_empty_at_cycle_start || pool_size == 0) return SpinPhase::idle;
     const sim::Instant t_select = spin.cycle_start + kCollectingWindow;
     const sim::Instant t_verify_start = t_select + kSpinningWindow;
-    const sim::Instant t_cycle_end = spin.cycle_start + sim::kRouletteInterval;
+    const sim::Instant t_cycle_end = spin.cycle_start + kRouletteInterval;
     if (now < t_select) return SpinPhase::collecting;
     if (!spin.candidate_selected_at) return SpinPhase::completed;
     if (now < t_verify_start) return SpinPhase::spinning;
@@ -47,7 +78,7 @@ SpinPhase resolve_spin_phase(sim::Instant now, std::size_t pool_size, const Spin
 
 TickResult RouletteService::tick() {
     const sim::Instant now = ctx_.clock.now();
-    const sim::Instant cycle_start = sim::floor_to_5_minutes(now);
+    const sim::Instant cycle_start = floor_to_5_minutes(now);
     nlohmann::json event;
     const char* event_name = nullptr;
     const TickResult result = ctx_.store.transact([&]() -> TickResult {
@@ -97,7 +128,7 @@ RouletteStateView RouletteService::state() const {
     const sim::Instant now = ctx_.clock.now();
     RouletteStateView view;
     view.server_now = now;
-    view.next_spin_at = sim::next_5_minute_boundary(now);
+    view.next_spin_at = next_5_minute_boundary(now);
     view.pool_participant_count = ctx_.store.pool_size();
     const auto spin = ctx_.store.load_spin();
     if (!spin) {
@@ -180,7 +211,7 @@ PrepareOutcome RouletteService::prepare_pending_payout(const std::string& twitch
         if (!member) return HarnessError{400, "Viewer is not in the pool; run enrollment first."};
         auto spin = ctx_.store.load_spin();
         if (!spin) {
-            spin = fresh_cycle(sim::floor_to_5_minutes(now), rng_.uuid_v4(), false);
+            spin = fresh_cycle(floor_to_5_minutes(now), rng_.uuid_v4(), false);
         }
         spin->pool_was_empty_at_cycle_start = false;
         spin->payout_created_for_cycle = false;

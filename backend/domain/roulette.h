@@ -1,6 +1,7 @@
 // The roulette: 5-minute UTC cycles, the synchronizer tick (ebs-contract.md §7.2), phase resolution (§7.3),
 // verify-candidate (§7.4), the state read (§4.3) and the CI harness's prepare-pending-payout (§4.11).
-// (The 5-minute grid itself, floor/next boundary, is sim/clock/time.h.)
+// The 5-minute grid and the phase starts on it are here too: the harness asks these functions rather than
+// recomputing the cycle from the constants.
 #pragma once
 
 #include <cstddef>
@@ -14,13 +15,33 @@
 
 namespace mgm::backend {
 
+// One cycle t0 .. t0+300 s on the UTC 5-minute grid: collecting until t0+240 s, spinning until t0+270 s,
+// verification until t0+300 s and, with a candidate still unverified, until the deadline t0+330 s.
+inline constexpr sim::Duration kRouletteInterval = std::chrono::minutes(5);
 inline constexpr sim::Duration kCollectingWindow = std::chrono::seconds(240);
 inline constexpr sim::Duration kSpinningWindow = std::chrono::seconds(30);
 inline constexpr sim::Duration kVerificationGrace = std::chrono::seconds(30);
-inline constexpr int kSpinIntervalSeconds = 300;
+inline constexpr int kSpinIntervalSeconds =
+    static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(kRouletteInterval).count());
+// Phase starts as offsets from the cycle start t0.
+inline constexpr sim::Duration kSpinningStarts = kCollectingWindow;                          // t0+240 s
+inline constexpr sim::Duration kVerificationStarts = kCollectingWindow + kSpinningWindow;    // t0+270 s
+inline constexpr sim::Duration kVerificationDeadline = kRouletteInterval + kVerificationGrace;  // t0+330 s
+
+// Start of the 5-minute UTC window containing t (":00, :05, ..."), on Unix-epoch integer math.
+sim::Instant floor_to_5_minutes(sim::Instant t);
+// floor_to_5_minutes(t) + 5 min: always strictly after t (exactly on a boundary gives the next one).
+sim::Instant next_5_minute_boundary(sim::Instant t);
 
 enum class SpinPhase { idle, collecting, spinning, verification, completed };
 const char* to_string(SpinPhase phase);   // "idle", "collecting", ...
+
+// The first instant strictly after t at which a cycle's `phase` begins on the grid: collecting at the next
+// boundary, spinning at the next t0+240 s, verification at the next t0+270 s. Without a phase: the earliest
+// of the three. (Whether the phase is then actually entered depends on the pool and the candidate, see
+// resolve_spin_phase; idle and completed have no fixed start and are rejected with std::invalid_argument.)
+sim::Instant next_phase_start(sim::Instant t, SpinPhase phase);
+sim::Instant next_phase_start(sim::Instant t);
 
 // §7.3 with strict '<' everywhere: idle (flag or empty pool) → collecting (< t0+240) → completed (no
 // candidate) → spinning (< t0+270) → verification (< t0+300 or < deadline) → completed.

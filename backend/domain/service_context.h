@@ -5,7 +5,7 @@
 #include "backend/config.h"
 #include "backend/domain/store.h"
 #include "sim/clock/clock.h"
-#include "sim/core/log.h"
+#include "sim/trace/log.h"
 #include "sim/trace/trace.h"
 
 namespace mgm::backend {

@@ -7,7 +7,7 @@
 #include "backend/domain/payout_service.h"
 #include "backend/domain/roulette.h"
 #include "sim/clock/clock.h"
-#include "sim/core/log.h"
+#include "sim/trace/log.h"
 
 namespace mgm::backend {
 

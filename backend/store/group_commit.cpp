@@ -3,7 +3,7 @@
 #include <string>
 
 #include "backend/domain/store.h"
-#include "sim/core/log.h"
+#include "sim/trace/log.h"
 
 namespace mgm::backend {
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "backend/store/store_recycler.h"
-#include "sim/clock/time.h"
+#include "sim/core/time.h"
 #include "harness/scenario/runner.h"
 #include "harness/scenario/scenario.h"
 #include "harness/world/world.h"

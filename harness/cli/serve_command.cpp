@@ -16,7 +16,7 @@
 #include "backend/config.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/serve_store.h"
-#include "sim/core/log.h"
+#include "sim/trace/log.h"
 #include "sim/core/settings.h"
 #include "sim/http/message.h"
 #include "sim/trace/trace.h"

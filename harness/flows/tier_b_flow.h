@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/clock/time.h"
+#include "sim/core/time.h"
 
 namespace mgm::harness {
 

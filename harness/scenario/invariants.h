@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/clock/time.h"
+#include "sim/core/time.h"
 #include "sim/trace/trace.h"
 
 namespace mgm::backend { class Store; }

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "sim/clock/time.h"
+#include "sim/core/time.h"
 #include "sim/core/uuid.h"
 
 namespace mgm::harness::scenario {

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "backend/domain/roulette.h"
 #include "harness/scenario/invariants.h"
 #include "harness/scenario/json_match.h"
 #include "harness/scenario/time_expr.h"
@@ -56,9 +57,9 @@ json load_body_json(const http::ClientResult& result) {
 const std::vector<BuiltinVariable>& builtin_variables() {
     static const std::vector<BuiltinVariable> table = {
         {"now", false, [](const RunContext& run) { return sim::format_iso8601(run.now()); }},
-        {"cycle", false, [](const RunContext& run) { return sim::format_iso8601(sim::floor_to_5_minutes(run.now())); }},
+        {"cycle", false, [](const RunContext& run) { return sim::format_iso8601(backend::floor_to_5_minutes(run.now())); }},
         {"boundary", false,
-         [](const RunContext& run) { return sim::format_iso8601(sim::next_5_minute_boundary(run.now())); }},
+         [](const RunContext& run) { return sim::format_iso8601(backend::next_5_minute_boundary(run.now())); }},
         {"start", false, [](const RunContext& run) { return sim::format_iso8601(run.scenario.start); }},
         {"seed", true, [](const RunContext& run) { return std::to_string(run.seed); }},
     };

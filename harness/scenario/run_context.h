@@ -16,8 +16,8 @@
 
 #include "harness/scenario/runner.h"
 #include "harness/scenario/scenario.h"
-#include "sim/clock/time.h"
 #include "sim/core/settings.h"
+#include "sim/core/time.h"
 #include "sim/http/client.h"
 #include "sim/http/message.h"
 #include "sim/trace/trace.h"

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/clock/time.h"
-#include "sim/core/log.h"
+#include "sim/core/time.h"
+#include "sim/trace/log.h"
 #include "harness/scenario/scenario.h"
 
 namespace mgm::harness {

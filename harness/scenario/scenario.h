@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/clock/time.h"
+#include "sim/core/time.h"
 
 namespace mgm::harness::scenario {
 

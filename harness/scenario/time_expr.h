@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "sim/clock/time.h"
+#include "sim/core/time.h"
 
 namespace mgm::harness::scenario {
 

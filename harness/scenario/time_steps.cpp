@@ -27,24 +27,13 @@ void advance_to(RunContext& run, sim::Instant target) {
 }
 
 // Next start of a roulette phase strictly after now (collecting = the boundary, spinning = cycle+240 s,
-// verification = cycle+270 s).
+// verification = cycle+270 s; "next" = the earliest of them), as the domain defines the cycle.
 sim::Instant next_phase_instant(const RunContext& run, const std::string& phase) {
-    const sim::Instant t = run.now();
-    const sim::Instant cycle = sim::floor_to_5_minutes(t);
-    auto next_at = [&](sim::Duration offset) {
-        sim::Instant candidate = cycle + offset;
-        return candidate > t ? candidate : candidate + sim::kRouletteInterval;
-    };
-    if (phase == "spinning") return next_at(backend::kCollectingWindow);
-    if (phase == "verification") return next_at(backend::kCollectingWindow + backend::kSpinningWindow);
-    if (phase == "collecting" || phase == "boundary") return sim::next_5_minute_boundary(t);
-    // "next": the earliest of the three.
-    sim::Instant best = sim::next_5_minute_boundary(t);
-    for (sim::Duration offset : {backend::kCollectingWindow, backend::kCollectingWindow + backend::kSpinningWindow}) {
-        sim::Instant candidate = cycle + offset;
-        if (candidate > t && candidate < best) best = candidate;
-    }
-    return best;
+    if (phase == "spinning") return backend::next_phase_start(run.now(), backend::SpinPhase::spinning);
+    if (phase == "verification") return backend::next_phase_start(run.now(), backend::SpinPhase::verification);
+    if (phase == "collecting" || phase == "boundary")
+        return backend::next_phase_start(run.now(), backend::SpinPhase::collecting);
+    return backend::next_phase_start(run.now());
 }
 
 }  // namespace

@@ -13,7 +13,7 @@
 #include "sim/clock/sim_loop.h"
 #include "sim/clock/system_clock.h"
 #include "sim/clock/virtual_clock.h"
-#include "sim/core/seams.h"
+#include "sim/seams.h"
 #include "sim/http/server.h"
 #include "sim/network/loopback_network.h"
 #include "sim/network/tcp_network.h"
@@ -153,7 +153,7 @@ World::World(WorldConfig config) : config_(std::move(config)), parts_(std::make_
 
     if (is_simulation()) {
         p.root = sim::Rng(config_.seed.value_or(1));
-        p.virtual_clock = std::make_unique<sim::VirtualClock>(config_.start, &p.trace);
+        p.virtual_clock = std::make_unique<sim::VirtualClock>(config_.start, p.trace.timer_hook());
         if (config_.timer_tie_breaker) p.virtual_clock->set_tie_breaker(config_.timer_tie_breaker);
         p.clock = p.virtual_clock.get();
         p.scheduler = p.virtual_clock.get();

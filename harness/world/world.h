@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/clock/time.h"
-#include "sim/core/log.h"
+#include "sim/core/time.h"
+#include "sim/trace/log.h"
 #include "sim/core/settings.h"
 
 namespace boost::asio { class io_context; }

@@ -5,7 +5,7 @@
 #include <functional>
 #include <string>
 
-#include "sim/clock/time.h"
+#include "sim/core/time.h"
 
 namespace mgm::sim {
 

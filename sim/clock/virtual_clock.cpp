@@ -6,8 +6,6 @@
 #include <stdexcept>
 #include <utility>
 
-#include "sim/trace/trace.h"
-
 namespace mgm::sim {
 namespace {
 
@@ -26,7 +24,8 @@ inline bool VirtualClock::earlier(const Key& a, const Key& b) const {
     return slots_[a.slot()].sequence < slots_[b.slot()].sequence;  // equal tie keys: fall back to FIFO
 }
 
-VirtualClock::VirtualClock(Instant start, Trace* trace) : now_(start), trace_(trace), queue_last_(start) {}
+VirtualClock::VirtualClock(Instant start, FireHook on_fire)
+    : now_(start), on_fire_(std::move(on_fire)), queue_last_(start) {}
 
 // ---- the radix heap ----------------------------------------------------------------------------------
 
@@ -193,7 +192,7 @@ bool VirtualClock::fire_next() {
 
     if (key.deadline > now_) now_ = key.deadline;
     ++fired_count_;
-    if (trace_ != nullptr) trace_->timer_fired(label);
+    if (on_fire_) on_fire_(label);
     fn();
     return true;
 }

@@ -5,17 +5,21 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/clock/clock.h"
 
 namespace mgm::sim {
 
-class Trace;
-
 class VirtualClock final : public Clock, public Scheduler {
 public:
-    explicit VirtualClock(Instant start, Trace* trace = nullptr);
+    // Called with the timer's label just before each timer runs. The clock sits below the trace, so it
+    // does not record anything itself: the World connects this to Trace::timer_fired (Trace::timer_hook).
+    using FireHook = std::function<void(std::string_view label)>;
+
+    explicit VirtualClock(Instant start, FireHook on_fire = {});
+    void set_fire_hook(FireHook on_fire) { on_fire_ = std::move(on_fire); }
 
     Instant now() const override { return now_; }
     TimerHandle at(Instant when, std::string label, std::function<void()> fn) override;
@@ -81,7 +85,7 @@ private:
     void renumber_ranks();
 
     Instant now_;
-    Trace* trace_;
+    FireHook on_fire_;
     std::uint64_t next_sequence_ = 1;
     std::uint64_t next_rank_ = 0;
     std::uint64_t fired_count_ = 0;

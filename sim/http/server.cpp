@@ -11,7 +11,7 @@
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
-#include "sim/core/log.h"
+#include "sim/trace/log.h"
 #include "sim/network/any_stream.h"
 #include "sim/trace/trace.h"
 

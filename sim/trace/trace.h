@@ -38,6 +38,10 @@ public:
     // kind: "timer", "http", "event", ... ; actor: "ebs", "helix", "desktop", "net", ...
     void record(std::string_view actor, std::string_view kind, const nlohmann::json& fields);
     void timer_fired(std::string_view label);
+    // timer_fired as a callback, for the VirtualClock's fire hook (the clock is a floor below the trace).
+    std::function<void(std::string_view label)> timer_hook() {
+        return [this](std::string_view label) { timer_fired(label); };
+    }
     // A named domain event ("payout.created", "roulette.candidate_selected", ...).
     void event(std::string_view actor, std::string_view name, const nlohmann::json& fields);
 

@@ -24,7 +24,7 @@
 #include "sim/clock/virtual_clock.h"
 #include "sim/core/crypto.h"
 #include "sim/core/jwt.h"
-#include "sim/core/log.h"
+#include "sim/trace/log.h"
 #include "sim/http/client.h"
 #include "sim/http/router.h"
 #include "sim/http/server.h"
@@ -114,7 +114,7 @@ struct EbsFixtureOptions {
 class EbsFixture {
 public:
     explicit EbsFixture(backend::EbsConfig config = http_test_profile(), EbsFixtureOptions options = {})
-        : clock(options.start, &trace),
+        : clock(options.start, trace.timer_hook()),
           loop(io, clock),
           network(io, clock, sim::Rng(options.seed).derive("net"), &trace),
           log(&clock, sim::LogLevel::info),

@@ -166,9 +166,9 @@ TEST_CASE("GAP-19 a cycle that started with an empty pool never selects", "[doma
 
 TEST_CASE("RT-077 rollover resets the spin fields and leaves the pool alone (D3)", "[domain][roulette][tick]") {
     const sim::Instant now = at("2026-04-05T10:07:12Z");
-    DomainWorld w(sim::floor_to_5_minutes(now));
+    DomainWorld w(floor_to_5_minutes(now));
     w.add_pool("u1", "d", "A");
-    const sim::Instant old_start = sim::floor_to_5_minutes(now) - std::chrono::minutes(10);
+    const sim::Instant old_start = floor_to_5_minutes(now) - std::chrono::minutes(10);
     SpinState old;
     old.cycle_start = old_start;
     old.spin_cycle_id = uuid("3f2504e0-4f89-11d3-9a0c-0305e82c3301");
@@ -183,7 +183,7 @@ TEST_CASE("RT-077 rollover resets the spin fields and leaves the pool alone (D3)
 
     CHECK(w.roulette.tick() == TickResult::rolled_over);
     const auto spin = *w.store.load_spin();
-    CHECK(spin.cycle_start == sim::floor_to_5_minutes(now));
+    CHECK(spin.cycle_start == floor_to_5_minutes(now));
     CHECK(spin.spin_cycle_id != old.spin_cycle_id);
     CHECK_FALSE(spin.candidate_twitch_user_id.has_value());
     CHECK_FALSE(spin.candidate_character_name.has_value());
@@ -205,7 +205,7 @@ TEST_CASE("synchronizer picks uniformly with the seeded Rng (index = uniform(poo
     std::map<std::string, int> hits;
     const char* users[] = {"a", "b", "c"};
     for (int cycle = 0; cycle < 300; ++cycle) {
-        const sim::Instant start = T0 + sim::kRouletteInterval * cycle;
+        const sim::Instant start = T0 + kRouletteInterval * cycle;
         w.advance_to(start);
         w.roulette.tick();
         twin.uuid_v4();
@@ -354,7 +354,7 @@ TEST_CASE("RT-074 verify after the cycle was consumed is an idempotent 200", "[d
 
 TEST_CASE("RT-075 / RT-078 tick selects the single member - verify creates exactly one Pending payout", "[domain][roulette][verify]") {
     const sim::Instant now = at("2026-04-05T10:07:12Z");
-    const sim::Instant s_start = sim::floor_to_5_minutes(now) - std::chrono::minutes(5);
+    const sim::Instant s_start = floor_to_5_minutes(now) - std::chrono::minutes(5);
     DomainWorld w(s_start + std::chrono::seconds(241));
     w.add_pool("winner-twitch", "WinnerDisp", "Hero");
     const auto c = uuid("3f2504e0-4f89-11d3-9a0c-0305e82c3301");
@@ -463,4 +463,107 @@ TEST_CASE("harness is enabled only in Development with the flag", "[domain][roul
     CHECK_FALSE(DomainWorld(T0, config).roulette.harness_enabled());
     config.enable_e2e_harness = true;
     CHECK(DomainWorld(T0, config).roulette.harness_enabled());
+}
+
+// The 5-minute grid (RT-001..005, §20.3) and the phase starts the harness's time steps aim at.
+
+TEST_CASE("5-minute grid at, just before and just after a boundary", "[roulette][boundary]") {
+    const sim::Instant boundary = at("2026-04-05T10:05:00Z");
+    CHECK(floor_to_5_minutes(boundary) == boundary);
+    CHECK(next_5_minute_boundary(boundary) == at("2026-04-05T10:10:00Z"));
+    CHECK(floor_to_5_minutes(boundary - sim::kTick) == at("2026-04-05T10:00:00Z"));
+    CHECK(next_5_minute_boundary(boundary - sim::kTick) == boundary);
+    CHECK(floor_to_5_minutes(boundary + sim::kTick) == boundary);
+    CHECK(next_5_minute_boundary(boundary + sim::kTick) == at("2026-04-05T10:10:00Z"));
+}
+
+TEST_CASE("5-minute grid is floor division for instants before the epoch", "[roulette][boundary]") {
+    CHECK(floor_to_5_minutes(sim::Instant{-1}) == at("1969-12-31T23:55:00Z"));
+    CHECK(next_5_minute_boundary(sim::Instant{-1}) == sim::Instant{0});
+    CHECK(floor_to_5_minutes(at("1969-12-31T23:55:00Z")) == at("1969-12-31T23:55:00Z"));
+    CHECK(next_5_minute_boundary(at("1969-12-31T23:55:00Z")) == sim::Instant{0});
+}
+
+TEST_CASE("RT-001 floor to five minutes is idempotent", "[roulette][RT-001]") {
+    const sim::Instant t = at("2026-04-05T14:37:22Z");
+    const sim::Instant once = floor_to_5_minutes(t);
+    CHECK(once == at("2026-04-05T14:35:00Z"));
+    CHECK(floor_to_5_minutes(once) == once);
+}
+
+TEST_CASE("RT-002 floor aligns to the epoch-based five-minute grid", "[roulette][RT-002]") {
+    const sim::Instant grid = sim::Instant{0} + std::chrono::minutes(500);
+    const sim::Instant inside = grid + std::chrono::minutes(3) + std::chrono::seconds(17);
+    CHECK(sim::format_iso8601(grid) == "1970-01-01T08:20:00Z");
+    CHECK(sim::format_iso8601(inside) == "1970-01-01T08:23:17Z");
+    CHECK(floor_to_5_minutes(grid) == grid);
+    CHECK(floor_to_5_minutes(inside) == grid);
+}
+
+TEST_CASE("RT-003 next spin boundary is strictly after the input and on the grid", "[roulette][RT-003]") {
+    const sim::Instant t = at("2026-04-05T14:37:22Z");
+    const sim::Instant next = next_5_minute_boundary(t);
+    CHECK(next > t);
+    CHECK((next - sim::Instant{0}) % std::chrono::minutes(5) == sim::Duration::zero());
+    CHECK(next == at("2026-04-05T14:40:00Z"));
+}
+
+TEST_CASE("RT-004 an input exactly on a boundary yields the following boundary", "[roulette][RT-004]") {
+    const sim::Instant grid = sim::Instant{0} + std::chrono::minutes(1000);
+    CHECK(sim::format_iso8601(grid) == "1970-01-01T16:40:00Z");
+    CHECK(next_5_minute_boundary(grid) == at("1970-01-01T16:45:00Z"));
+}
+
+TEST_CASE("RT-005 collecting and spinning windows are 240 s and 30 s of a 5-minute interval", "[roulette][RT-005]") {
+    CHECK(kRouletteInterval == std::chrono::seconds(300));
+    CHECK(kSpinIntervalSeconds == 300);
+    CHECK(kSpinningStarts == std::chrono::seconds(240));
+    CHECK(kVerificationStarts == std::chrono::seconds(270));
+    CHECK(kVerificationDeadline == std::chrono::seconds(330));
+}
+
+TEST_CASE("next phase start is strictly after now, on the cycle's grid", "[roulette][boundary]") {
+    const sim::Instant cycle = at("2026-04-05T10:05:00Z");
+    // From inside collecting: spinning at +240 s of this cycle, verification at +270 s, collecting next cycle.
+    const sim::Instant collecting = cycle + std::chrono::seconds(17);
+    CHECK(next_phase_start(collecting, SpinPhase::spinning) == at("2026-04-05T10:09:00Z"));
+    CHECK(next_phase_start(collecting, SpinPhase::verification) == at("2026-04-05T10:09:30Z"));
+    CHECK(next_phase_start(collecting, SpinPhase::collecting) == at("2026-04-05T10:10:00Z"));
+    CHECK(next_phase_start(collecting) == at("2026-04-05T10:09:00Z"));
+    // Exactly at a phase start: that start is not "next"; the following one is.
+    const sim::Instant spin = cycle + kSpinningStarts;
+    CHECK(next_phase_start(spin, SpinPhase::spinning) == at("2026-04-05T10:14:00Z"));
+    CHECK(next_phase_start(spin) == at("2026-04-05T10:09:30Z"));
+    CHECK(next_phase_start(cycle + kVerificationStarts) == at("2026-04-05T10:10:00Z"));
+    CHECK(next_phase_start(cycle + kVerificationStarts - sim::kTick) == cycle + kVerificationStarts);
+    // After +270 s the next spinning/verification starts belong to the following cycle.
+    const sim::Instant late = cycle + std::chrono::seconds(280);
+    CHECK(next_phase_start(late, SpinPhase::spinning) == at("2026-04-05T10:14:00Z"));
+    CHECK(next_phase_start(late, SpinPhase::verification) == at("2026-04-05T10:14:30Z"));
+    CHECK(next_phase_start(late) == at("2026-04-05T10:10:00Z"));
+    CHECK_THROWS_AS(next_phase_start(late, SpinPhase::idle), std::invalid_argument);
+    CHECK_THROWS_AS(next_phase_start(late, SpinPhase::completed), std::invalid_argument);
+}
+
+TEST_CASE("§20.3 boundary instants table", "[roulette][boundary]") {
+    struct Row {
+        const char* t;
+        const char* floor5;
+        const char* next5;
+    };
+    const Row rows[] = {
+        {"2026-04-05T14:37:22Z", "2026-04-05T14:35:00Z", "2026-04-05T14:40:00Z"},
+        {"1970-01-01T08:20:00Z", "1970-01-01T08:20:00Z", "1970-01-01T08:25:00Z"},
+        {"1970-01-01T08:23:17Z", "1970-01-01T08:20:00Z", "1970-01-01T08:25:00Z"},
+        {"1970-01-01T16:40:00Z", "1970-01-01T16:40:00Z", "1970-01-01T16:45:00Z"},
+        {"2026-04-05T10:04:59.999Z", "2026-04-05T10:00:00Z", "2026-04-05T10:05:00Z"},
+        {"2026-04-05T10:05:00Z", "2026-04-05T10:05:00Z", "2026-04-05T10:10:00Z"},
+        {"2026-04-05T10:05:00.001Z", "2026-04-05T10:05:00Z", "2026-04-05T10:10:00Z"},
+        {"2026-12-31T23:59:59Z", "2026-12-31T23:55:00Z", "2027-01-01T00:00:00Z"},
+    };
+    for (const Row& row : rows) {
+        INFO(row.t);
+        CHECK(sim::format_iso8601(floor_to_5_minutes(at(row.t))) == row.floor5);
+        CHECK(sim::format_iso8601(next_5_minute_boundary(at(row.t))) == row.next5);
+    }
 }

@@ -41,7 +41,7 @@ TEST_CASE("RT-044/RT-045/RT-058 roulette state with no spin record: idle, null c
 TEST_CASE("GAP-20 roulette state with a live spin record: phase, cycle id and participant count", "[ebs][http][roulette]") {
     EbsFixture f;
     f.seed_pool_member("u1", "D", "Abcd");
-    const auto cycle_start = sim::floor_to_5_minutes(f.clock.now());
+    const auto cycle_start = backend::floor_to_5_minutes(f.clock.now());
     const auto spin = f.seed_spin(cycle_start, cycle_start + std::chrono::seconds(330));
     auto body = EbsFixture::body_json(f.viewer_get(f.jwt("viewer"), "/api/roulette/state"));
     REQUIRE(body["spinPhase"] == "collecting");

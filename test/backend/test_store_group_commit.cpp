@@ -8,7 +8,7 @@
 #include "backend/store/group_commit.h"
 #include "backend/store/sqlite_store.h"
 #include "sim/clock/virtual_clock.h"
-#include "sim/core/log.h"
+#include "sim/trace/log.h"
 #include "temp_db_path.h"
 
 using namespace mgm;

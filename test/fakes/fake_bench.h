@@ -11,9 +11,9 @@
 
 #include "sim/clock/sim_loop.h"
 #include "sim/clock/virtual_clock.h"
-#include "sim/core/log.h"
+#include "sim/trace/log.h"
 #include "sim/core/rng.h"
-#include "sim/core/seams.h"
+#include "sim/seams.h"
 #include "sim/http/server.h"
 #include "sim/network/loopback_network.h"
 #include "sim/trace/trace.h"
@@ -25,7 +25,7 @@ namespace mgm::test {
 struct FakeBench {
     boost::asio::io_context io;
     sim::Trace trace;
-    sim::VirtualClock clock{harness::kDefaultSimulationStart, &trace};
+    sim::VirtualClock clock{harness::kDefaultSimulationStart, trace.timer_hook()};
     sim::Log log{&clock, sim::LogLevel::off};
     sim::SimLoop loop{io, clock};
     sim::LoopbackNetwork network{io, clock, sim::Rng(7).derive("net"), &trace};

@@ -17,7 +17,7 @@
 #include "sim/clock/sim_loop.h"
 #include "sim/clock/system_clock.h"
 #include "sim/clock/virtual_clock.h"
-#include "sim/core/log.h"
+#include "sim/trace/log.h"
 #include "sim/core/rng.h"
 #include "sim/http/client.h"
 #include "sim/http/router.h"

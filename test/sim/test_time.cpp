@@ -1,7 +1,8 @@
-// UTC text and the roulette's 5-minute grid: the instants every scenario and wire timestamp depend on.
+// UTC text: the instants every scenario and wire timestamp depend on. (The roulette's 5-minute grid is
+// tested with the roulette, in test/backend/test_domain_roulette.cpp.)
 #include <catch2/catch.hpp>
 
-#include "sim/clock/time.h"
+#include "sim/core/time.h"
 
 using namespace mgm::sim;
 
@@ -73,79 +74,4 @@ TEST_CASE("format and parse round-trip", "[time]") {
     }
     for (const char* text : {"2026-04-04T12:05:00Z", "2026-04-04T12:01:23.4567891Z", "1970-01-01T00:00:00.1Z"})
         CHECK(format_iso8601(at(text)) == text);
-}
-
-TEST_CASE("5-minute grid at, just before and just after a boundary", "[time][boundary]") {
-    const Instant boundary = at("2026-04-05T10:05:00Z");
-    CHECK(floor_to_5_minutes(boundary) == boundary);
-    CHECK(next_5_minute_boundary(boundary) == at("2026-04-05T10:10:00Z"));
-    CHECK(floor_to_5_minutes(boundary - kTick) == at("2026-04-05T10:00:00Z"));
-    CHECK(next_5_minute_boundary(boundary - kTick) == boundary);
-    CHECK(floor_to_5_minutes(boundary + kTick) == boundary);
-    CHECK(next_5_minute_boundary(boundary + kTick) == at("2026-04-05T10:10:00Z"));
-}
-
-TEST_CASE("5-minute grid is floor division for instants before the epoch", "[time][boundary]") {
-    CHECK(floor_to_5_minutes(Instant{-1}) == at("1969-12-31T23:55:00Z"));
-    CHECK(next_5_minute_boundary(Instant{-1}) == Instant{0});
-    CHECK(floor_to_5_minutes(at("1969-12-31T23:55:00Z")) == at("1969-12-31T23:55:00Z"));
-    CHECK(next_5_minute_boundary(at("1969-12-31T23:55:00Z")) == Instant{0});
-}
-
-TEST_CASE("RT-001 floor to five minutes is idempotent", "[time][RT-001]") {
-    const Instant t = at("2026-04-05T14:37:22Z");
-    const Instant once = floor_to_5_minutes(t);
-    CHECK(once == at("2026-04-05T14:35:00Z"));
-    CHECK(floor_to_5_minutes(once) == once);
-}
-
-TEST_CASE("RT-002 floor aligns to the epoch-based five-minute grid", "[time][RT-002]") {
-    const Instant grid = Instant{0} + std::chrono::minutes(500);
-    const Instant inside = grid + std::chrono::minutes(3) + std::chrono::seconds(17);
-    CHECK(format_iso8601(grid) == "1970-01-01T08:20:00Z");
-    CHECK(format_iso8601(inside) == "1970-01-01T08:23:17Z");
-    CHECK(floor_to_5_minutes(grid) == grid);
-    CHECK(floor_to_5_minutes(inside) == grid);
-}
-
-TEST_CASE("RT-003 next spin boundary is strictly after the input and on the grid", "[time][RT-003]") {
-    const Instant t = at("2026-04-05T14:37:22Z");
-    const Instant next = next_5_minute_boundary(t);
-    CHECK(next > t);
-    CHECK((next - Instant{0}) % std::chrono::minutes(5) == Duration::zero());
-    CHECK(next == at("2026-04-05T14:40:00Z"));
-}
-
-TEST_CASE("RT-004 an input exactly on a boundary yields the following boundary", "[time][RT-004]") {
-    const Instant grid = Instant{0} + std::chrono::minutes(1000);
-    CHECK(format_iso8601(grid) == "1970-01-01T16:40:00Z");
-    CHECK(next_5_minute_boundary(grid) == at("1970-01-01T16:45:00Z"));
-}
-
-TEST_CASE("RT-005 collecting and spinning windows are 240 s and 30 s of a 5-minute interval", "[time][RT-005]") {
-    // The grid constant the windows are carved from; the windows themselves live in backend/.
-    CHECK(kRouletteInterval == std::chrono::seconds(300));
-}
-
-TEST_CASE("§20.3 boundary instants table", "[time][boundary]") {
-    struct Row {
-        const char* t;
-        const char* floor5;
-        const char* next5;
-    };
-    const Row rows[] = {
-        {"2026-04-05T14:37:22Z", "2026-04-05T14:35:00Z", "2026-04-05T14:40:00Z"},
-        {"1970-01-01T08:20:00Z", "1970-01-01T08:20:00Z", "1970-01-01T08:25:00Z"},
-        {"1970-01-01T08:23:17Z", "1970-01-01T08:20:00Z", "1970-01-01T08:25:00Z"},
-        {"1970-01-01T16:40:00Z", "1970-01-01T16:40:00Z", "1970-01-01T16:45:00Z"},
-        {"2026-04-05T10:04:59.999Z", "2026-04-05T10:00:00Z", "2026-04-05T10:05:00Z"},
-        {"2026-04-05T10:05:00Z", "2026-04-05T10:05:00Z", "2026-04-05T10:10:00Z"},
-        {"2026-04-05T10:05:00.001Z", "2026-04-05T10:05:00Z", "2026-04-05T10:10:00Z"},
-        {"2026-12-31T23:59:59Z", "2026-12-31T23:55:00Z", "2027-01-01T00:00:00Z"},
-    };
-    for (const Row& row : rows) {
-        INFO(row.t);
-        CHECK(format_iso8601(floor_to_5_minutes(at(row.t))) == row.floor5);
-        CHECK(format_iso8601(next_5_minute_boundary(at(row.t))) == row.next5);
-    }
 }

@@ -7,7 +7,7 @@
 
 #include "sim/clock/virtual_clock.h"
 #include "sim/core/crypto.h"
-#include "sim/core/log.h"
+#include "sim/trace/log.h"
 #include "sim/trace/trace.h"
 
 using namespace mgm::sim;

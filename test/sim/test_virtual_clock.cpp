@@ -198,7 +198,7 @@ TEST_CASE("before_fire hook sees each deadline and fired timers are recorded in 
     boost::asio::io_context io;
     Trace trace;
     trace.set_keep_lines(true);
-    VirtualClock clock(kStart, &trace);
+    VirtualClock clock(kStart, trace.timer_hook());
     trace.set_clock(&clock);
     SimLoop loop(io, clock);
     std::vector<Instant> hooked;

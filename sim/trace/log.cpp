@@ -1,5 +1,5 @@
 // Log lines "[<UTC time>] <actor>: <message>", filtered by level, to std::clog unless a sink is set.
-#include "sim/core/log.h"
+#include "sim/trace/log.h"
 
 #include <iostream>
 

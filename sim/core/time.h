@@ -1,4 +1,6 @@
-// UTC instants on a 100 ns grid (the reference's DateTime resolution) and the roulette's 5-minute grid.
+// UTC instants on a 100 ns grid (the reference's DateTime resolution), their arithmetic and ISO-8601 text.
+// The ground floor of sim/ (core): no clock here, only the values a clock reads out. The roulette's
+// 5-minute grid is a business rule and lives with it (backend/domain/roulette.h).
 #pragma once
 
 #include <chrono>
@@ -29,7 +31,6 @@ struct Instant {
 };
 
 inline constexpr Duration kTick{1};
-inline constexpr Duration kRouletteInterval = std::chrono::minutes(5);
 
 // "2026-04-04T12:05:00Z"; fractional seconds only when non-zero, up to 7 digits, trailing zeros trimmed.
 std::string format_iso8601(Instant t);
@@ -37,10 +38,5 @@ std::string format_iso8601(Instant t);
 // Parses the same shape (and the common variants clients send: offsets like "+00:00", lowercase 'z',
 // fractions of 1..7 digits, a missing zone taken as UTC). Returns nullopt for anything else.
 std::optional<Instant> parse_iso8601(std::string_view text);
-
-// Start of the 5-minute UTC window containing t (":00, :05, ..."), on Unix-epoch integer math.
-Instant floor_to_5_minutes(Instant t);
-// floor_to_5_minutes(t) + 5 min: always strictly after t (exactly on a boundary gives the next one).
-Instant next_5_minute_boundary(Instant t);
 
 }  // namespace mgm::sim

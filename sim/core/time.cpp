@@ -1,6 +1,6 @@
 // UTC text <-> Instant on pure integer calendar math (Howard Hinnant's civil-date algorithms), so the
 // result never depends on the host time zone or C library (no timegm/localtime).
-#include "sim/clock/time.h"
+#include "sim/core/time.h"
 
 #include <cstdio>
 
@@ -9,7 +9,6 @@ namespace {
 
 constexpr std::int64_t kTicksPerSecond = 10'000'000;
 constexpr std::int64_t kTicksPerDay = 86'400 * kTicksPerSecond;
-constexpr std::int64_t kTicksPer5Minutes = 300 * kTicksPerSecond;
 
 // Floor division for possibly negative numerators (C++ '/' truncates toward zero).
 constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) {
@@ -181,14 +180,6 @@ std::optional<Instant> parse_iso8601(std::string_view text) {
     const std::int64_t local_seconds = days * 86'400 + hour * 3600 + minute * 60 + second;
     // Local time = UTC + offset, so UTC = local - offset.
     return Instant{(local_seconds - offset_seconds) * kTicksPerSecond + fraction_ticks};
-}
-
-Instant floor_to_5_minutes(Instant t) {
-    return Instant{floor_div(t.ticks, kTicksPer5Minutes) * kTicksPer5Minutes};
-}
-
-Instant next_5_minute_boundary(Instant t) {
-    return Instant{floor_to_5_minutes(t).ticks + kTicksPer5Minutes};
 }
 
 }  // namespace mgm::sim
