@@ -102,7 +102,7 @@ public:
 
 private:
     void on_connected(std::unique_ptr<sim::ByteStream> stream) {
-        stream_.emplace(std::move(stream), client_.network.io().get_executor());
+        stream_.emplace(std::move(stream), sim::NetworkLoop::of(client_.network).get_executor());
         message_ = std::make_shared<bhttp::request<bhttp::string_body>>(build_message());
         buffer_.clear();
         parser_.emplace();
@@ -240,7 +240,7 @@ void Client::send_url(const std::string& url, Request request, ClientOptions opt
                       std::function<void(ClientResult)> done) {
     auto parsed = parse_http_url(url);
     if (!parsed) {
-        boost::asio::post(state_->network.io(), [done = std::move(done)] {
+        boost::asio::post(sim::NetworkLoop::of(state_->network), [done = std::move(done)] {
             ClientResult result;
             result.error = boost::asio::error::invalid_argument;
             result.attempts = 0;

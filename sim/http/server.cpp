@@ -11,8 +11,8 @@
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
-#include "sim/trace/log.h"
 #include "sim/network/any_stream.h"
+#include "sim/trace/log.h"
 #include "sim/trace/trace.h"
 
 namespace mgm::http {
@@ -80,7 +80,7 @@ class Session : public std::enable_shared_from_this<Session> {
 public:
     Session(std::shared_ptr<Server::State> server, std::uint64_t id, std::unique_ptr<sim::ByteStream> stream)
         : server_(std::move(server)), id_(id),
-          stream_(std::move(stream), server_->network.io().get_executor()),
+          stream_(std::move(stream), sim::NetworkLoop::of(server_->network).get_executor()),
           remote_address_(stream_.remote_address()) {}
 
     void start() { read_request(); }

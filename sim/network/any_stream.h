@@ -21,6 +21,12 @@
 
 namespace mgm::sim {
 
+// The one way from a Network to its event loop (Network::io is private so that business code, which only
+// sees the seams, cannot reach the Asio executor). For the HTTP floor, which runs Beast on it.
+struct NetworkLoop {
+    static boost::asio::io_context& of(Network& network) { return network.io(); }
+};
+
 // Adapts one ByteStream end to Asio's stream concepts. At most one read and one write in flight
 // (the ByteStream contract; Beast's HTTP algorithms respect it).
 class AnyStream {

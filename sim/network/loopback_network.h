@@ -34,7 +34,6 @@ public:
     std::string bound_address(const std::string& requested) const override { return requested; }
     void stop_listening(const std::string& address) override;
     void connect(const std::string& from, const std::string& to, ConnectHandler done) override;
-    boost::asio::io_context& io() override { return io_; }
 
     void set_default_faults(const LinkFaults& faults);
     // Faults for traffic between `a` and `b` (either direction); overrides the default.
@@ -50,6 +49,7 @@ public:
     struct Impl;
 
 private:
+    boost::asio::io_context& io() override { return io_; }
     boost::asio::io_context& io_;
     std::shared_ptr<Impl> impl_;
 };

@@ -16,7 +16,7 @@ namespace mgm::sim {
 using ErrorCode = boost::system::error_code;
 
 // One end of a bidirectional byte stream. Completions never run inside the initiating call; they are
-// posted to the network's io_context. At most one read and one write may be outstanding at a time.
+// posted to the network's event loop. At most one read and one write may be outstanding at a time.
 class ByteStream {
 public:
     using Completion = std::function<void(ErrorCode, std::size_t)>;
@@ -49,6 +49,11 @@ public:
     // Fails with connection_refused when nothing listens at `to`.
     virtual void connect(const std::string& from, const std::string& to, ConnectHandler done) = 0;
 
+private:
+    // The Asio event loop the streams complete on. Only the HTTP floor needs it (Beast runs on its
+    // executor), through NetworkLoop in any_stream.h; business code holds a Network through the seams and
+    // so cannot post to, run or time anything on the loop behind the Scheduler's back.
+    friend struct NetworkLoop;
     virtual boost::asio::io_context& io() = 0;
 };
 

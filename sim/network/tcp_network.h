@@ -19,13 +19,13 @@ public:
     std::string bound_address(const std::string& requested) const override;
     void stop_listening(const std::string& address) override;
     void connect(const std::string& from, const std::string& to, ConnectHandler done) override;
-    boost::asio::io_context& io() override { return io_; }
     // Every stream's writes (existing and future ones) pass through `barrier` (nullptr: none). Not owned.
     void set_output_barrier(OutputBarrier* barrier);
 
     struct Impl;
 
 private:
+    boost::asio::io_context& io() override { return io_; }
     boost::asio::io_context& io_;
     std::unique_ptr<Impl> impl_;
 };

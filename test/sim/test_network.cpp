@@ -14,6 +14,7 @@
 #include "sim/clock/sim_loop.h"
 #include "sim/clock/virtual_clock.h"
 #include "sim/core/rng.h"
+#include "sim/network/any_stream.h"
 #include "sim/network/loopback_network.h"
 #include "sim/network/tcp_network.h"
 #include "sim/trace/trace.h"
@@ -87,7 +88,24 @@ void write_all(ByteStream& stream, const std::string& text) {
     });
 }
 
+// Whether code holding a network of type N can call N::io() (reach the Asio event loop).
+template <typename N>
+concept ExposesEventLoop = requires(N& network) { network.io(); };
+
 }  // namespace
+
+TEST_CASE("business code holding the Network seam cannot reach the Asio event loop", "[network]") {
+    CHECK_FALSE(ExposesEventLoop<Network>);
+    CHECK_FALSE(ExposesEventLoop<LoopbackNetwork>);
+    CHECK_FALSE(ExposesEventLoop<TcpNetwork>);
+    // The HTTP floor's way in (any_stream.h, which business code may not include) gives the loop itself.
+    boost::asio::io_context io;
+    VirtualClock clock(kStart);
+    LoopbackNetwork loopback(io, clock, Rng(1));
+    TcpNetwork tcp(io);
+    CHECK(&NetworkLoop::of(loopback) == &io);
+    CHECK(&NetworkLoop::of(tcp) == &io);
+}
 
 TEST_CASE("loopback: bytes written on one end arrive in order on the other, client gets an ephemeral port",
           "[network]") {
