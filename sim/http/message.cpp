@@ -139,6 +139,41 @@ std::optional<Url> parse_http_url(std::string_view url) {
     return result;
 }
 
+std::string_view origin_form_target(std::string_view target) {
+    for (std::string_view scheme : {std::string_view("http://"), std::string_view("https://")}) {
+        if (target.size() < scheme.size() || !iequals(target.substr(0, scheme.size()), scheme)) continue;
+        const std::string_view rest = target.substr(scheme.size());
+        const std::size_t path = rest.find_first_of("/?");
+        if (path == std::string_view::npos) return "/";
+        return rest.substr(path);  // "?q" alone: an empty path, which routes as "/"
+    }
+    return target;
+}
+
+std::string remove_dot_segments(std::string_view path) {
+    if (path.find('.') == std::string_view::npos) return std::string(path);
+    std::string out;
+    std::string_view in = path;
+    while (!in.empty()) {
+        if (in.substr(0, 3) == "../") in.remove_prefix(3);
+        else if (in.substr(0, 2) == "./") in.remove_prefix(2);
+        else if (in.substr(0, 3) == "/./") in.remove_prefix(2);
+        else if (in == "/.") in = "/";
+        else if (in.substr(0, 4) == "/../" || in == "/..") {
+            in = in.size() == 3 ? std::string_view("/") : in.substr(3);
+            const auto slash = out.rfind('/');
+            out.erase(slash == std::string::npos ? 0 : slash);
+        } else if (in == "." || in == "..") {
+            in = {};
+        } else {
+            const std::size_t next = in.find('/', in.front() == '/' ? 1 : 0);
+            out += in.substr(0, next);
+            in = next == std::string_view::npos ? std::string_view{} : in.substr(next);
+        }
+    }
+    return out;
+}
+
 std::string percent_decode(std::string_view text, bool plus_is_space) {
     std::string out;
     out.reserve(text.size());

@@ -67,6 +67,12 @@ struct Url {
 std::optional<Url> parse_http_url(std::string_view url);
 
 std::string percent_decode(std::string_view text, bool plus_is_space);
+// Kestrel's request-target handling (dotnet/aspnetcore src/Servers/Kestrel/Core/src/Internal/Http/
+// HttpProtocol.cs OnOriginFormTarget / OnAbsoluteFormTarget, PathNormalizer.cs): an absolute-form target
+// ("http://host/p?q") is reduced to its path and query; dot segments are removed (RFC 3986 5.2.4) after
+// percent-decoding.
+std::string_view origin_form_target(std::string_view target);
+std::string remove_dot_segments(std::string_view decoded_path);
 std::string percent_encode(std::string_view text);  // RFC 3986 unreserved kept
 
 // ASCII case-insensitive comparison (header names, path segments, enum names).

@@ -193,9 +193,9 @@ private:
         Request request;
         request.method = std::string(message.method_string());
         request.target = std::string(message.target());
-        std::string_view target = message.target();
+        std::string_view target = origin_form_target(message.target());
         auto question = target.find('?');
-        request.path = decode_path(target.substr(0, question));
+        request.path = remove_dot_segments(decode_path(target.substr(0, question)));
         if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
         for (const auto& field : message) request.headers.add(std::string(field.name_string()), std::string(field.value()));
         request.body = std::move(message.body());

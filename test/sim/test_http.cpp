@@ -602,3 +602,39 @@ TEST_CASE("destroying a client with a request in flight never calls back", "[htt
     CHECK_FALSE(called);
     CHECK(fx.get("/api/hello/y").ok());  // the server is unharmed
 }
+
+// dotnet/aspnetcore Kestrel: HttpProtocol.OnOriginFormTarget decodes the path and then applies
+// PathNormalizer.RemoveDotSegments (RFC 3986 5.2.4); OnAbsoluteFormTarget routes an absolute-form target by
+// its path.
+TEST_CASE("request targets: dot segments removed after decoding, absolute-form reduced to its path (Kestrel)",
+          "[http]") {
+    using mgm::http::origin_form_target;
+    using mgm::http::remove_dot_segments;
+    CHECK(remove_dot_segments("/api/version") == "/api/version");
+    CHECK(remove_dot_segments("/api/./version") == "/api/version");
+    CHECK(remove_dot_segments("/api/x/../version") == "/api/version");
+    CHECK(remove_dot_segments("/../../api/version") == "/api/version");
+    CHECK(remove_dot_segments("/api/version/.") == "/api/version/");
+    CHECK(remove_dot_segments("/api/version/x/..") == "/api/version/");
+    CHECK(remove_dot_segments("/api/.../version") == "/api/.../version");
+    CHECK(remove_dot_segments("/api/.x/version") == "/api/.x/version");
+    CHECK(remove_dot_segments("/api/version.json") == "/api/version.json");
+    CHECK(origin_form_target("http://127.0.0.1:8080/api/version?a=1") == "/api/version?a=1");
+    CHECK(origin_form_target("HTTP://host/api/version") == "/api/version");
+    CHECK(origin_form_target("https://host") == "/");
+    CHECK(origin_form_target("/api/version") == "/api/version");
+}
+
+TEST_CASE("request targets reach the router normalised: %2E%2E and absolute-form over loopback", "[http]") {
+    LoopbackHarness harness;
+    HttpFixture fixture(harness);
+    const auto hello = [&](const std::string& target) {
+        ClientResult result = fixture.get(target);
+        REQUIRE(result.ok());
+        return *result.response;
+    };
+    CHECK(hello("/api/x/%2E%2E/hello/ann?x=1").body == R"({"hello":"ann","x":"1"})");
+    CHECK(hello("/api/./hello/./bob").body == R"({"hello":"bob","x":""})");
+    CHECK(hello("http://svc.example/api/hello/cy?x=2").body == R"({"hello":"cy","x":"2"})");
+    CHECK(hello("/api/x%2F..%2Fhello/dan").status == 404);  // an encoded '/' is not a segment boundary
+}
