@@ -6,6 +6,7 @@
 #include <string>
 
 #include "sim/core/settings.h"
+#include "sim/network/ci_ports.h"
 
 namespace mgm::backend {
 
@@ -35,6 +36,10 @@ struct EbsConfig {
     std::optional<std::string> version_minimum_desktop;          // Version:MinimumDesktopVersion
     std::optional<std::string> version_minimum_addon;            // Version:MinimumAddonVersion
     std::optional<std::string> version_minimum_extension;        // Version:MinimumExtensionVersion
+    // The EBS's own address on the network: the "from" of its outgoing connections (Helix), where the
+    // loopback network applies partitions and faults. Not a reference key: the World sets it to where the EBS
+    // listens, as it does for the mocks.
+    std::string self_address = sim::ci::address(sim::ci::kEbsPort);
 
     bool is_development() const;
     // Reads every key above (environment names via Settings' "__" mapping). Does not validate.

@@ -47,7 +47,7 @@ struct Ebs::Parts {
           seams(seams_in),
           lease(validated(config), std::move(recycler)),
           store(*lease.store),
-          helix(config, seams.network, seams.scheduler, &seams.trace, "127.0.0.1:8080"),
+          helix(config, seams.network, seams.scheduler, &seams.trace),
           domain(ServiceContext{config, store, seams.clock, seams.trace, seams.log}, seams.scheduler, seams.rng, helix),
           routes(config, domain, seams.clock, seams.rng.derive("http.trace_id"), seams.log) {}
 

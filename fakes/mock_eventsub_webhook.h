@@ -10,16 +10,18 @@
 #include "sim/core/settings.h"
 #include "sim/http/message.h"
 #include "sim/http/router.h"
+#include "sim/network/ci_ports.h"
 
 namespace mgm::http { class Client; }
 
 namespace mgm::fakes {
 
 struct MockEventSubWebhookConfig {
-    std::string backend_base_url = "http://127.0.0.1:8080";  // Backend:BaseUrl
+    std::string backend_base_url = sim::ci::url(sim::ci::kEbsPort);  // Backend:BaseUrl
     std::string eventsub_secret = "e2e-ci-eventsub-secret";  // Twitch:EventSubSecret (appsettings.json); "" = no HMAC
     sim::Duration forward_timeout = std::chrono::seconds(60);  // the reference's named "Ebs" HttpClient
-    std::string self_address = "127.0.0.1:9051";  // this service's endpoint name for outgoing connections
+    // This service's endpoint name for outgoing connections (the World sets it to where the mock listens).
+    std::string self_address = sim::ci::address(sim::ci::kEventSubWebhookPort);
 
     static MockEventSubWebhookConfig from_settings(const sim::Settings& settings);
 };

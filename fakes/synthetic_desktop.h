@@ -16,16 +16,17 @@
 #include "sim/core/settings.h"
 #include "sim/http/message.h"
 #include "sim/http/router.h"
+#include "sim/network/ci_ports.h"
 
 namespace mgm::http { class Client; }
 
 namespace mgm::fakes {
 
 struct SyntheticDesktopConfig {
-    std::string backend_base_url = "http://127.0.0.1:8080";  // SyntheticDesktop:BackendBaseUrl
+    std::string backend_base_url = sim::ci::url(sim::ci::kEbsPort);  // SyntheticDesktop:BackendBaseUrl
     std::string api_key;                                      // Mgm:ApiKey (required per run, else 500)
     sim::Duration request_timeout = std::chrono::seconds(100);  // plain HttpClient default
-    std::string self_address = "127.0.0.1:9054";
+    std::string self_address = sim::ci::address(sim::ci::kSyntheticDesktopPort);  // as the webhook mock's
 
     static SyntheticDesktopConfig from_settings(const sim::Settings& settings);
 };

@@ -1,6 +1,5 @@
-// A real EBS in simulation for the libFuzzer targets: VirtualClock + SimLoop + LoopbackNetwork, the EBS
-// behind an http::Server at 127.0.0.1:8080, nothing at the Helix address (outgoing Helix calls are
-// refused and retried on virtual time). Built once and reused across iterations; rebuilt every
+// A real EBS in simulation for the libFuzzer targets: a World with only the EBS (at its CI address), nothing
+// at the Helix address (outgoing Helix calls are refused and retried on virtual time). Built once and reused across iterations; rebuilt every
 // kRebuildEvery iterations so the store and the trace stay small and findings stay reproducible.
 #pragma once
 
@@ -14,18 +13,19 @@
 #include <string_view>
 #include <utility>
 
-#include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
 #include "backend/api/eventsub.h"
 #include "backend/ebs.h"
 #include "backend/domain/store.h"
+#include "harness/world/driver.h"
+#include "harness/world/world.h"
 #include "sim/clock/sim_loop.h"
 #include "sim/clock/virtual_clock.h"
 #include "sim/core/crypto.h"
 #include "sim/core/jwt.h"
 #include "sim/trace/log.h"
-#include "sim/http/server.h"
+#include "sim/network/ci_ports.h"
 #include "sim/network/loopback_network.h"
 #include "sim/trace/trace.h"
 
@@ -33,7 +33,6 @@ namespace mgm::fuzz {
 
 inline constexpr const char* kApiKey = "fuzz-desktop-api-key";
 inline constexpr const char* kEventSubSecret = "fuzz-eventsub-secret";
-inline constexpr const char* kEbsAddress = "127.0.0.1:8080";
 // 2026-04-05T12:00:30Z, as the HTTP test fixture.
 inline constexpr sim::Instant kFuzzStart = sim::Instant::from_unix_seconds(1775390430);
 // Tokens in the seed corpora expire in 2100, so they stay valid while the harness moves its clock.
@@ -54,7 +53,7 @@ inline backend::EbsConfig fuzz_ebs_config() {
     config.dev_skip_subscriber_check = true;
     config.enable_e2e_harness = true;
     config.eventsub_secret = kEventSubSecret;
-    config.helix_api_base_url = "http://127.0.0.1:9053";
+    config.helix_api_base_url = sim::ci::url(sim::ci::kHelixApiPort);
     config.helix_client_id = "fuzz-client";
     config.broadcaster_access_token = "fuzz-token";
     config.broadcaster_user_id = "fuzz-broadcaster";
@@ -84,27 +83,19 @@ inline bool well_formed_status_line(std::string_view bytes) {
 class EbsHarness {
 public:
     EbsHarness()
-        : clock(kFuzzStart, trace.timer_hook()),
-          loop(io, clock),
-          network(io, clock, sim::Rng(7).derive("net"), &trace),
-          log(&clock, sim::LogLevel::off) {
-        trace.set_clock(&clock);
+        : world(world_config()),
+          trace(world.trace()),
+          clock(world.virtual_clock()),
+          loop(world.loop()),
+          network(world.loopback()),
+          log(world.log()),
+          ebs(&world.ebs()) {
         trace.set_record_timers(false);
-        ebs = std::make_unique<backend::Ebs>(fuzz_ebs_config(),
-                                             sim::Seams{clock, clock, network, sim::Rng(7).derive("ebs"), trace, log});
-        server = std::make_unique<http::Server>(
-            network, clock, kEbsAddress,
-            [this](const http::Request& request, std::function<void(http::Response)> respond) {
-                ebs->handle(request, std::move(respond));
-            },
-            http::ServerOptions{.actor = "ebs"}, &trace, &log);
-        require(!server->start(), "EBS server starts");
         seed_store();
     }
 
     ~EbsHarness() {
-        ebs->stop();
-        server->stop();
+        world.stop();
         loop.run_until_idle();
     }
 
@@ -129,50 +120,8 @@ public:
     // Writes raw bytes to the EBS over a fresh loopback connection; returns what the server wrote before
     // closing, or within `settle` of virtual time.
     std::string raw_exchange(const std::string& bytes, sim::Duration settle = std::chrono::seconds(40)) {
-        std::unique_ptr<sim::ByteStream> stream;
-        bool connected = false;
-        network.connect("fuzz-client", kEbsAddress, [&](sim::ErrorCode ec, std::unique_ptr<sim::ByteStream> s) {
-            require(!ec, "connect to the EBS");
-            stream = std::move(s);
-            connected = true;
-        });
-        loop.run_until([&] { return connected; }, clock.now() + std::chrono::seconds(5));
-        require(stream != nullptr, "connection established");
-        auto buffer = std::make_shared<std::string>(bytes);
-        auto offset = std::make_shared<std::size_t>(0);
-        auto alive = std::make_shared<bool>(true);
-        std::function<void()> write_more;
-        write_more = [&, buffer, offset, alive]() {
-            if (!*alive || *offset >= buffer->size()) return;
-            stream->async_write_some(buffer->data() + *offset, buffer->size() - *offset,
-                                     [&, offset, alive](sim::ErrorCode ec, std::size_t n) {
-                                         if (ec || !*alive) return;
-                                         *offset += n;
-                                         write_more();
-                                     });
-        };
-        write_more();
-        std::string received;
-        bool closed = false;
-        auto chunk = std::make_shared<std::array<char, 4096>>();
-        std::function<void()> read_more;
-        read_more = [&, chunk, alive]() {
-            stream->async_read_some(chunk->data(), chunk->size(), [&, chunk, alive](sim::ErrorCode ec, std::size_t n) {
-                if (!*alive) return;
-                if (ec) {
-                    closed = true;
-                    return;
-                }
-                received.append(chunk->data(), n);
-                read_more();
-            });
-        };
-        read_more();
-        loop.run_until([&] { return closed; }, clock.now() + settle);
-        stream->close();
-        loop.run_until_idle();
-        *alive = false;
-        stream.reset();
+        std::string received =
+            harness::raw_exchange(loop, network, "fuzz-client", world.address(harness::Service::ebs), bytes, settle);
         loop.run_until_idle();
         return received;
     }
@@ -186,16 +135,26 @@ public:
     sim::Uuid gift_id;
 
     // Members in construction order.
-    boost::asio::io_context io;
-    sim::Trace trace;
-    sim::VirtualClock clock;
-    sim::SimLoop loop;
-    sim::LoopbackNetwork network;
-    sim::Log log;
-    std::unique_ptr<backend::Ebs> ebs;
-    std::unique_ptr<http::Server> server;
+    harness::World world;
+    sim::Trace& trace;
+    sim::VirtualClock& clock;
+    sim::SimLoop& loop;
+    sim::LoopbackNetwork& network;
+    sim::Log& log;
+    backend::Ebs* ebs;
 
 private:
+    static harness::WorldConfig world_config() {
+        harness::WorldConfig w;
+        w.services = {harness::Service::ebs};
+        w.ebs_config = fuzz_ebs_config();
+        w.seed = 7;
+        w.start = kFuzzStart;
+        w.start_workers = false;
+        w.log_level = sim::LogLevel::off;
+        return w;
+    }
+
     void seed_store() {
         sim::Rng rng(11);
         backend::Store& store = ebs->store();

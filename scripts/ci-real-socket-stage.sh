@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 MGM_SIM=${1:-${MGM_SIM:-build/harness/cli/mgm-sim}}
 LOG=${MGM_SIM_SERVE_LOG:-/tmp/mgm-sim-serve.log}
 [ -x "$MGM_SIM" ] || { echo "ci-real-socket-stage: $MGM_SIM not found (build first)" >&2; exit 1; }
+# The CI port map (MGM_EBS_PORT, MGM_EVENTSUB_PORT, ...): the same numbers mgm-sim serve listens on.
+. scripts/ci-ports.sh
 
 # The reference CI's per-process env blocks (e2e-test.yml), merged: they agree wherever they overlap.
 export ASPNETCORE_ENVIRONMENT=Development
@@ -16,12 +18,12 @@ export Mgm__ApiKey=ci-desktop-api-key
 export Mgm__DevSkipSubscriberCheck=true
 export Mgm__EnableE2eHarness=true
 export Twitch__EventSubSecret=e2e-ci-eventsub-secret
-export Twitch__HelixApiBaseUrl=http://127.0.0.1:9053
+export Twitch__HelixApiBaseUrl=http://127.0.0.1:$MGM_HELIX_PORT
 export Twitch__BroadcasterAccessToken=e2e-ci-broadcast-token
 export Twitch__BroadcasterUserId=e2e-ci-broadcaster
 export Twitch__HelixClientId=e2e-ci-helix-client
-export Backend__BaseUrl=http://127.0.0.1:8080
-export SyntheticDesktop__BackendBaseUrl=http://127.0.0.1:8080
+export Backend__BaseUrl=http://127.0.0.1:$MGM_EBS_PORT
+export SyntheticDesktop__BackendBaseUrl=http://127.0.0.1:$MGM_EBS_PORT
 # A fresh store per run, like the reference CI's fresh Postgres per job (serve's default is a durable file).
 export Mgm__SqlitePath=:memory:
 
@@ -38,11 +40,11 @@ trap cleanup EXIT
 # Every port must answer HTTP within 1 s of start (the reference allows 90 s for the EBS and 60 s per mock).
 ready=""
 for _ in $(seq 1 100); do
-    if curl -s -o /dev/null --max-time 1 http://127.0.0.1:8080/ &&
-       curl -sf -o /dev/null --max-time 1 http://127.0.0.1:9051/health &&
-       curl -sf -o /dev/null --max-time 1 http://127.0.0.1:9052/health &&
-       curl -sf -o /dev/null --max-time 1 http://127.0.0.1:9053/health &&
-       curl -sf -o /dev/null --max-time 1 http://127.0.0.1:9054/health; then
+    if curl -s -o /dev/null --max-time 1 http://127.0.0.1:$MGM_EBS_PORT/ &&
+       curl -sf -o /dev/null --max-time 1 http://127.0.0.1:$MGM_EVENTSUB_PORT/health &&
+       curl -sf -o /dev/null --max-time 1 http://127.0.0.1:$MGM_JWT_PORT/health &&
+       curl -sf -o /dev/null --max-time 1 http://127.0.0.1:$MGM_HELIX_PORT/health &&
+       curl -sf -o /dev/null --max-time 1 http://127.0.0.1:$MGM_DESKTOP_PORT/health; then
         ready=yes
         break
     fi

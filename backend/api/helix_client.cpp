@@ -24,10 +24,10 @@ std::string helix_base_url(std::string_view configured) {
 }
 
 HelixHttpClient::HelixHttpClient(const EbsConfig& config, sim::Network& network, sim::Scheduler& scheduler,
-                                 sim::Trace* trace, std::string from)
+                                 sim::Trace* trace)
     : config_(config),
       base_url_(helix_base_url(config.helix_api_base_url)),
-      client_(network, scheduler, std::move(from), trace, "ebs.helix") {}
+      client_(network, scheduler, config.self_address, trace, "ebs.helix") {}
 
 http::Request HelixHttpClient::authorized_request(std::string method) const {
     http::Request request;

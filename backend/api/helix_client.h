@@ -18,9 +18,8 @@ inline constexpr sim::Duration kHelixTimeout = std::chrono::seconds(30);
 
 class HelixHttpClient final : public HelixGateway {
 public:
-    // `from` is the EBS's own address on the network ("127.0.0.1:8080").
-    HelixHttpClient(const EbsConfig& config, sim::Network& network, sim::Scheduler& scheduler, sim::Trace* trace,
-                    std::string from = "127.0.0.1:8080");
+    // Connects from config.self_address, the EBS's own address on the network.
+    HelixHttpClient(const EbsConfig& config, sim::Network& network, sim::Scheduler& scheduler, sim::Trace* trace);
 
     void send_chat_message(const std::string& text, std::function<void(HelixAttemptResult)> done) override;
     void check_user_subscription(const std::string& streamer_id, const std::string& viewer_id,

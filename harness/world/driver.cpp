@@ -1,5 +1,9 @@
 #include "harness/world/driver.h"
 
+#include <array>
+#include <functional>
+#include <stdexcept>
+
 #include <boost/asio/io_context.hpp>
 
 #include "sim/clock/sim_loop.h"
@@ -62,6 +66,58 @@ http::ClientResult SimDriver::send(const std::string& address, http::Request req
 }
 
 sim::Instant SimDriver::now() const { return loop_.clock().now(); }
+
+std::string raw_exchange(sim::SimLoop& loop, sim::Network& network, const std::string& from, const std::string& to,
+                         const std::string& bytes, sim::Duration settle) {
+    std::unique_ptr<sim::ByteStream> stream;
+    bool connected = false;
+    sim::ErrorCode connect_error;
+    network.connect(from, to, [&](sim::ErrorCode ec, std::unique_ptr<sim::ByteStream> s) {
+        connect_error = ec;
+        stream = std::move(s);
+        connected = true;
+    });
+    loop.run_until([&] { return connected; }, loop.clock().now() + std::chrono::seconds(5));
+    if (!stream)
+        throw std::runtime_error("raw_exchange: cannot connect to " + to +
+                                 (connect_error ? ": " + connect_error.message() : std::string()));
+    // Completions may still be queued when this returns: they hold `alive` and do nothing once it is false.
+    auto alive = std::make_shared<bool>(true);
+    auto buffer = std::make_shared<std::string>(bytes);
+    auto offset = std::make_shared<std::size_t>(0);
+    std::function<void()> write_more = [&, buffer, offset, alive]() {
+        if (!*alive || *offset >= buffer->size()) return;
+        stream->async_write_some(buffer->data() + *offset, buffer->size() - *offset,
+                                 [&, offset, alive](sim::ErrorCode ec, std::size_t n) {
+                                     if (ec || !*alive) return;
+                                     *offset += n;
+                                     write_more();
+                                 });
+    };
+    write_more();
+    std::string received;
+    bool closed = false;
+    auto chunk = std::make_shared<std::array<char, 4096>>();
+    std::function<void()> read_more = [&, chunk, alive]() {
+        stream->async_read_some(chunk->data(), chunk->size(), [&, chunk, alive](sim::ErrorCode ec, std::size_t n) {
+            if (!*alive) return;
+            if (ec) {
+                closed = true;
+                return;
+            }
+            received.append(chunk->data(), n);
+            read_more();
+        });
+    };
+    read_more();
+    loop.run_until([&] { return closed; }, loop.clock().now() + settle);
+    stream->close();
+    loop.drain();
+    *alive = false;
+    stream.reset();
+    loop.drain();
+    return received;
+}
 
 // ---------------------------------------------------------------------------------------------------------
 

@@ -62,6 +62,13 @@ private:
     std::unique_ptr<http::Client> client_;
 };
 
+// Simulation: writes `bytes` as they are (no HTTP framing) to `to` on a fresh connection from `from`, and
+// returns whatever came back before the peer closed or `settle` of virtual time passed; then closes and runs
+// the ready handlers, so no completion outlives the call. Throws std::runtime_error when it cannot connect.
+// For malformed-request tests and fuzzing, where a well-formed client cannot go.
+std::string raw_exchange(sim::SimLoop& loop, sim::Network& network, const std::string& from, const std::string& to,
+                         const std::string& bytes, sim::Duration settle);
+
 // Real sockets: each send() runs the given io_context until the exchange ends. When the services share
 // that io_context (World in real mode), they are served by the same loop while the driver waits.
 class RealDriver final : public Driver {

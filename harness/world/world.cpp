@@ -15,6 +15,7 @@
 #include "sim/clock/virtual_clock.h"
 #include "sim/seams.h"
 #include "sim/http/server.h"
+#include "sim/network/ci_ports.h"
 #include "sim/network/loopback_network.h"
 #include "sim/network/tcp_network.h"
 #include "sim/trace/trace.h"
@@ -22,62 +23,127 @@
 
 namespace mgm::harness {
 
-std::string_view service_name(Service service) {
-    switch (service) {
-        case Service::ebs: return "ebs";
-        case Service::eventsub: return "eventsub";
-        case Service::jwt: return "jwt";
-        case Service::helix: return "helix";
-        case Service::desktop: return "desktop";
-    }
-    return "?";
-}
-
-std::optional<Service> parse_service(std::string_view name) {
-    struct Alias {
-        std::string_view name;
-        Service service;
-    };
-    static constexpr Alias kAliases[] = {
-        {"ebs", Service::ebs},           {"backend", Service::ebs},
-        {"eventsub", Service::eventsub}, {"MockEventSubWebhook", Service::eventsub},
-        {"jwt", Service::jwt},           {"MockExtensionJwt", Service::jwt},
-        {"helix", Service::helix},       {"MockHelixApi", Service::helix},
-        {"desktop", Service::desktop},   {"SyntheticDesktop", Service::desktop},
-    };
-    for (const auto& alias : kAliases)
-        if (http::iequals(alias.name, name)) return alias.service;
-    return std::nullopt;
-}
-
-std::string default_address(Service service) {
-    switch (service) {
-        case Service::ebs: return "127.0.0.1:8080";
-        case Service::eventsub: return "127.0.0.1:9051";
-        case Service::jwt: return "127.0.0.1:9052";
-        case Service::helix: return "127.0.0.1:9053";
-        case Service::desktop: return "127.0.0.1:9054";
-    }
-    return {};
-}
-
-sim::Settings reference_ci_settings() {
-    return sim::Settings::from_pairs({
-        {"ASPNETCORE_ENVIRONMENT", "Development"},
-        {"Mgm:ApiKey", "ci-desktop-api-key"},
-        {"Mgm:DevSkipSubscriberCheck", "true"},
-        {"Mgm:EnableE2eHarness", "true"},
-        {"Twitch:EventSubSecret", "e2e-ci-eventsub-secret"},
-        {"Twitch:HelixApiBaseUrl", "http://127.0.0.1:9053"},
-        {"Twitch:BroadcasterAccessToken", "e2e-ci-broadcast-token"},
-        {"Twitch:BroadcasterUserId", "e2e-ci-broadcaster"},
-        {"Twitch:HelixClientId", "e2e-ci-helix-client"},
-        {"Backend:BaseUrl", "http://127.0.0.1:8080"},
-        {"SyntheticDesktop:BackendBaseUrl", "http://127.0.0.1:8080"},
-    });
-}
+// A running service: the object the host-table row built, and how the World talks to it.
+class World::Host {
+public:
+    virtual ~Host() = default;
+    virtual void handle(const http::Request& request, std::function<void(http::Response)> respond) = 0;
+    // Before the servers close (the EBS stops its workers).
+    virtual void stop() {}
+    // After every connection closed (the EBS's group commit writes what it still holds).
+    virtual void finish() {}
+};
 
 namespace {
+
+template <class T>
+class ServiceHost : public World::Host {
+public:
+    explicit ServiceHost(std::unique_ptr<T> service) : service_(std::move(service)) {}
+    void handle(const http::Request& request, std::function<void(http::Response)> respond) override {
+        service_->handle(request, std::move(respond));
+    }
+    T& service() { return *service_; }
+
+protected:
+    std::unique_ptr<T> service_;
+};
+
+class EbsHost final : public ServiceHost<backend::Ebs> {
+public:
+    EbsHost(std::unique_ptr<backend::Ebs> ebs, sim::TcpNetwork* tcp) : ServiceHost(std::move(ebs)), tcp_(tcp) {}
+
+    void start_group_commit(sim::Scheduler& scheduler, const sim::Log& log) {
+        group_commit_ = std::make_unique<backend::GroupCommit>(service_->store(), scheduler, log);
+        tcp_->set_output_barrier(group_commit_.get());
+    }
+    const backend::GroupCommit* group_commit() const { return group_commit_.get(); }
+
+    void stop() override { service_->stop(); }
+    void finish() override {
+        if (!group_commit_) return;
+        group_commit_->flush();
+        tcp_->set_output_barrier(nullptr);
+    }
+
+private:
+    sim::TcpNetwork* tcp_;
+    std::unique_ptr<backend::GroupCommit> group_commit_;   // a derived member: destroyed before the EBS's store
+};
+
+// What a host-table row gets to build its service.
+struct HostContext {
+    const WorldConfig& config;
+    sim::Settings settings;     // shared settings, wired URLs, then this service's overrides
+    sim::Seams seams;           // Rng derived from the service's name
+    std::string self_address;   // where the service listens (port 0 resolved)
+    sim::Scheduler& scheduler;
+    const sim::Log& log;
+    sim::TcpNetwork* tcp;       // real mode only
+};
+
+std::unique_ptr<World::Host> build_ebs(HostContext& c) {
+    backend::EbsConfig config = c.config.ebs_config ? *c.config.ebs_config : backend::EbsConfig::from_settings(c.settings);
+    config.self_address = c.self_address;
+    auto host = std::make_unique<EbsHost>(
+        std::make_unique<backend::Ebs>(std::move(config), c.seams, c.config.store_recycler), c.tcp);
+    if (c.config.start_workers) host->service().start();
+    // Real sockets: one COMMIT per event-loop pass, answers held until it (Mgm:GroupCommit=false: one COMMIT
+    // per transaction, as in simulation).
+    if (c.tcp && c.settings.get_bool("Mgm:GroupCommit", true)) host->start_group_commit(c.scheduler, c.log);
+    return host;
+}
+
+std::unique_ptr<World::Host> build_eventsub(HostContext& c) {
+    auto config = fakes::MockEventSubWebhookConfig::from_settings(c.settings);
+    config.self_address = c.self_address;
+    return std::make_unique<ServiceHost<fakes::MockEventSubWebhook>>(
+        std::make_unique<fakes::MockEventSubWebhook>(std::move(config), c.seams));
+}
+
+std::unique_ptr<World::Host> build_jwt(HostContext& c) {
+    return std::make_unique<ServiceHost<fakes::MockExtensionJwt>>(
+        std::make_unique<fakes::MockExtensionJwt>(fakes::MockExtensionJwtConfig::from_settings(c.settings), c.seams));
+}
+
+std::unique_ptr<World::Host> build_helix(HostContext& c) {
+    return std::make_unique<ServiceHost<fakes::MockHelixApi>>(
+        std::make_unique<fakes::MockHelixApi>(fakes::MockHelixApiConfig::from_settings(c.settings), c.seams));
+}
+
+std::unique_ptr<World::Host> build_desktop(HostContext& c) {
+    auto config = fakes::SyntheticDesktopConfig::from_settings(c.settings);
+    config.self_address = c.self_address;
+    return std::make_unique<ServiceHost<fakes::SyntheticDesktop>>(
+        std::make_unique<fakes::SyntheticDesktop>(std::move(config), c.seams));
+}
+
+// The host table: one row per service, in Service order (= start order).
+struct HostRow {
+    Service service;
+    std::string_view name;           // --only, logs, trace actor, Rng stream
+    std::string_view process_name;   // the reference's name for it (parse_service accepts it too)
+    std::uint16_t ci_port;           // sim/network/ci_ports.h
+    std::unique_ptr<World::Host> (*build)(HostContext&);
+};
+
+constexpr HostRow kHosts[] = {
+    {Service::ebs, "ebs", "backend", sim::ci::kEbsPort, build_ebs},
+    {Service::eventsub, "eventsub", "MockEventSubWebhook", sim::ci::kEventSubWebhookPort, build_eventsub},
+    {Service::jwt, "jwt", "MockExtensionJwt", sim::ci::kExtensionJwtPort, build_jwt},
+    {Service::helix, "helix", "MockHelixApi", sim::ci::kHelixApiPort, build_helix},
+    {Service::desktop, "desktop", "SyntheticDesktop", sim::ci::kSyntheticDesktopPort, build_desktop},
+};
+static_assert(std::size(kHosts) == kAllServices.size());
+
+constexpr bool rows_in_service_order() {
+    for (std::size_t i = 0; i < std::size(kHosts); ++i)
+        if (static_cast<std::size_t>(kHosts[i].service) != i) return false;
+    return true;
+}
+static_assert(rows_in_service_order(), "kHosts[i] must describe Service(i)");
+
+const HostRow& row(Service service) { return kHosts[static_cast<std::size_t>(service)]; }
 
 // Port 0 on TCP: the Network keys listeners by the requested address, so several "127.0.0.1:0" services
 // would collide. Resolve each to a concrete free port first (bind, read the port, release; the io_context
@@ -91,6 +157,38 @@ std::string reserve_ephemeral(sim::Network& network, const std::string& requeste
 }
 
 }  // namespace
+
+std::string_view service_name(Service service) { return row(service).name; }
+
+std::optional<Service> parse_service(std::string_view name) {
+    for (const HostRow& host : kHosts)
+        if (http::iequals(host.name, name) || http::iequals(host.process_name, name)) return host.service;
+    return std::nullopt;
+}
+
+std::string default_address(Service service) { return sim::ci::address(row(service).ci_port); }
+
+std::array<std::string, 5> default_addresses() {
+    std::array<std::string, 5> addresses;
+    for (Service service : kAllServices) addresses[static_cast<std::size_t>(service)] = default_address(service);
+    return addresses;
+}
+
+sim::Settings reference_ci_settings() {
+    return sim::Settings::from_pairs({
+        {"ASPNETCORE_ENVIRONMENT", "Development"},
+        {"Mgm:ApiKey", "ci-desktop-api-key"},
+        {"Mgm:DevSkipSubscriberCheck", "true"},
+        {"Mgm:EnableE2eHarness", "true"},
+        {"Twitch:EventSubSecret", "e2e-ci-eventsub-secret"},
+        {"Twitch:HelixApiBaseUrl", sim::ci::url(sim::ci::kHelixApiPort)},
+        {"Twitch:BroadcasterAccessToken", "e2e-ci-broadcast-token"},
+        {"Twitch:BroadcasterUserId", "e2e-ci-broadcaster"},
+        {"Twitch:HelixClientId", "e2e-ci-helix-client"},
+        {"Backend:BaseUrl", sim::ci::url(sim::ci::kEbsPort)},
+        {"SyntheticDesktop:BackendBaseUrl", sim::ci::url(sim::ci::kEbsPort)},
+    });
+}
 
 struct World::Parts {
     // Declaration order = construction order; destruction runs backwards (io_context last).
@@ -108,12 +206,7 @@ struct World::Parts {
     sim::Rng root{0};
     std::array<std::string, 5> bound;
 
-    std::unique_ptr<backend::Ebs> ebs;
-    std::unique_ptr<backend::GroupCommit> group_commit;   // real mode: destroyed before the EBS's store
-    std::unique_ptr<fakes::MockEventSubWebhook> eventsub;
-    std::unique_ptr<fakes::MockExtensionJwt> jwt;
-    std::unique_ptr<fakes::MockHelixApi> helix;
-    std::unique_ptr<fakes::SyntheticDesktop> desktop;
+    std::array<std::unique_ptr<Host>, 5> hosts;   // destroyed after the servers, the EBS last
     std::array<std::unique_ptr<http::Server>, 5> servers;
     std::unique_ptr<Driver> driver;
     bool stopped = false;
@@ -122,25 +215,9 @@ struct World::Parts {
         return sim::Seams{*clock, *scheduler, *network, root.derive(service_name(service)), trace, log};
     }
 
-    // Routes a request to the service object (the servers exist before the services are built).
+    // Routes a request to the service (the servers exist before the services are built).
     void dispatch(Service service, const http::Request& request, std::function<void(http::Response)> respond) {
-        switch (service) {
-            case Service::ebs:
-                if (ebs) return ebs->handle(request, std::move(respond));
-                break;
-            case Service::eventsub:
-                if (eventsub) return eventsub->handle(request, std::move(respond));
-                break;
-            case Service::jwt:
-                if (jwt) return jwt->handle(request, std::move(respond));
-                break;
-            case Service::helix:
-                if (helix) return helix->handle(request, std::move(respond));
-                break;
-            case Service::desktop:
-                if (desktop) return desktop->handle(request, std::move(respond));
-                break;
-        }
+        if (auto& host = hosts[static_cast<std::size_t>(service)]) return host->handle(request, std::move(respond));
         respond(http::Response::empty(503));
     }
 };
@@ -171,6 +248,7 @@ World::World(WorldConfig config) : config_(std::move(config)), parts_(std::make_
     p.trace.set_clock(p.clock);
     p.log.set_clock(p.clock);
     p.log.set_level(level);
+    if (config_.log_sink) p.log.set_sink(config_.log_sink);
 
     // Listen first, so port 0 is resolved before the cross-service URLs are wired.
     for (Service service : kAllServices) {
@@ -195,41 +273,22 @@ World::World(WorldConfig config) : config_(std::move(config)), parts_(std::make_
         p.bound[index] = p.network->bound_address(requested);
     }
 
-    sim::Settings settings = config_.settings;
+    sim::Settings shared = config_.settings;
     if (config_.wire_urls) {
         if (runs(Service::ebs)) {
-            settings.set("Backend:BaseUrl", url(Service::ebs));
-            settings.set("SyntheticDesktop:BackendBaseUrl", url(Service::ebs));
+            shared.set("Backend:BaseUrl", url(Service::ebs));
+            shared.set("SyntheticDesktop:BackendBaseUrl", url(Service::ebs));
         }
-        if (runs(Service::helix)) settings.set("Twitch:HelixApiBaseUrl", url(Service::helix));
+        if (runs(Service::helix)) shared.set("Twitch:HelixApiBaseUrl", url(Service::helix));
     }
 
-    if (runs(Service::ebs)) {
-        p.ebs = std::make_unique<backend::Ebs>(backend::EbsConfig::from_settings(settings), p.seams(Service::ebs),
-                                               config_.store_recycler);
-        if (config_.start_workers) p.ebs->start();
-        // Real sockets: one COMMIT per event-loop pass, answers held until it (Mgm:GroupCommit=false: one
-        // COMMIT per transaction, as in simulation).
-        if (!is_simulation() && settings.get_bool("Mgm:GroupCommit", true)) {
-            p.group_commit = std::make_unique<backend::GroupCommit>(p.ebs->store(), *p.scheduler, p.log);
-            p.tcp->set_output_barrier(p.group_commit.get());
-        }
-    }
-    if (runs(Service::eventsub)) {
-        auto c = fakes::MockEventSubWebhookConfig::from_settings(settings);
-        c.self_address = address(Service::eventsub);
-        p.eventsub = std::make_unique<fakes::MockEventSubWebhook>(std::move(c), p.seams(Service::eventsub));
-    }
-    if (runs(Service::jwt))
-        p.jwt = std::make_unique<fakes::MockExtensionJwt>(fakes::MockExtensionJwtConfig::from_settings(settings),
-                                                          p.seams(Service::jwt));
-    if (runs(Service::helix))
-        p.helix = std::make_unique<fakes::MockHelixApi>(fakes::MockHelixApiConfig::from_settings(settings),
-                                                        p.seams(Service::helix));
-    if (runs(Service::desktop)) {
-        auto c = fakes::SyntheticDesktopConfig::from_settings(settings);
-        c.self_address = address(Service::desktop);
-        p.desktop = std::make_unique<fakes::SyntheticDesktop>(std::move(c), p.seams(Service::desktop));
+    for (const HostRow& host : kHosts) {
+        if (!runs(host.service)) continue;
+        HostContext context{config_, shared, p.seams(host.service), address(host.service), *p.scheduler, p.log,
+                            p.tcp.get()};
+        if (auto overrides = config_.service_settings.find(host.service); overrides != config_.service_settings.end())
+            context.settings.overlay(overrides->second);
+        p.hosts[static_cast<std::size_t>(host.service)] = host.build(context);
     }
 
     if (is_simulation())
@@ -249,7 +308,8 @@ void World::stop() {
     Parts& p = *parts_;
     if (p.stopped) return;
     p.stopped = true;
-    if (p.ebs) p.ebs->stop();
+    for (auto& host : p.hosts)
+        if (host) host->stop();
     for (auto& server : p.servers)
         if (server) server->stop();
     // Let the closes complete (handlers that would otherwise be destroyed unrun with the io_context).
@@ -263,14 +323,13 @@ void World::stop() {
         p.io.restart();
         p.io.poll();
     }
-    if (p.group_commit) {
-        p.group_commit->flush();
-        p.tcp->set_output_barrier(nullptr);
-    }
+    for (auto& host : p.hosts)
+        if (host) host->finish();
 }
 
 std::string World::group_commit_summary() const {
-    const auto& group_commit = parts_->group_commit;
+    const auto* ebs = static_cast<const EbsHost*>(parts_->hosts[static_cast<std::size_t>(Service::ebs)].get());
+    const backend::GroupCommit* group_commit = ebs ? ebs->group_commit() : nullptr;
     if (!group_commit) return "off";
     return std::to_string(group_commit->commits()) + " commits for " + std::to_string(group_commit->held_writes()) +
            " held writes";
@@ -305,18 +364,20 @@ sim::LoopbackNetwork& World::loopback() {
 }
 
 namespace {
+// The row of `which` built a ServiceHost<T> (kHosts), so the cast is exact.
 template <class T>
-T& require(const std::unique_ptr<T>& service, Service which) {
-    if (!service) throw std::logic_error("World: service '" + std::string(service_name(which)) + "' is not running");
-    return *service;
+T& require(World::Parts& parts, Service which) {
+    const auto& host = parts.hosts[static_cast<std::size_t>(which)];
+    if (!host) throw std::logic_error("World: service '" + std::string(service_name(which)) + "' is not running");
+    return static_cast<ServiceHost<T>&>(*host).service();
 }
 }  // namespace
 
-backend::Ebs& World::ebs() { return require(parts_->ebs, Service::ebs); }
-fakes::MockEventSubWebhook& World::eventsub() { return require(parts_->eventsub, Service::eventsub); }
-fakes::MockExtensionJwt& World::jwt() { return require(parts_->jwt, Service::jwt); }
-fakes::MockHelixApi& World::helix() { return require(parts_->helix, Service::helix); }
-fakes::SyntheticDesktop& World::desktop() { return require(parts_->desktop, Service::desktop); }
+backend::Ebs& World::ebs() { return require<backend::Ebs>(*parts_, Service::ebs); }
+fakes::MockEventSubWebhook& World::eventsub() { return require<fakes::MockEventSubWebhook>(*parts_, Service::eventsub); }
+fakes::MockExtensionJwt& World::jwt() { return require<fakes::MockExtensionJwt>(*parts_, Service::jwt); }
+fakes::MockHelixApi& World::helix() { return require<fakes::MockHelixApi>(*parts_, Service::helix); }
+fakes::SyntheticDesktop& World::desktop() { return require<fakes::SyntheticDesktop>(*parts_, Service::desktop); }
 
 Driver& World::driver() { return *parts_->driver; }
 

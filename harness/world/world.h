@@ -1,11 +1,17 @@
 // The World: the EBS and the four fakes wired on one Network, Clock/Scheduler, Rng, Trace and Log, at the
 // reference CI addresses, in simulation (VirtualClock + LoopbackNetwork, one thread, seeded) or in real
-// mode (SystemClock + TcpNetwork). Tests, the scenario runner and `mgm-sim serve` all build one of these.
+// mode (SystemClock + TcpNetwork). Tests, the fuzz targets, the scenario runner and `mgm-sim serve` all
+// build one of these, with all five services or only the ones they need.
+//
+// The services are rows of one host table (world.cpp, kHosts): name, reference process name, CI port and a
+// constructor that builds the service from its configuration. Adding a service is one row (plus its
+// Service value and, if callers want the concrete type, a typed accessor).
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -13,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "backend/config.h"
 #include "sim/core/time.h"
 #include "sim/trace/log.h"
 #include "sim/core/settings.h"
@@ -55,8 +62,9 @@ inline constexpr std::array<Service, 5> kAllServices = {Service::ebs, Service::e
 std::string_view service_name(Service service);
 // Also accepts the reference process names ("MockHelixApi", "backend", ...), case-insensitively.
 std::optional<Service> parse_service(std::string_view name);
-// The reference CI address of each service: 127.0.0.1:8080 / 9051 / 9052 / 9053 / 9054.
+// The reference CI address of each service (the port map in sim/network/ci_ports.h).
 std::string default_address(Service service);
+std::array<std::string, 5> default_addresses();
 
 // The reference CI environment block (tier-b-pipeline.md §1.2), every process's variables merged (they
 // agree where they overlap): Development, Mgm:ApiKey=ci-desktop-api-key, DevSkipSubscriberCheck and
@@ -73,10 +81,14 @@ struct WorldConfig {
     // Real mode with no seed draws one from entropy.
     std::optional<std::uint64_t> seed = 1;
     sim::Instant start = kDefaultSimulationStart;   // simulation only; real mode uses the wall clock
-    sim::Settings settings = reference_ci_settings();  // one configuration for all five services
+    sim::Settings settings = reference_ci_settings();  // one configuration shared by all five services
+    // Per-service overrides: keys laid over the shared settings (and the wired URLs) for that service only.
+    std::map<Service, sim::Settings> service_settings;
+    // The EBS's configuration as given, instead of read from the settings (the backend tests' and the fuzz
+    // targets' profiles). Its self_address is still set to where the EBS listens.
+    std::optional<backend::EbsConfig> ebs_config;
     // Listen address per service (index = Service). Real mode accepts port 0 (ephemeral).
-    std::array<std::string, 5> addresses = {"127.0.0.1:8080", "127.0.0.1:9051", "127.0.0.1:9052",
-                                            "127.0.0.1:9053", "127.0.0.1:9054"};
+    std::array<std::string, 5> addresses = default_addresses();
     std::set<Service> services = {kAllServices.begin(), kAllServices.end()};
     // When both ends run in this World, point the cross-service URLs (Backend:BaseUrl,
     // SyntheticDesktop:BackendBaseUrl, Twitch:HelixApiBaseUrl) at the actually bound addresses, overriding
@@ -85,6 +97,8 @@ struct WorldConfig {
     // Start the EBS background workers (synchronizer 1 s, expiration 1 h, gift timeouts 5 s), as CI does.
     bool start_workers = true;
     sim::LogLevel log_level = sim::LogLevel::warn;
+    // Where log lines go (default: stderr), installed before any service is built.
+    std::function<void(const std::string&)> log_sink;
     // Log one line per served request ("ebs: POST /api/x -> 200 (3 ms)") at info level.
     bool log_requests = false;
     bool keep_trace_lines = false;
@@ -144,6 +158,7 @@ public:
     void stop();
 
     struct Parts;
+    class Host;
 
 private:
     WorldConfig config_;

@@ -1,6 +1,7 @@
-// A real EBS in simulation for HTTP-level tests: VirtualClock + SimLoop + LoopbackNetwork, the EBS behind
-// an http::Server at 127.0.0.1:8080, an http::Client that sends real HTTP/1.1 bytes, and a tiny Twitch
-// Helix stand-in at 127.0.0.1:9053. Background workers are off unless asked for (reference-test-cases §0.3).
+// A real EBS in simulation for HTTP-level tests: a World with only the EBS (at its CI address, configured
+// with the profile given), whose driver sends real HTTP/1.1 bytes over the loopback network, and a tiny Twitch
+// Helix stand-in at the Helix CI address. Background workers are off unless asked for (reference-test-cases
+// §0.3).
 #pragma once
 
 #include <array>
@@ -12,7 +13,6 @@
 #include <utility>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -20,6 +20,8 @@
 #include "backend/ebs.h"
 #include "backend/domain/store.h"
 #include "fakes/eventsub_delivery.h"
+#include "harness/world/driver.h"
+#include "harness/world/world.h"
 #include "sim/clock/sim_loop.h"
 #include "sim/clock/virtual_clock.h"
 #include "sim/core/crypto.h"
@@ -28,6 +30,7 @@
 #include "sim/http/client.h"
 #include "sim/http/router.h"
 #include "sim/http/server.h"
+#include "sim/network/ci_ports.h"
 #include "sim/network/loopback_network.h"
 #include "sim/trace/trace.h"
 
@@ -37,8 +40,8 @@ namespace mgm::testing {
 inline constexpr sim::Instant kEbsFixtureStart = sim::Instant::from_unix_seconds(1775390430);
 inline constexpr const char* kTestApiKey = "integration-test-desktop-api-key";
 inline constexpr const char* kTestAudience = "test-extension-client-id";
-inline constexpr const char* kEbsAddress = "127.0.0.1:8080";
-inline constexpr const char* kHelixStubAddress = "127.0.0.1:9053";
+inline const std::string kEbsAddress = sim::ci::address(sim::ci::kEbsPort);
+inline const std::string kHelixStubAddress = sim::ci::address(sim::ci::kHelixApiPort);
 
 // The reference's HTTP test host profile (§0.3) plus a Helix configuration pointing at the stub.
 inline backend::EbsConfig http_test_profile() {
@@ -47,7 +50,7 @@ inline backend::EbsConfig http_test_profile() {
     config.api_key = kTestApiKey;
     config.dev_skip_subscriber_check = true;
     config.extension_client_id = kTestAudience;
-    config.helix_api_base_url = "http://127.0.0.1:9053";
+    config.helix_api_base_url = "http://" + kHelixStubAddress;
     config.helix_client_id = "client";
     config.broadcaster_access_token = "tok";
     config.broadcaster_user_id = "42";
@@ -114,32 +117,20 @@ struct EbsFixtureOptions {
 class EbsFixture {
 public:
     explicit EbsFixture(backend::EbsConfig config = http_test_profile(), EbsFixtureOptions options = {})
-        : clock(options.start, trace.timer_hook()),
-          loop(io, clock),
-          network(io, clock, sim::Rng(options.seed).derive("net"), &trace),
-          log(&clock, sim::LogLevel::info),
-          client(network, clock, "driver", &trace, "driver"),
-          helix(network, clock) {
-        trace.set_clock(&clock);
-        log.set_sink([this](const std::string& line) { log_lines.push_back(line); });
-        ebs = std::make_unique<backend::Ebs>(
-            std::move(config), sim::Seams{clock, clock, network, sim::Rng(options.seed).derive("ebs"), trace, log});
-        server = std::make_unique<http::Server>(
-            network, clock, kEbsAddress,
-            [this](const http::Request& request, std::function<void(http::Response)> respond) {
-                ebs->handle(request, std::move(respond));
-            },
-            http::ServerOptions{.actor = "ebs"}, &trace, &log);
-        REQUIRE_FALSE(server->start());
-        if (options.start_workers) ebs->start();
-    }
+        : world(world_config(std::move(config), options, log_lines)),
+          trace(world.trace()),
+          clock(world.virtual_clock()),
+          loop(world.loop()),
+          network(world.loopback()),
+          log(world.log()),
+          helix(network, clock),
+          ebs(&world.ebs()) {}
 
     // Stops everything and lets pending timers run out, so no timer callback (holding sessions) is
     // destroyed inside ~VirtualClock, where a session's destructor would call back into the clock.
     ~EbsFixture() {
         try {
-            if (ebs) ebs->stop();
-            if (server) server->stop();
+            world.stop();
             helix.stop();
             loop.run_until_idle();
         } catch (...) {
@@ -148,36 +139,22 @@ public:
 
     // Sends one request over the loopback network and runs the simulation until the answer arrives.
     http::ClientResult exchange(const std::string& method, const std::string& target, std::string body = {},
-                                std::vector<http::Header> headers = {}, const std::string& from = "driver") {
+                                std::vector<http::Header> headers = {}) {
         http::Request request;
         request.method = method;
         request.target = target;
         for (auto& header : headers) request.headers.add(std::move(header.name), std::move(header.value));
         request.body = std::move(body);
-        std::optional<http::ClientResult> result;
-        http::Client* sender = &client;
-        std::unique_ptr<http::Client> other;
-        if (from != "driver") {
-            other = std::make_unique<http::Client>(network, clock, from, &trace, from);
-            sender = other.get();
-        }
-        http::ClientOptions client_options;
-        client_options.timeout = std::chrono::seconds(120);
-        sender->send(kEbsAddress, std::move(request), client_options,
-                     [&result](http::ClientResult r) { result = std::move(r); });
-        loop.run_until([&result] { return result.has_value(); }, clock.now() + std::chrono::seconds(150));
-        REQUIRE(result.has_value());
-        return std::move(*result);
+        return world.driver().send(kEbsAddress, std::move(request), std::chrono::seconds(120));
     }
 
     http::Response request(const std::string& method, const std::string& target, std::string body = {},
-                           std::vector<http::Header> headers = {}, const std::string& from = "driver") {
-        http::ClientResult result = exchange(method, target, std::move(body), std::move(headers), from);
+                           std::vector<http::Header> headers = {}) {
+        http::ClientResult result = exchange(method, target, std::move(body), std::move(headers));
         INFO("transport: " << result.describe());
         REQUIRE(result.ok());
         return std::move(*result.response);
     }
-
     http::Response get(const std::string& target, std::vector<http::Header> headers = {}) {
         return request("GET", target, {}, std::move(headers));
     }
@@ -234,45 +211,7 @@ public:
     // Raw bytes to the EBS on a fresh connection; returns whatever the server wrote before closing or
     // before `settle` of simulated time passed.
     std::string raw(const std::string& bytes, sim::Duration settle = std::chrono::seconds(5)) {
-        std::unique_ptr<sim::ByteStream> stream;
-        bool connected = false;
-        network.connect("raw", kEbsAddress, [&](sim::ErrorCode ec, std::unique_ptr<sim::ByteStream> s) {
-            REQUIRE_FALSE(ec);
-            stream = std::move(s);
-            connected = true;
-        });
-        loop.run_until([&] { return connected; }, clock.now() + std::chrono::seconds(5));
-        REQUIRE(stream);
-        auto buffer = std::make_shared<std::string>(bytes);
-        auto offset = std::make_shared<std::size_t>(0);
-        std::function<void()> write_more = [&, buffer, offset]() {
-            if (*offset >= buffer->size()) return;
-            stream->async_write_some(buffer->data() + *offset, buffer->size() - *offset,
-                                     [&, offset](sim::ErrorCode ec, std::size_t n) {
-                                         if (ec) return;
-                                         *offset += n;
-                                         write_more();
-                                     });
-        };
-        write_more();
-        std::string received;
-        bool closed = false;
-        auto chunk = std::make_shared<std::array<char, 4096>>();
-        std::function<void()> read_more = [&, chunk]() {
-            stream->async_read_some(chunk->data(), chunk->size(), [&, chunk](sim::ErrorCode ec, std::size_t n) {
-                if (ec) {
-                    closed = true;
-                    return;
-                }
-                received.append(chunk->data(), n);
-                read_more();
-            });
-        };
-        read_more();
-        loop.run_until([&] { return closed; }, clock.now() + settle);
-        stream->close();
-        loop.drain();
-        return received;
+        return harness::raw_exchange(loop, network, "raw", kEbsAddress, bytes, settle);
     }
 
     // Moves simulated time (running due timers), e.g. past a rate-limit window.
@@ -324,18 +263,30 @@ public:
     }
 
     // Members in construction order.
-    boost::asio::io_context io;
-    sim::Trace trace;
-    sim::VirtualClock clock;
-    sim::SimLoop loop;
-    sim::LoopbackNetwork network;
-    sim::Log log;
-    std::vector<std::string> log_lines;
+    std::vector<std::string> log_lines;   // the World's log (info and up)
+    harness::World world;
+    sim::Trace& trace;
+    sim::VirtualClock& clock;
+    sim::SimLoop& loop;
+    sim::LoopbackNetwork& network;
+    sim::Log& log;
     sim::Rng seed_rng{99};
-    http::Client client;
     HelixStub helix;
-    std::unique_ptr<backend::Ebs> ebs;
-    std::unique_ptr<http::Server> server;
+    backend::Ebs* ebs;
+
+private:
+    static harness::WorldConfig world_config(backend::EbsConfig config, const EbsFixtureOptions& options,
+                                             std::vector<std::string>& log_lines) {
+        harness::WorldConfig w;
+        w.services = {harness::Service::ebs};
+        w.ebs_config = std::move(config);
+        w.seed = options.seed;
+        w.start = options.start;
+        w.start_workers = options.start_workers;
+        w.log_level = sim::LogLevel::info;
+        w.log_sink = [&log_lines](const std::string& line) { log_lines.push_back(line); };
+        return w;
+    }
 };
 
 }  // namespace mgm::testing
