@@ -21,12 +21,10 @@
 #include "harness/world/driver.h"
 #include "harness/world/world.h"
 #include "sim/clock/sim_loop.h"
-#include "sim/clock/virtual_clock.h"
 #include "sim/core/crypto.h"
 #include "sim/core/jwt.h"
 #include "sim/trace/log.h"
 #include "sim/network/ci_ports.h"
-#include "sim/network/loopback_network.h"
 #include "sim/trace/trace.h"
 
 namespace mgm::fuzz {
@@ -83,20 +81,14 @@ inline bool well_formed_status_line(std::string_view bytes) {
 class EbsHarness {
 public:
     EbsHarness()
-        : world(world_config()),
-          trace(world.trace()),
-          clock(world.virtual_clock()),
-          loop(world.loop()),
-          network(world.loopback()),
-          log(world.log()),
-          ebs(&world.ebs()) {
-        trace.set_record_timers(false);
+        : world(world_config()), ebs(&world.ebs()) {
+        world.trace().set_record_timers(false);
         seed_store();
     }
 
     ~EbsHarness() {
         world.stop();
-        loop.run_until_idle();
+        world.loop().run_until_idle();
     }
 
     // Calls the EBS pipeline directly (routing, auth, rate limiter, binding, handler) and runs the
@@ -111,7 +103,8 @@ public:
             ++answers;
             response = std::move(r);
         });
-        loop.run_until([&] { return response.has_value(); }, clock.now() + std::chrono::minutes(10));
+        sim::SimLoop& loop = world.loop();
+        loop.run_until([&] { return response.has_value(); }, loop.clock().now() + std::chrono::minutes(10));
         loop.run_until_idle();
         require(answers == 1, "the EBS answers every request exactly once");
         return std::move(*response);
@@ -120,15 +113,15 @@ public:
     // Writes raw bytes to the EBS over a fresh loopback connection; returns what the server wrote before
     // closing, or within `settle` of virtual time.
     std::string raw_exchange(const std::string& bytes, sim::Duration settle = std::chrono::seconds(40)) {
-        std::string received =
-            harness::raw_exchange(loop, network, "fuzz-client", world.address(harness::Service::ebs), bytes, settle);
-        loop.run_until_idle();
+        std::string received = harness::raw_exchange(world.loop(), world.network(), "fuzz-client",
+                                                     world.address(harness::Service::ebs), bytes, settle);
+        world.loop().run_until_idle();
         return received;
     }
 
     // Moves past the rate limiter's window (5 permits / 60 s per partition) so each input is judged by
     // what it contains, not by how many came before.
-    void next_window() { loop.run_for(std::chrono::seconds(61)); }
+    void next_window() { world.loop().run_for(std::chrono::seconds(61)); }
 
     // Ids that exist in the store, so fuzzed routes with {id:guid} also reach existing records.
     sim::Uuid payout_id;
@@ -136,11 +129,6 @@ public:
 
     // Members in construction order.
     harness::World world;
-    sim::Trace& trace;
-    sim::VirtualClock& clock;
-    sim::SimLoop& loop;
-    sim::LoopbackNetwork& network;
-    sim::Log& log;
     backend::Ebs* ebs;
 
 private:
@@ -166,7 +154,7 @@ private:
         payout.character_name = "Jaina";
         payout.enrollment_request_id = "spin:fuzz";
         payout.status = backend::PayoutStatus::Pending;
-        payout.created_at = clock.now();
+        payout.created_at = world.clock().now();
         store.insert_payout(payout);
         payout_id = payout.id;
         backend::GiftRequest gift;
@@ -175,8 +163,8 @@ private:
         gift.viewer_id = "1003";
         gift.viewer_display_name = "viewerthree";
         gift.character_name = "Sylvanas";
-        gift.created_at = clock.now();
-        gift.updated_at = clock.now();
+        gift.created_at = world.clock().now();
+        gift.updated_at = world.clock().now();
         store.insert_gift(gift);
         gift_id = gift.id;
     }
