@@ -1,8 +1,7 @@
 #include "backend/config.h"
 
-#include <cctype>
-
 #include "sim/core/crypto.h"
+#include "sim/core/text.h"
 
 namespace mgm::backend {
 
@@ -11,17 +10,10 @@ namespace {
 constexpr const char* kDevExtensionSecretSeed = "mgm-dev-extension-secret-change-me";
 constexpr std::size_t kMinimumJwtKeyBytes = 16;
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-    return true;
-}
-
 }  // namespace
 
 // ASP.NET IsDevelopment(): ordinal case-insensitive comparison, no trimming.
-bool EbsConfig::is_development() const { return iequals(environment, "Development"); }
+bool EbsConfig::is_development() const { return sim::iequals(environment, "Development"); }
 
 EbsConfig EbsConfig::from_settings(const sim::Settings& s) {
     EbsConfig c;

@@ -12,22 +12,6 @@ namespace {
 
 constexpr const char* kActor = "eventsub";
 
-
-// The media type of a Content-Type value ("text/plain; charset=utf-8" -> "text/plain").
-std::string media_type_of(const std::string& content_type) {
-    auto semicolon = content_type.find(';');
-    std::string media = content_type.substr(0, semicolon);
-    while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.pop_back();
-    std::size_t start = 0;
-    while (start < media.size() && (media[start] == ' ' || media[start] == '\t')) ++start;
-    return media.substr(start);
-}
-
-std::string trim_trailing_slashes(std::string url) {
-    while (!url.empty() && url.back() == '/') url.pop_back();
-    return url;
-}
-
 }  // namespace
 
 MockEventSubWebhookConfig MockEventSubWebhookConfig::from_settings(const sim::Settings& settings) {
@@ -80,7 +64,7 @@ void MockEventSubWebhook::forward(const http::Request& request, http::Respond re
     seams_.log.info(kActor, "EventSub payload accepted (" + std::to_string(request.body.size()) +
                                 " bytes), forwarding to EBS");
     ++forwarded_;
-    std::string url = trim_trailing_slashes(config_.backend_base_url) + "/api/twitch/eventsub";
+    std::string url = http::join_url(config_.backend_base_url, "/api/twitch/eventsub");
     http::Request out;
     out.method = "POST";
     out.body = request.body;
@@ -102,7 +86,7 @@ void MockEventSubWebhook::forward(const http::Request& request, http::Respond re
         const http::Response& backend = *result.response;
         last_backend_status_ = backend.status;
         seams_.log.info(kActor, "EBS responded " + std::to_string(backend.status));
-        std::string media = media_type_of(backend.headers.get("Content-Type").value_or(""));
+        std::string media(http::media_type(backend.headers.get("Content-Type").value_or("")));
         if (media.empty()) media = "application/json";
         // Results.Text(body, mediaType, UTF8, status): the media type with charset=utf-8, the body as is.
         respond(http::Response::text(backend.status, backend.body, media + "; charset=utf-8"));

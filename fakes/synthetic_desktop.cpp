@@ -34,26 +34,10 @@ std::string dump(const nlohmann::ordered_json& value) {
     return value.dump(-1, ' ', true, nlohmann::ordered_json::error_handler_t::replace);
 }
 
-std::string trim_trailing_slashes(std::string url) {
-    while (!url.empty() && url.back() == '/') url.pop_back();
-    return url;
-}
-
 bool is_blank(const std::string& s) {
     for (unsigned char c : s)
         if (!std::isspace(c)) return false;
     return true;
-}
-
-bool is_json_content_type(const http::Request& request) {
-    auto type = request.headers.get("Content-Type");
-    if (!type) return false;
-    std::string media = type->substr(0, type->find(';'));
-    while (!media.empty() && media.back() == ' ') media.pop_back();
-    if (http::iequals(media, "application/json") || http::iequals(media, "text/json")) return true;
-    // application/*+json
-    return media.size() > 17 && http::iequals(media.substr(0, 12), "application/") &&
-           http::iequals(media.substr(media.size() - 5), "+json");
 }
 
 // .NET's reason phrases for the statuses an EBS can answer (EnsureSuccessStatusCode's message uses them).
@@ -196,7 +180,7 @@ void SyntheticDesktop::record_failed_validation(std::string error) {
 void SyntheticDesktop::run_sequence_route(const http::Request& request, http::Respond respond) {
     // Minimal-API body binding of RunSequenceRequest(Guid PayoutId, string CharacterName) happens before the
     // handler: a non-JSON content type is 415, an unreadable body 400 (both empty, state untouched).
-    if (!is_json_content_type(request)) {
+    if (!http::is_json_media_type(request.headers.get("Content-Type").value_or(""))) {
         respond(http::Response::empty(415));
         return;
     }
@@ -275,7 +259,7 @@ void SyntheticDesktop::run_pending_route(const http::Request& request, http::Res
     list.headers.set("Accept", "application/json");
     http::ClientOptions options;
     options.timeout = config_.request_timeout;
-    std::string url = trim_trailing_slashes(config_.backend_base_url) + "/api/payouts/pending";
+    std::string url = http::join_url(config_.backend_base_url, "/api/payouts/pending");
     client_->send_url(url, std::move(list), options, [this, respond, wanted](http::ClientResult result) {
         if (!result.ok() || result.response->status != 200) {
             nlohmann::ordered_json err;
@@ -337,8 +321,7 @@ void SyntheticDesktop::next_step(std::shared_ptr<RunContext> run) {
     request.body = dump(payload);
     request.headers.set("X-MGM-ApiKey", config_.api_key);
     request.headers.set("Content-Type", "application/json; charset=utf-8");
-    std::string url = trim_trailing_slashes(config_.backend_base_url) + "/api/payouts/" + run->run.payout_id +
-                      spec.path_suffix;
+    std::string url = http::join_url(config_.backend_base_url, "/api/payouts/" + run->run.payout_id + spec.path_suffix);
     auto target = http::parse_http_url(url);
     std::string address = target ? target->address : url;
     sim::Instant started = seams_.clock.now();

@@ -77,12 +77,7 @@ void EventSubWebhook::handle(const http::Request& request, const http::Respond& 
     }
 
     // Exactly one response even if the chat handler answered and then threw.
-    auto responded = std::make_shared<bool>(false);
-    auto respond_once = [respond, responded](http::Response response) {
-        if (*responded) return;
-        *responded = true;
-        respond(std::move(response));
-    };
+    const http::RespondOnce respond_once(respond);
     try {
         chat_.handle(reading.event, [respond_once] { respond_once(http::Response::empty(200)); });
     } catch (const std::exception& failure) {

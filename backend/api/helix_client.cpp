@@ -19,8 +19,7 @@ http::ClientOptions helix_options() {
 std::string helix_base_url(std::string_view configured) {
     std::string_view base = http::trim_ascii_whitespace(configured);
     if (base.empty()) return "https://api.twitch.tv/";
-    while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-    return std::string(base) + "/";
+    return std::string(http::without_trailing_slashes(base)) + "/";
 }
 
 HelixHttpClient::HelixHttpClient(const EbsConfig& config, sim::Network& network, sim::Scheduler& scheduler,

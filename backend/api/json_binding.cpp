@@ -8,31 +8,12 @@
 
 namespace mgm::backend::api {
 
-const std::vector<std::string_view> kPayoutStatusNames = {"Pending", "InProgress", "Sent",
-                                                          "Failed",  "Cancelled",  "Expired"};
-const std::vector<std::string_view> kGiftRequestStateNames = {
-    "Pending", "SelectingItem", "ItemSelected", "WaitingConfirmation", "Completed", "Failed"};
-
 namespace {
 
 std::string hex64(std::uint64_t value) {
     char buffer[17];
     std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(value));
     return buffer;
-}
-
-std::string ascii_lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
-
-std::string_view trim_ascii(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-    return text;
 }
 
 struct ProblemKind {
@@ -176,7 +157,7 @@ std::optional<std::int32_t> to_int32(const Json& value, bool allow_string) {
 // - otherwise a comma-separated list of member names, each trimmed and matched case-insensitively
 //   (OrdinalIgnoreCase), whose values are OR-ed even for a non-[Flags] enum ("InProgress, Sent" = 3);
 //   an empty name fails, except that one trailing comma ends the list ("Sent," = Sent).
-std::optional<int> to_enum(const Json& value, const std::vector<std::string_view>& names) {
+std::optional<int> to_enum(const Json& value, std::span<const std::string_view> names) {
     if (value.is_number_integer()) return to_int32(value, false);
     if (!value.is_string()) return std::nullopt;
     std::string_view source = trim_end_dotnet(trim_start_dotnet(value.get_ref<const std::string&>()));
@@ -481,19 +462,9 @@ http::Response harness_error(int status, std::string_view message) {
     return json_response(status, body);
 }
 
-Json enum_json(const std::vector<std::string_view>& names, int ordinal) {
+Json enum_json(std::span<const std::string_view> names, int ordinal) {
     if (ordinal >= 0 && static_cast<std::size_t>(ordinal) < names.size()) return Json(std::string(names[ordinal]));
     return Json(ordinal);
-}
-
-bool is_json_content_type(std::string_view content_type) {
-    std::string_view media = content_type.substr(0, content_type.find(';'));
-    const std::string lowered = ascii_lower(trim_ascii(media));
-    if (lowered == "application/json" || lowered == "text/json") return true;
-    const std::string prefix = "application/";
-    const std::string suffix = "+json";
-    return lowered.size() > prefix.size() + suffix.size() && lowered.compare(0, prefix.size(), prefix) == 0 &&
-           lowered.compare(lowered.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // ASP.NET Core's TextInputFormatter.SelectCharacterEncoding (dotnet/aspnetcore src/Mvc/Mvc.Core/src/
@@ -506,17 +477,17 @@ BodyCharset json_body_charset(std::string_view content_type) {
     std::string_view rest = content_type;
     for (auto semicolon = rest.find(';'); semicolon != std::string_view::npos; semicolon = rest.find(';')) {
         rest.remove_prefix(semicolon + 1);
-        std::string_view parameter = trim_ascii(rest.substr(0, rest.find(';')));
+        std::string_view parameter = http::trim_ows(rest.substr(0, rest.find(';')));
         const auto equals = parameter.find('=');
         if (equals == std::string_view::npos) continue;
-        if (!http::iequals(trim_ascii(parameter.substr(0, equals)), "charset")) continue;
-        const std::string name = ascii_lower(trim_ascii(parameter.substr(equals + 1)));
+        if (!http::iequals(http::trim_ows(parameter.substr(0, equals)), "charset")) continue;
+        const std::string_view name = http::trim_ows(parameter.substr(equals + 1));
         for (const char* utf8 : {"utf-8", "unicode-1-1-utf-8", "unicode-2-0-utf-8", "x-unicode-1-1-utf-8",
                                  "x-unicode-2-0-utf-8"}) {
-            if (name == utf8) return BodyCharset::utf8;
+            if (http::iequals(name, utf8)) return BodyCharset::utf8;
         }
         for (const char* utf16 : {"utf-16", "utf-16le", "unicode", "ucs-2", "iso-10646-ucs-2"}) {
-            if (name == utf16) return BodyCharset::utf16le;
+            if (http::iequals(name, utf16)) return BodyCharset::utf16le;
         }
         return BodyCharset::unsupported;
     }
@@ -567,7 +538,7 @@ BindResult bind_json_body(const http::Request& request, const Schema& schema,
                           const std::function<std::string()>& next_trace_id) {
     BindResult result;
     const auto content_type = request.headers.get("Content-Type");
-    if (!content_type || !is_json_content_type(*content_type)) {
+    if (!content_type || !http::is_json_media_type(*content_type)) {
         result.error = problem(415, next_trace_id());
         return result;
     }

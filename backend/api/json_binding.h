@@ -5,12 +5,14 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "backend/domain/records.h"
 #include "sim/core/time.h"
 #include "sim/core/rng.h"
 #include "sim/http/message.h"
@@ -42,11 +44,9 @@ http::Response validation_problem(const ValidationErrors& errors, const std::str
 // Date-times as the reference emits them ("2026-04-04T12:05:00Z", fraction only when non-zero).
 inline std::string iso(sim::Instant t) { return sim::format_iso8601(t); }
 
-// PascalCase enum member names, index = ordinal.
-extern const std::vector<std::string_view> kPayoutStatusNames;     // Pending..Expired
-extern const std::vector<std::string_view> kGiftRequestStateNames; // Pending..Failed
-// Member name for an ordinal; an out-of-range ordinal is written as its number (framework behaviour).
-Json enum_json(const std::vector<std::string_view>& names, int ordinal);
+// Member name for an ordinal (names: backend::kPayoutStatusNames, kGiftRequestStateNames); an out-of-range
+// ordinal is written as its number (framework behaviour).
+Json enum_json(std::span<const std::string_view> names, int ordinal);
 
 // ---------------------------------------------------------------------------------------------
 // Request binding
@@ -99,8 +99,5 @@ std::optional<sim::Instant> parse_json_date_time(std::string_view text);
 
 // False when arrays/objects nest deeper than max_depth (System.Text.Json's default limit is 64).
 bool json_nesting_within(std::string_view body, int max_depth);
-
-// application/json, text/json or application/*+json (parameters allowed, case-insensitive).
-bool is_json_content_type(std::string_view content_type);
 
 }  // namespace mgm::backend::api

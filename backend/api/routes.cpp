@@ -91,12 +91,7 @@ std::optional<http::Response> EbsRoutes::challenge(const http::Request& request,
 
 void EbsRoutes::handle(const http::Request& request, const std::function<void(http::Response)>& respond) {
     // Exactly one response per request, whatever a handler does.
-    auto responded = std::make_shared<bool>(false);
-    http::Respond once = [responded, respond](http::Response response) {
-        if (*responded) return;
-        *responded = true;
-        respond(std::move(response));
-    };
+    const http::RespondOnce once(respond);
     try {
         const http::RouteMatch match = routes_.match(request.method, request.path);
         const EbsRoute* route = match.kind == http::RouteMatch::Kind::found ? &routes_.entry(match) : nullptr;

@@ -2,11 +2,11 @@
 
 #include "backend/domain/character_name.h"
 #include "backend/domain/utf8.h"
+#include "sim/core/text.h"
 
 namespace mgm::backend {
 
 namespace {
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 bool is_space(const utf8::Unit& u) { return u.valid && is_dotnet_whitespace(u.code_point); }
 }  // namespace
 
@@ -15,8 +15,7 @@ std::optional<std::string> parse_chat_command(std::string_view text, std::string
     const std::string trimmed = trim_dotnet(text);
     const std::size_t prefix_length = keyword.size() + 1;
     if (trimmed.size() <= prefix_length || trimmed[0] != '!') return std::nullopt;
-    for (std::size_t i = 0; i < keyword.size(); ++i)
-        if (ascii_lower(trimmed[i + 1]) != ascii_lower(keyword[i])) return std::nullopt;
+    if (!sim::iequals(std::string_view(trimmed).substr(1, keyword.size()), keyword)) return std::nullopt;
 
     const std::string_view rest = std::string_view(trimmed).substr(prefix_length);
     if (utf8::is_ascii(rest)) {   // the same scan over bytes

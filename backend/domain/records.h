@@ -1,6 +1,7 @@
 // The EBS's persisted records as plain values (ebs-contract.md §14). The store reads/writes exactly these.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,6 +18,13 @@ enum class PayoutStatus : int { Pending = 0, InProgress = 1, Sent = 2, Failed = 
 enum class GiftRequestState : int {
     Pending = 0, SelectingItem = 1, ItemSelected = 2, WaitingConfirmation = 3, Completed = 4, Failed = 5
 };
+
+// PascalCase member names by ordinal: how each value is spelled in JSON, in text and in the store, written
+// once for the domain and the wire.
+inline constexpr std::array<std::string_view, 6> kPayoutStatusNames{"Pending", "InProgress", "Sent",
+                                                                    "Failed",  "Cancelled",  "Expired"};
+inline constexpr std::array<std::string_view, 6> kGiftRequestStateNames{
+    "Pending", "SelectingItem", "ItemSelected", "WaitingConfirmation", "Completed", "Failed"};
 
 // PascalCase member name ("InProgress"); an unknown value gives its decimal number ("7"), as .NET writes it.
 std::string to_string(PayoutStatus status);

@@ -44,11 +44,6 @@ std::string abbreviated(const std::string& text, std::size_t max = 400) {
     return text.size() <= max ? text : text.substr(0, max) + "...";
 }
 
-std::string trim_slash(std::string url) {
-    while (!url.empty() && url.back() == '/') url.pop_back();
-    return url;
-}
-
 // Requires a response with exactly `status`; returns it.
 const http::Response& expect_status(const http::ClientResult& result, int status, const std::string& component,
                                     const std::string& what) {
@@ -102,9 +97,9 @@ void FlowReport::print(std::ostream& out) const {
 FlowReport run_tier_a_b_flow(Driver& driver, const TierBFlowOptions& o, std::ostream* progress) {
     FlowReport report;
     const sim::Instant flow_start = driver.now();
-    const std::string ebs = trim_slash(o.ebs_url), eventsub = trim_slash(o.eventsub_url),
-                      jwt = trim_slash(o.jwt_url), helix = trim_slash(o.helix_url),
-                      desktop = trim_slash(o.desktop_url);
+    auto base = [](const std::string& url) { return std::string(http::without_trailing_slashes(url)); };
+    const std::string ebs = base(o.ebs_url), eventsub = base(o.eventsub_url), jwt = base(o.jwt_url),
+                      helix = base(o.helix_url), desktop = base(o.desktop_url);
     const std::string expected_message =
         "Награда отправлена персонажу " + o.character_name + " на почту, проверяй ящик!";
     const auto timeout = o.request_timeout;

@@ -6,8 +6,6 @@
 namespace mgm::http {
 namespace {
 
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -16,14 +14,6 @@ int hex_value(char c) {
 }
 
 }  // namespace
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    // From the end: header names share long prefixes ("Twitch-Eventsub-Message-Timestamp" / "-Signature").
-    for (std::size_t i = a.size(); i-- > 0;)
-        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-    return true;
-}
 
 void Headers::add(std::string name, std::string value) { items_.push_back({std::move(name), std::move(value)}); }
 
@@ -172,6 +162,36 @@ std::string remove_dot_segments(std::string_view path) {
         }
     }
     return out;
+}
+
+std::string_view without_trailing_slashes(std::string_view url) {
+    while (!url.empty() && url.back() == '/') url.remove_suffix(1);
+    return url;
+}
+
+std::string join_url(std::string_view base, std::string_view path) {
+    std::string url(without_trailing_slashes(base));
+    if (path.empty() || path.front() != '/') url.push_back('/');
+    url.append(path);
+    return url;
+}
+
+std::string_view trim_ows(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    return text;
+}
+
+std::string_view media_type(std::string_view content_type) {
+    return trim_ows(content_type.substr(0, content_type.find(';')));
+}
+
+bool is_json_media_type(std::string_view content_type) {
+    const std::string_view media = media_type(content_type);
+    if (iequals(media, "application/json") || iequals(media, "text/json")) return true;
+    constexpr std::string_view prefix = "application/", suffix = "+json";
+    return media.size() > prefix.size() + suffix.size() && iequals(media.substr(0, prefix.size()), prefix) &&
+           iequals(media.substr(media.size() - suffix.size()), suffix);
 }
 
 std::string percent_decode(std::string_view text, bool plus_is_space) {

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/core/text.h"
+
 namespace mgm::http {
 
 struct Header {
@@ -66,6 +68,21 @@ struct Url {
 };
 std::optional<Url> parse_http_url(std::string_view url);
 
+// A base URL without its trailing slashes ("http://127.0.0.1:8080/" -> "http://127.0.0.1:8080").
+std::string_view without_trailing_slashes(std::string_view url);
+// A configured base URL and an absolute path with exactly one '/' between them, however many slashes the base
+// ends with: ("http://127.0.0.1:8080/", "/api/payouts/pending") -> "http://127.0.0.1:8080/api/payouts/pending".
+std::string join_url(std::string_view base, std::string_view path);
+
+// Without the spaces and tabs HTTP allows around values and parameters (RFC 9110 "OWS").
+std::string_view trim_ows(std::string_view text);
+// The media type of a Content-Type value, parameters and surrounding blanks dropped, case kept
+// ("text/plain; charset=utf-8" -> "text/plain").
+std::string_view media_type(std::string_view content_type);
+// Whether a Content-Type value is JSON as ASP.NET's body binding and System.Net.Http.Json accept it:
+// application/json, text/json or application/<anything>+json, in any letter case, with any parameters.
+bool is_json_media_type(std::string_view content_type);
+
 std::string percent_decode(std::string_view text, bool plus_is_space);
 // Kestrel's request-target handling (dotnet/aspnetcore src/Servers/Kestrel/Core/src/Internal/Http/
 // HttpProtocol.cs OnOriginFormTarget / OnAbsoluteFormTarget, PathNormalizer.cs): an absolute-form target
@@ -76,7 +93,7 @@ std::string remove_dot_segments(std::string_view decoded_path);
 std::string percent_encode(std::string_view text);  // RFC 3986 unreserved kept
 
 // ASCII case-insensitive comparison (header names, path segments, enum names).
-bool iequals(std::string_view a, std::string_view b);
+using sim::iequals;
 // Strips ASCII whitespace (space, \t, \r, \n, \v, \f) from both ends (header and config values).
 std::string_view trim_ascii_whitespace(std::string_view text);
 

@@ -158,20 +158,15 @@ void Router::dispatch(const Request& request, const Respond& respond) const {
         return;
     }
     // Guard against a handler answering twice, and answer 500 if it throws before answering.
-    auto responded = std::make_shared<bool>(false);
-    Respond once = [responded, respond](Response response) {
-        if (*responded) return;
-        *responded = true;
-        respond(std::move(response));
-    };
+    const RespondOnce once(respond);
     try {
         table_.entry(match)(request, match.params, once);
     } catch (const std::exception& error) {
         if (error_hook_) error_hook_(error.what());
-        if (!*responded) once(Response::empty(500));
+        if (!once.answered()) once(Response::empty(500));
     } catch (...) {
         if (error_hook_) error_hook_("unknown exception");
-        if (!*responded) once(Response::empty(500));
+        if (!once.answered()) once(Response::empty(500));
     }
 }
 

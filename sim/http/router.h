@@ -10,13 +10,12 @@
 #include <vector>
 
 #include "sim/http/message.h"
+#include "sim/http/respond.h"
 
 namespace mgm::http {
 
 // Route parameters by name, as matched (percent-decoded).
 using Params = std::map<std::string, std::string>;
-// Sends the response; call exactly once, possibly later (after an outgoing call completes).
-using Respond = std::function<void(Response)>;
 using AsyncHandler = std::function<void(const Request&, const Params&, Respond)>;
 using SyncHandler = std::function<Response(const Request&, const Params&)>;
 

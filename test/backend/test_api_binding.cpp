@@ -316,9 +316,9 @@ TEST_CASE("responses: ApiError, ProblemDetails, harness error and enum names", "
     Json cyrillic;
     cyrillic["characterName"] = "Абвг";
     REQUIRE(dump_json(cyrillic) == "{\"characterName\":\"Абвг\"}");
-    REQUIRE(enum_json(kPayoutStatusNames, 1) == "InProgress");
-    REQUIRE(enum_json(kGiftRequestStateNames, 3) == "WaitingConfirmation");
-    REQUIRE(enum_json(kPayoutStatusNames, 42) == 42);
+    REQUIRE(enum_json(backend::kPayoutStatusNames, 1) == "InProgress");
+    REQUIRE(enum_json(backend::kGiftRequestStateNames, 3) == "WaitingConfirmation");
+    REQUIRE(enum_json(backend::kPayoutStatusNames, 42) == 42);
 
     sim::Rng rng(7);
     const std::string id = make_trace_id(rng);
