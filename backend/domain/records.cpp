@@ -9,7 +9,8 @@ namespace mgm::backend {
 namespace {
 
 std::string name_or_number(std::span<const std::string_view> names, int value) {
-    if (value >= 0 && static_cast<std::size_t>(value) < names.size()) return std::string(names[static_cast<std::size_t>(value)]);
+    const auto index = static_cast<std::size_t>(value);
+    if (value >= 0 && index < names.size()) return std::string(names[index]);
     return std::to_string(value);
 }
 
