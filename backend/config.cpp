@@ -24,6 +24,7 @@ EbsConfig EbsConfig::from_settings(const sim::Settings& s) {
     c.api_key = s.get_or("Mgm:ApiKey", "");
     c.dev_skip_subscriber_check = s.get_bool("Mgm:DevSkipSubscriberCheck", false);
     c.enable_e2e_harness = s.get_bool("Mgm:EnableE2eHarness", false);
+    c.eventsub_enforce_freshness = s.get_bool("Mgm:EventSubEnforceFreshness", false);
     c.sqlite_path = s.get_or("Mgm:SqlitePath", ":memory:");
     if (c.sqlite_path.empty()) c.sqlite_path = ":memory:";
     c.postgresql_connection = s.get_or("ConnectionStrings:PostgreSQL", "");
@@ -67,6 +68,22 @@ std::string EbsConfig::extension_jwt_key() const {
         "answer every request with 500 here (decision D10: refuse to start instead).");
 }
 
-void EbsConfig::validate() const { (void)extension_jwt_key(); }
+void EbsConfig::validate() const {
+    (void)extension_jwt_key();
+    if (is_development()) return;
+    // Outside Development, an empty EventSub secret would accept unsigned deliveries (anyone could enroll
+    // anyone) and an empty API key would lock the Desktop out. The reference starts and serves that way;
+    // like D10, refuse to start instead (docs/FIDELITY.md).
+    auto refuse = [&](const char* key, const char* env, const char* why) {
+        throw ConfigError(std::string(key) + " (env " + env + ") is empty and the environment is '" + environment +
+                          "', not Development: " + why + " The EBS refuses to start (set it, or "
+                          "ASPNETCORE_ENVIRONMENT=Development).");
+    };
+    if (eventsub_secret.empty())
+        refuse("Twitch:EventSubSecret", "Twitch__EventSubSecret",
+               "EventSub deliveries would be accepted unsigned, so anyone could enroll anyone.");
+    if (api_key.empty())
+        refuse("Mgm:ApiKey", "Mgm__ApiKey", "every Desktop (API-key) route would answer 401.");
+}
 
 }  // namespace mgm::backend

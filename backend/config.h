@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "sim/core/time.h"
 #include "sim/core/settings.h"
 #include "sim/network/ci_ports.h"
 
@@ -17,11 +18,16 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+inline constexpr sim::Duration kEventSubMaxMessageAge = std::chrono::minutes(10);
+
 struct EbsConfig {
     std::string environment = "Production";          // ASPNETCORE_ENVIRONMENT / DOTNET_ENVIRONMENT
     std::string api_key;                              // Mgm:ApiKey
     bool dev_skip_subscriber_check = false;           // Mgm:DevSkipSubscriberCheck
     bool enable_e2e_harness = false;                  // Mgm:EnableE2eHarness
+    // Mgm:EventSubEnforceFreshness (ours, opt-in): refuse EventSub messages whose timestamp is more than
+    // 10 minutes from now (Twitch's replay rule). Off by default: the reference does not check.
+    bool eventsub_enforce_freshness = false;
     std::string sqlite_path = ":memory:";             // Mgm:SqlitePath (port-specific)
     std::string postgresql_connection;                // ConnectionStrings:PostgreSQL: set -> PostgreSQL store (serve only)
     std::string extension_client_id;                  // Twitch:ExtensionClientId

@@ -27,7 +27,12 @@ struct StoreLease {
             return;
         }
         if (!SqliteStore::is_in_memory(config.sqlite_path)) recycler.reset();   // only in-memory stores are reused
-        store = recycler ? recycler->take() : std::make_unique<SqliteStore>(config.sqlite_path);
+        try {
+            store = recycler ? recycler->take() : std::make_unique<SqliteStore>(config.sqlite_path);
+        } catch (const StoreError& e) {   // say which setting and which file (e.g. not a database)
+            throw ConfigError("Mgm:SqlitePath (env Mgm__SqlitePath) = '" + config.sqlite_path +
+                              "' cannot be used as the EBS's SQLite store: " + e.what());
+        }
     }
     ~StoreLease() {
         if (recycler) recycler->give_back(std::unique_ptr<SqliteStore>(static_cast<SqliteStore*>(store.release())));

@@ -1,6 +1,7 @@
 #include "fakes/mock_helix_api.h"
 
 #include "sim/core/time.h"
+#include "sim/core/json_depth.h"
 
 namespace mgm::fakes {
 
@@ -24,10 +25,18 @@ MockHelixApiConfig MockHelixApiConfig::from_settings(const sim::Settings& settin
     MockHelixApiConfig c;
     auto strict = settings.get("MockHelix:StrictAuth");
     c.strict_auth = strict && http::iequals(*strict, "true");
+    if (auto cap = settings.get("MockHelix:MaxRecordedRequests"); cap && !cap->empty())
+        c.max_recorded_requests = parse_count_setting(*cap, "MockHelix__MaxRecordedRequests");
     return c;
 }
 
-MockHelixApi::MockHelixApi(MockHelixApiConfig config, sim::Seams seams) : config_(config), seams_(seams) {
+std::optional<std::size_t> MockHelixApi::route_body_limit(std::string_view method, std::string_view path) {
+    if (method == "POST" && (path == "/fail-next" || path == "/reset")) return kControlBodyLimitBytes;
+    return std::nullopt;
+}
+
+MockHelixApi::MockHelixApi(MockHelixApiConfig config, sim::Seams seams)
+    : config_(config), seams_(seams), requests_(config.max_recorded_requests) {
     router_.add_sync("GET", "/health", [](const http::Request&, const http::Params&) {
         return http::Response::json(200, R"({"status":"healthy","component":"MockHelixApi"})");
     });
@@ -39,7 +48,7 @@ MockHelixApi::MockHelixApi(MockHelixApiConfig config, sim::Seams seams) : config
                      [this](const http::Request&, const http::Params&) { return last_request_response(); });
     // Extensions.
     router_.add_sync("GET", "/requests",
-                     [this](const http::Request&, const http::Params&) { return requests_response(); });
+                     [this](const http::Request& request, const http::Params&) { return requests_response(request); });
     router_.add_sync("POST", "/reset", [this](const http::Request&, const http::Params&) {
         reset();
         return http::Response::json(200, R"({"ok":true})");
@@ -54,22 +63,27 @@ void MockHelixApi::handle(const http::Request& request, std::function<void(http:
 
 void MockHelixApi::post_message(const http::Request& request, const http::Respond& respond) {
     HelixRecordedRequest record;
-    record.sequence = requests_.size() + 1;
+    record.sequence = requests_.next_sequence();
     record.received_at = seams_.clock.now();
     record.authorization_header = request.headers.joined("Authorization").value_or("");
     record.client_id_header = request.headers.joined("Client-Id").value_or("");
-    record.raw_body = request.body;
-    try {
-        record.body = nlohmann::ordered_json::parse(request.body);
-    } catch (const nlohmann::json::exception&) {
+    record.body_bytes = request.body.size();
+    // Deeper than System.Text.Json's 64 levels is invalid JSON to the reference (500); such a body never
+    // reaches a recursive parser or copy here.
+    if (sim::json_nesting_within(request.body)) {
+        try {
+            record.body = nlohmann::ordered_json::parse(request.body);
+        } catch (const nlohmann::json::exception&) {
+        }
     }
+    if (!record.body) record.raw_body = request.body.substr(0, kRecordedRawBodyBytes);
 
     // Extension: a planned failure wins over everything (it stands for Helix itself failing).
     if (failure_.remaining > 0) {
         --failure_.remaining;
         record.outcome = failure_.drop ? "injected_drop" : "injected_status";
         record.status = failure_.drop ? 0 : failure_.status;
-        requests_.push_back(record);
+        requests_.push(std::move(record));
         seams_.log.info(kActor, "injected failure: " + record.outcome + " " + std::to_string(record.status));
         if (failure_.drop) {
             http::Response dropped = http::Response::empty(500);
@@ -89,7 +103,7 @@ void MockHelixApi::post_message(const http::Request& request, const http::Respon
             request.headers.count("Client-Id") == 0) {
             record.outcome = "unauthorized";
             record.status = 401;
-            requests_.push_back(record);
+            requests_.push(std::move(record));
             respond(http::Response::empty(401));
             return;
         }
@@ -101,14 +115,14 @@ void MockHelixApi::post_message(const http::Request& request, const http::Respon
     if (!record.body) {
         record.outcome = "invalid_json";
         record.status = 500;
-        requests_.push_back(record);
+        requests_.push(std::move(record));
         respond(http::Response::empty(500));
         return;
     }
     last_body_ = record.body;
     record.outcome = "recorded";
     record.status = 204;
-    requests_.push_back(record);
+    requests_.push(std::move(record));
     respond(http::Response::empty(204));
 }
 
@@ -122,9 +136,12 @@ http::Response MockHelixApi::last_request_response() const {
     return http::Response::json(200, dump(out));
 }
 
-http::Response MockHelixApi::requests_response() const {
+http::Response MockHelixApi::requests_response(const http::Request& request) const {
+    const auto page = requests_.page(request);
+    if (!page) return http::Response::json(400, R"({"error":"since and limit must be whole numbers, limit 1..1000"})");
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
-    for (const auto& r : requests_) {
+    for (std::size_t i = page->first; i < page->last; ++i) {
+        const auto& r = requests_.entries()[i];
         nlohmann::ordered_json item;
         item["sequence"] = r.sequence;
         item["receivedAtUtc"] = sim::format_iso8601(r.received_at);
@@ -133,11 +150,17 @@ http::Response MockHelixApi::requests_response() const {
         item["authorizationHeader"] = r.authorization_header;
         item["clientIdHeader"] = r.client_id_header;
         item["body"] = r.body ? *r.body : nlohmann::ordered_json(nullptr);
-        if (!r.body) item["rawBody"] = r.raw_body;
+        if (!r.body) {
+            item["rawBody"] = r.raw_body;
+            if (r.raw_body.size() < r.body_bytes) item["rawBodyTruncated"] = true;
+        }
         list.push_back(std::move(item));
     }
     nlohmann::ordered_json out;
-    out["count"] = requests_.size();
+    out["count"] = requests_.total();
+    out["retained"] = requests_.entries().size();
+    out["dropped"] = requests_.dropped();
+    out["nextSince"] = page->next_since;
     out["requests"] = std::move(list);
     nlohmann::ordered_json plan;
     plan["remaining"] = failure_.remaining;
@@ -148,11 +171,15 @@ http::Response MockHelixApi::requests_response() const {
 }
 
 http::Response MockHelixApi::fail_next_route(const http::Request& request) {
+    const auto not_json = [] {
+        return http::Response::json(400, R"({"error":"body must be JSON: {\"count\":N,\"status\":S} or {\"count\":N,\"drop\":true}"})");
+    };
+    if (!sim::json_nesting_within(request.body)) return not_json();
     nlohmann::json body;
     try {
         body = request.body.empty() ? nlohmann::json::object() : nlohmann::json::parse(request.body);
     } catch (const nlohmann::json::exception&) {
-        return http::Response::json(400, R"({"error":"body must be JSON: {\"count\":N,\"status\":S} or {\"count\":N,\"drop\":true}"})");
+        return not_json();
     }
     if (!body.is_object()) return http::Response::json(400, R"({"error":"body must be a JSON object"})");
     int count = 1;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/core/time.h"
+#include "sim/core/json_depth.h"
 #include "sim/core/uuid.h"
 #include "sim/http/client.h"
 
@@ -123,7 +124,14 @@ SyntheticDesktopConfig SyntheticDesktopConfig::from_settings(const sim::Settings
     SyntheticDesktopConfig c;
     c.backend_base_url = settings.get_or("SyntheticDesktop:BackendBaseUrl", c.backend_base_url);
     c.api_key = settings.get_or("Mgm:ApiKey", "");
+    if (auto cap = settings.get("SyntheticDesktop:MaxRecordedRuns"); cap && !cap->empty())
+        c.max_recorded_runs = parse_count_setting(*cap, "SyntheticDesktop__MaxRecordedRuns");
     return c;
+}
+
+std::optional<std::size_t> SyntheticDesktop::route_body_limit(std::string_view method, std::string_view path) {
+    if (method == "POST" && (path == "/run-sequence" || path == "/run-pending")) return kControlBodyLimitBytes;
+    return std::nullopt;
 }
 
 struct SyntheticDesktop::RunContext {
@@ -135,6 +143,7 @@ struct SyntheticDesktop::RunContext {
 SyntheticDesktop::SyntheticDesktop(SyntheticDesktopConfig config, sim::Seams seams)
     : config_(std::move(config)),
       seams_(seams),
+      runs_(config_.max_recorded_runs),
       client_(std::make_unique<http::Client>(seams.network, seams.scheduler, config_.self_address, &seams.trace,
                                              kActor)) {
     router_.add_sync("GET", "/health", [](const http::Request&, const http::Params&) {
@@ -150,11 +159,16 @@ SyntheticDesktop::SyntheticDesktop(SyntheticDesktopConfig config, sim::Seams sea
     router_.add("POST", "/run-pending", [this](const http::Request& r, const http::Params&, http::Respond respond) {
         run_pending_route(r, std::move(respond));
     });
-    router_.add_sync("GET", "/runs", [this](const http::Request&, const http::Params&) {
+    router_.add_sync("GET", "/runs", [this](const http::Request& request, const http::Params&) {
+        const auto page = runs_.page(request);
+        if (!page) return http::Response::json(400, R"({"error":"since and limit must be whole numbers, limit 1..1000"})");
         nlohmann::ordered_json list = nlohmann::ordered_json::array();
-        for (const auto& run : runs_) list.push_back(run_json(run, true));
+        for (std::size_t i = page->first; i < page->last; ++i) list.push_back(run_json(runs_.entries()[i], true));
         nlohmann::ordered_json out;
-        out["count"] = runs_.size();
+        out["count"] = runs_.total();
+        out["retained"] = runs_.entries().size();
+        out["dropped"] = runs_.dropped();
+        out["nextSince"] = page->next_since;
         out["runs"] = std::move(list);
         return http::Response::json(200, dump(out));
     });
@@ -174,7 +188,7 @@ void SyntheticDesktop::record_failed_validation(std::string error) {
     failed.started_at = seams_.clock.now();
     failed.sequence = next_sequence_++;
     last_run_ = failed;
-    runs_.push_back(failed);
+    runs_.push(failed);
 }
 
 void SyntheticDesktop::run_sequence_route(const http::Request& request, http::Respond respond) {
@@ -186,8 +200,9 @@ void SyntheticDesktop::run_sequence_route(const http::Request& request, http::Re
     }
     nlohmann::json body;
     try {
+        if (!sim::json_nesting_within(request.body)) throw std::invalid_argument("nested deeper than 64");
         body = nlohmann::json::parse(request.body);
-    } catch (const nlohmann::json::exception&) {
+    } catch (const std::exception&) {   // malformed or too deep: unreadable to System.Text.Json too
         respond(http::Response::empty(400));
         return;
     }
@@ -240,10 +255,11 @@ void SyntheticDesktop::run_pending_route(const http::Request& request, http::Res
     std::optional<std::string> wanted;
     if (!request.body.empty()) {
         try {
+            if (!sim::json_nesting_within(request.body)) throw std::invalid_argument("nested deeper than 64");
             auto body = nlohmann::json::parse(request.body);
             if (body.is_object() && body.contains("payoutId") && body["payoutId"].is_string())
                 wanted = body["payoutId"].get<std::string>();
-        } catch (const nlohmann::json::exception&) {
+        } catch (const std::exception&) {
             respond(http::Response::json(400, R"({"error":"body must be JSON: {} or {\"payoutId\":\"<guid>\"}"})"));
             return;
         }
@@ -271,8 +287,9 @@ void SyntheticDesktop::run_pending_route(const http::Request& request, http::Res
         }
         nlohmann::json pending;
         try {
+            if (!sim::json_nesting_within(result.response->body)) throw std::invalid_argument("nested deeper than 64");
             pending = nlohmann::json::parse(result.response->body);
-        } catch (const nlohmann::json::exception&) {
+        } catch (const std::exception&) {
             respond(http::Response::json(502, R"({"error":"GET api/payouts/pending returned invalid JSON"})"));
             return;
         }
@@ -358,7 +375,7 @@ void SyntheticDesktop::finish(std::shared_ptr<RunContext> run, std::optional<std
     run->run.completed_at = seams_.clock.now();
     seams_.log.info(kActor, std::string("run-sequence ") + (run->run.ok ? "ok" : "failed: " + *run->run.error));
     last_run_ = run->run;
-    runs_.push_back(run->run);
+    runs_.push(run->run);
     if (run->done) run->done(run->run);
 }
 

@@ -6,13 +6,16 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/seams.h"
+#include "fakes/bounded_log.h"
 #include "sim/core/settings.h"
 #include "sim/http/message.h"
 #include "sim/http/router.h"
@@ -27,6 +30,8 @@ struct SyntheticDesktopConfig {
     std::string api_key;                                      // Mgm:ApiKey (required per run, else 500)
     sim::Duration request_timeout = std::chrono::seconds(100);  // plain HttpClient default
     std::string self_address = sim::ci::address(sim::ci::kSyntheticDesktopPort);  // as the webhook mock's
+    // SyntheticDesktop:MaxRecordedRuns: the newest N runs are kept (GET /runs), older ones dropped and counted.
+    std::size_t max_recorded_runs = 1000;
 
     static SyntheticDesktopConfig from_settings(const sim::Settings& settings);
 };
@@ -59,12 +64,16 @@ public:
     ~SyntheticDesktop();
 
     void handle(const http::Request& request, std::function<void(http::Response)> respond);
+    // For http::ServerOptions::route_body_limit: /run-sequence and /run-pending take small bodies (16 KiB).
+    static std::optional<std::size_t> route_body_limit(std::string_view method, std::string_view path);
 
     const SyntheticDesktopConfig& config() const { return config_; }
     // What GET /last-run reports (initially ok=false, no steps, null error and time).
     const DesktopRun& last_run() const { return last_run_; }
-    // Every run that reached the backend calls or failed validation, oldest first (extension).
-    const std::vector<DesktopRun>& runs() const { return runs_; }
+    // The newest runs that reached the backend calls or failed validation (at most max_recorded_runs),
+    // oldest first (extension); dropped_runs() counts the older ones no longer kept.
+    const std::deque<DesktopRun>& runs() const { return runs_.entries(); }
+    std::uint64_t dropped_runs() const { return runs_.dropped(); }
 
     // Runs the three-call sequence for a payout, as POST /run-sequence does after validation; `done`
     // gets the final state. Only one run at a time is meaningful (as in the reference, runs may overlap).
@@ -83,8 +92,8 @@ private:
     http::Router router_;
     std::unique_ptr<http::Client> client_;
     DesktopRun last_run_;
-    std::vector<DesktopRun> runs_;
-    std::uint64_t next_sequence_ = 1;
+    BoundedLog<DesktopRun> runs_;
+    std::uint64_t next_sequence_ = 1;   // given when a run starts (runs may overlap)
 };
 
 // Serialises a run the way GET /last-run does: {"ok","steps":[{"name","statusCode","bodySnippet"}],"error","completedAtUtc"}.

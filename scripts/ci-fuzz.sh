@@ -5,17 +5,17 @@
 # (fuzz/corpus/<target>/, read-only; new inputs go to a scratch corpus), up to FUZZ_JOBS targets at once.
 # Any crash, sanitizer report, leak, timeout or broken invariant fails the stage; the reproducer is kept
 # in the artifacts directory. Prints executions per target.
-#   usage: scripts/ci-fuzz.sh [seconds-per-target]     (default 45; env FUZZ_SECONDS, HARDENING_BUILD_DIR
+#   usage: scripts/ci-fuzz.sh [seconds-per-target]     (default 30; env FUZZ_SECONDS, HARDENING_BUILD_DIR
 #          (default build-hardening), FUZZ_ARTIFACTS (default /tmp/mgm-fuzz-artifacts), FUZZ_TARGETS
-#          (default: all four), FUZZ_JOBS (targets fuzzed at once, default nproc: one core each))
+#          (default: all six), FUZZ_JOBS (targets fuzzed at once, default nproc: one core each))
 #   reproduce: build-hardening/fuzz/<target> <artifact file>
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/hardening-build.sh
-SECONDS_PER_TARGET=${1:-${FUZZ_SECONDS:-45}}
+SECONDS_PER_TARGET=${1:-${FUZZ_SECONDS:-30}}
 BUILD_DIR=${FUZZ_BUILD_DIR:-$HARDENING_BUILD_DIR}
 ARTIFACTS=${FUZZ_ARTIFACTS:-/tmp/mgm-fuzz-artifacts}
-TARGETS=(${FUZZ_TARGETS:-fuzz_http_request fuzz_json_bodies fuzz_eventsub fuzz_jwt})
+TARGETS=(${FUZZ_TARGETS:-fuzz_http_request fuzz_json_bodies fuzz_eventsub fuzz_jwt fuzz_mock_helix fuzz_mock_desktop})
 JOBS=${JOBS:-$(nproc)}
 FUZZ_JOBS=${FUZZ_JOBS:-$(nproc)}
 

@@ -7,10 +7,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MGM_SIM=${1:-${MGM_SIM:-build/harness/cli/mgm-sim}}
-LOG=${MGM_SIM_SERVE_LOG:-/tmp/mgm-sim-serve.log}
 [ -x "$MGM_SIM" ] || { echo "ci-real-socket-stage: $MGM_SIM not found (build first)" >&2; exit 1; }
 # The CI port map (MGM_EBS_PORT, MGM_EVENTSUB_PORT, ...): the same numbers mgm-sim serve listens on.
 . scripts/ci-ports.sh
+# A log file per run (two runs at once must not share one); MGM_SIM_SERVE_LOG names it instead.
+LOG=${MGM_SIM_SERVE_LOG:-$(mktemp /tmp/mgm-sim-serve.XXXXXX.log)}
+PORTS=("$MGM_EBS_PORT" "$MGM_EVENTSUB_PORT" "$MGM_JWT_PORT" "$MGM_HELIX_PORT" "$MGM_DESKTOP_PORT")
+
+# Whatever already listens on a CI port would be tested instead of our server: refuse to start.
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for port in "${PORTS[@]}"; do
+    if port_busy "$port"; then
+        echo "ci-real-socket-stage: FAILED: 127.0.0.1:$port is already in use by another process (another" \
+             "mgm-sim serve or test run?); the stage needs all of ${PORTS[*]} free" >&2
+        exit 1
+    fi
+done
 
 # The reference CI's per-process env blocks (e2e-test.yml), merged: they agree wherever they overlap.
 export ASPNETCORE_ENVIRONMENT=Development
@@ -37,10 +49,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Every port must answer HTTP within 1 s of start (the reference allows 90 s for the EBS and 60 s per mock).
+# Every port must answer HTTP within 1 s of start (the reference allows 90 s for the EBS and 60 s per mock),
+# and it must be our server that answers: it is alive and has printed that it listens on every port.
 ready=""
 for _ in $(seq 1 100); do
-    if curl -s -o /dev/null --max-time 1 http://127.0.0.1:$MGM_EBS_PORT/ &&
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        echo "ci-real-socket-stage: FAILED: mgm-sim serve exited during startup (log $LOG):" >&2
+        cat "$LOG" >&2
+        exit 1
+    fi
+    if grep -q "mgm-sim serve: ready" "$LOG" && curl -s -o /dev/null --max-time 1 http://127.0.0.1:$MGM_EBS_PORT/ &&
        curl -sf -o /dev/null --max-time 1 http://127.0.0.1:$MGM_EVENTSUB_PORT/health &&
        curl -sf -o /dev/null --max-time 1 http://127.0.0.1:$MGM_JWT_PORT/health &&
        curl -sf -o /dev/null --max-time 1 http://127.0.0.1:$MGM_HELIX_PORT/health &&
@@ -48,7 +66,6 @@ for _ in $(seq 1 100); do
         ready=yes
         break
     fi
-    kill -0 "$SERVER_PID" 2>/dev/null || break
     sleep 0.01
 done
 ready_ms=$(( $(now_ms) - start_ms ))
@@ -57,6 +74,10 @@ if [ -z "$ready" ]; then
     cat "$LOG" >&2
     exit 1
 fi
+for port in "${PORTS[@]}"; do
+    grep -q "listening on http://127.0.0.1:$port\$" "$LOG" ||
+        { echo "ci-real-socket-stage: FAILED: our server does not listen on :$port (log $LOG)" >&2; cat "$LOG" >&2; exit 1; }
+done
 echo "ci-real-socket-stage: all five ports answering ${ready_ms} ms after start"
 if [ "$ready_ms" -ge 1000 ]; then
     echo "ci-real-socket-stage: FAILED: startup took ${ready_ms} ms (limit 1000 ms)" >&2
@@ -65,6 +86,7 @@ fi
 
 # The whole Tier A + Tier B choreography, exact checks, exit 1 on the first failed step.
 "$MGM_SIM" e2e
+kill -0 "$SERVER_PID" 2>/dev/null || { echo "ci-real-socket-stage: FAILED: mgm-sim serve died during the flow (log $LOG)" >&2; exit 1; }
 
 # Clean shutdown on SIGTERM.
 kill -TERM "$SERVER_PID"
@@ -78,3 +100,4 @@ if [ "$status" -ne 0 ]; then
 fi
 grep -q "mgm-sim serve: stopped" "$LOG" || { echo "ci-real-socket-stage: FAILED: no clean-stop line in $LOG" >&2; exit 1; }
 echo "ci-real-socket-stage: passed ($(grep -c -- ' -> ' "$LOG") requests served; log $LOG)"
+[ -n "${MGM_SIM_SERVE_LOG:-}" ] || rm -f "$LOG"   # a failed run keeps its log (exits above)

@@ -8,7 +8,7 @@
 #            for a bounded time (both from ONE clang build, build-hardening/), then kill -9 crash durability
 #            of the SQLite store over real sockets
 # Every stage prints its wall time (and the load average: CI machines can be shared); any failure stops
-# the script with a non-zero exit. FUZZ_SECONDS (default 45) bounds each fuzz target.
+# the script with a non-zero exit. FUZZ_SECONDS (default 30; six targets, two at a time) bounds each fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,7 +34,7 @@ stage "benchmark smoke" bash scripts/bench-smoke.sh
 stage "seed sweep with random faults" bash scripts/ci-sweep.sh build/harness/cli/mgm-sim
 stage "real-socket stage (ctest -L real-socket)" ctest --test-dir build -L real-socket --output-on-failure
 stage "ASan+UBSan test suite (clang build)" bash scripts/ci-sanitize.sh
-stage "fuzzing (libFuzzer, bounded)" bash scripts/ci-fuzz.sh "${FUZZ_SECONDS:-45}"
+stage "fuzzing (libFuzzer, bounded)" bash scripts/ci-fuzz.sh "${FUZZ_SECONDS:-30}"
 stage "crash durability (kill -9, real sockets)" bash scripts/ci-crash-durability.sh build/harness/cli/mgm-sim
 stage "PostgreSQL (throwaway cluster on 5432: PgStore tests, serve + e2e on it)" bash scripts/ci-postgres-stage.sh build
 

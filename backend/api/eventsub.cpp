@@ -31,10 +31,11 @@ std::string eventsub_body_text(std::string_view raw_body) {
     return text;
 }
 
-EventSubWebhook::EventSubWebhook(const EbsConfig& config, ChatEventHandler& chat, const sim::Log& log,
-                                 std::function<std::string()> next_trace_id)
+EventSubWebhook::EventSubWebhook(const EbsConfig& config, ChatEventHandler& chat, const sim::Clock& clock,
+                                 const sim::Log& log, std::function<std::string()> next_trace_id)
     : config_(config),
       chat_(chat),
+      clock_(clock),
       log_(log),
       next_trace_id_(std::move(next_trace_id)),
       secret_key_(sim::crypto::HmacAlgorithm::sha256, config.eventsub_secret) {}
@@ -49,11 +50,28 @@ bool EventSubWebhook::signature_valid(const http::Request& request, const std::s
     return sim::crypto::constant_time_equals(expected, *signature);
 }
 
+// Twitch's replay rule: a message whose timestamp is more than 10 minutes away from now is not processed.
+// The signature covers the timestamp, so a captured delivery cannot be given a new one.
+bool EventSubWebhook::fresh(const http::Request& request) const {
+    const auto timestamp = request.headers.joined("Twitch-Eventsub-Message-Timestamp");
+    if (!timestamp) return false;
+    const auto sent = sim::parse_iso8601(*timestamp);
+    if (!sent) return false;
+    const auto now = clock_.now();
+    const sim::Duration age = now > *sent ? now - *sent : *sent - now;
+    return age <= kEventSubMaxMessageAge;
+}
+
 void EventSubWebhook::handle(const http::Request& request, const http::Respond& respond) {
     const std::string body = eventsub_body_text(request.body);
     if (!signature_valid(request, body)) {
         log_.warn(kEbsActor, "EventSub signature verification failed");
         respond(problem(401, next_trace_id_()));
+        return;
+    }
+    if (config_.eventsub_enforce_freshness && !fresh(request)) {   // opt-in; the reference does not check
+        log_.warn(kEbsActor, "EventSub message refused: timestamp missing or more than 10 minutes from now (replay?)");
+        respond(problem(403, next_trace_id_()));
         return;
     }
 

@@ -9,6 +9,7 @@
 
 #include "backend/config.h"
 #include "backend/domain/chat_events.h"
+#include "sim/clock/clock.h"
 #include "sim/core/crypto.h"
 #include "sim/trace/log.h"
 #include "sim/http/router.h"
@@ -24,16 +25,18 @@ std::string eventsub_body_text(std::string_view raw_body);
 
 class EventSubWebhook {
 public:
-    EventSubWebhook(const EbsConfig& config, ChatEventHandler& chat, const sim::Log& log,
+    EventSubWebhook(const EbsConfig& config, ChatEventHandler& chat, const sim::Clock& clock, const sim::Log& log,
                     std::function<std::string()> next_trace_id);
 
     void handle(const http::Request& request, const http::Respond& respond);
 
 private:
     bool signature_valid(const http::Request& request, const std::string& body) const;
+    bool fresh(const http::Request& request) const;
 
     const EbsConfig& config_;
     ChatEventHandler& chat_;
+    const sim::Clock& clock_;
     const sim::Log& log_;
     std::function<std::string()> next_trace_id_;
     sim::crypto::HmacKey secret_key_;   // config_.eventsub_secret, set up once

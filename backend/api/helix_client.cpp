@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/core/json_depth.h"
+
 namespace mgm::backend::api {
 
 namespace {
@@ -72,6 +74,10 @@ void HelixHttpClient::check_user_subscription(const std::string& streamer_id, co
                          }
                          const int status = result.response->status;
                          if (status < 200 || status >= 300) {
+                             done(false);
+                             return;
+                         }
+                         if (!sim::json_nesting_within(result.response->body)) {   // not a Helix answer
                              done(false);
                              return;
                          }

@@ -39,28 +39,6 @@ ProblemKind problem_kind(int status) {
 
 }  // namespace
 
-// System.Text.Json refuses documents nested deeper than 64; also keeps the parser's recursion bounded.
-bool json_nesting_within(std::string_view body, int max_depth) {
-    int depth = 0;
-    bool in_string = false;
-    bool escaped = false;
-    for (char c : body) {
-        if (in_string) {
-            if (escaped) escaped = false;
-            else if (c == '\\') escaped = true;
-            else if (c == '"') in_string = false;
-            continue;
-        }
-        if (c == '"') in_string = true;
-        else if (c == '{' || c == '[') {
-            if (++depth > max_depth) return false;
-        } else if (c == '}' || c == ']') {
-            --depth;
-        }
-    }
-    return true;
-}
-
 namespace {
 
 // Byte length of the .NET white-space character (char.IsWhiteSpace) starting at text[i], 0 if none.

@@ -14,6 +14,7 @@
 
 #include "backend/domain/records.h"
 #include "sim/core/time.h"
+#include "sim/core/json_depth.h"
 #include "sim/core/rng.h"
 #include "sim/http/message.h"
 
@@ -98,6 +99,6 @@ BindResult bind_json_body(const http::Request& request, const Schema& schema,
 std::optional<sim::Instant> parse_json_date_time(std::string_view text);
 
 // False when arrays/objects nest deeper than max_depth (System.Text.Json's default limit is 64).
-bool json_nesting_within(std::string_view body, int max_depth);
+using sim::json_nesting_within;
 
 }  // namespace mgm::backend::api

@@ -64,7 +64,7 @@ EbsRoutes::EbsRoutes(const EbsConfig& config, Domain& domain, const sim::Clock& 
       trace_id_rng_(trace_id_rng),
       log_(log),
       limiter_(clock),
-      eventsub_(config, domain.chat, log, [this] { return next_trace_id(); }),
+      eventsub_(config, domain.chat, clock, log, [this] { return next_trace_id(); }),
       services_{config, domain, eventsub_, [this] { return next_trace_id(); }} {
     jwt_parameters_.key = config.extension_jwt_key();
     if (!is_blank(config.extension_client_id)) jwt_parameters_.audience = config.extension_client_id;

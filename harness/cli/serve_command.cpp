@@ -1,5 +1,9 @@
 // `mgm-sim serve`: the World in real mode on 127.0.0.1, configured like the reference CI processes.
 #include <array>
+#include <cctype>
+#include <chrono>
+#include <stdexcept>
+#include <vector>
 #include <csignal>
 #include <memory>
 #include <cstdlib>
@@ -11,7 +15,9 @@
 #include <string_view>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <sys/resource.h>
 
 #include "backend/config.h"
 #include "harness/cli/commands.h"
@@ -29,6 +35,9 @@ namespace mgm::harness::cli {
 namespace {
 
 using harness::Service;
+
+// Mgm:ShutdownTimeoutSeconds default: .NET's HostOptions.ShutdownTimeout (30 s).
+constexpr double kDefaultShutdownTimeoutSeconds = 30;
 
 std::optional<sim::LogLevel> parse_level(std::string_view text) {
     if (text == "debug") return sim::LogLevel::debug;
@@ -65,6 +74,83 @@ std::optional<std::string> address_from_url(std::string text) {
     if (host == "localhost" || host == "+" || host == "*" || host == "0.0.0.0" || host == "[::]" || host.empty())
         host = "127.0.0.1";
     return host + ":" + std::to_string(port);
+}
+
+// "Mgm:GroupCommit" -> "Mgm__GroupCommit": messages name the environment form users set.
+std::string env_name(std::string_view key) {
+    std::string out;
+    for (char c : key) {
+        if (c == ':') out += "__";
+        else out.push_back(c);
+    }
+    return out;
+}
+
+// What `serve` refuses to start with (each a message naming the setting) and what it only warns about.
+struct SettingsCheck {
+    std::vector<std::string> errors;
+    std::vector<std::string> warnings;
+};
+
+bool is_http_url(std::string_view url) {
+    std::string lower;
+    for (char c : url) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    std::string_view rest = lower;
+    if (rest.rfind("http://", 0) == 0) rest.remove_prefix(7);
+    else if (rest.rfind("https://", 0) == 0) rest.remove_prefix(8);
+    else return false;
+    std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+    if (authority.empty() || authority.find_first_of(" \t@") != std::string_view::npos) return false;
+    auto colon = authority.rfind(':');
+    if (colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
+        int port = 0;
+        if (colon == 0 || !parse_port(authority.substr(colon + 1), port) || port == 0) return false;
+    }
+    return true;
+}
+
+SettingsCheck check_settings(const sim::Settings& settings, bool single_service) {
+    SettingsCheck check;
+    // Booleans the reference binds with bool.Parse (an unparsable value fails there too); ours the same way.
+    for (const char* key : {"Mgm:GroupCommit", "Mgm:DevSkipSubscriberCheck", "Mgm:EnableE2eHarness",
+                            "Mgm:EventSubEnforceFreshness"}) {
+        auto value = settings.get(key);
+        if (value && !value->empty() && !sim::Settings::parse_bool(*value))
+            check.errors.push_back(env_name(key) + "='" + *value + "' is not a boolean (true or false)");
+    }
+    if (auto url = settings.get("Twitch:HelixApiBaseUrl"); url && !url->empty() && !is_http_url(*url))
+        check.errors.push_back("Twitch__HelixApiBaseUrl='" + *url + "' is not an absolute http:// or https:// URL");
+    if (auto seconds = settings.get("Mgm:ShutdownTimeoutSeconds"); seconds && !seconds->empty()) {
+        char* end = nullptr;
+        double value = std::strtod(seconds->c_str(), &end);
+        if (*end != '\0' || !(value > 0) || value > 3600)
+            check.errors.push_back("Mgm__ShutdownTimeoutSeconds='" + *seconds + "' is not a number of seconds in (0, 3600]");
+    }
+    if (auto urls = settings.get("ASPNETCORE_URLS"); urls && !urls->empty()) {
+        std::vector<std::string> parts;
+        std::stringstream list(*urls);
+        for (std::string part; std::getline(list, part, ';');)
+            if (!part.empty()) parts.push_back(part);
+        for (const auto& part : parts)
+            if (!address_from_url(part)) check.errors.push_back("ASPNETCORE_URLS: cannot use '" + part + "'");
+        if (!single_service)
+            check.warnings.push_back("ASPNETCORE_URLS is ignored: it applies only with --only naming one service");
+        else if (parts.size() > 1)
+            check.warnings.push_back("ASPNETCORE_URLS lists " + std::to_string(parts.size()) +
+                                     " URLs; only the first, '" + parts.front() + "', is bound");
+    }
+    try {
+        auto limits = harness::connection_limits(settings, true);
+        rlimit fds{};
+        if (limits.total_explicit && getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur != RLIM_INFINITY &&
+            limits.total + harness::kReservedDescriptors > fds.rlim_cur)
+            check.warnings.push_back("Mgm__MaxConnections=" + std::to_string(limits.total) +
+                                     " is above what the descriptor limit (" + std::to_string(fds.rlim_cur) +
+                                     ") allows; accepts will pause when descriptors run out");
+    } catch (const std::invalid_argument& e) {
+        check.errors.push_back(e.what());
+    }
+    return check;
 }
 
 const char* port_option(Service s) {
@@ -202,6 +288,12 @@ int serve_main(int argc, char** argv) {
 
     sim::Settings settings = ci_defaults ? harness::reference_ci_settings() : sim::Settings();
     settings.overlay(sim::Settings::from_environment(environ));
+    {
+        SettingsCheck check = check_settings(settings, only && only->size() == 1);
+        for (const auto& warning : check.warnings) std::cerr << "mgm-sim serve: warning: " << warning << "\n";
+        for (const auto& error : check.errors) std::cerr << "mgm-sim serve: configuration: " << error << "\n";
+        if (!check.errors.empty()) return 1;
+    }
     if (only) config.services = *only;
     std::optional<ServeStore> store;
     if (!only || only->count(Service::ebs)) {
@@ -247,17 +339,41 @@ int serve_main(int argc, char** argv) {
     std::cout << "mgm-sim serve: ready" << std::endl;
 
     boost::asio::io_context& io = world->io();
+    const double drain_seconds = settings.get("Mgm:ShutdownTimeoutSeconds")
+                                     ? std::strtod(settings.get("Mgm:ShutdownTimeoutSeconds")->c_str(), nullptr)
+                                     : kDefaultShutdownTimeoutSeconds;
     // Declared in its own scope: it must be destroyed before the World that owns its io_context.
     auto signals = std::make_unique<boost::asio::signal_set>(io, SIGINT, SIGTERM);
     int received = 0;
-    signals->async_wait([&](const boost::system::error_code& ec, int signal_number) {
-        if (ec) return;
-        received = signal_number;
-        std::cout << "mgm-sim serve: " << (signal_number == SIGINT ? "SIGINT" : "SIGTERM") << ", shutting down"
-                  << std::endl;
+    bool finished = false;
+    auto finish = [&] {
+        if (finished) return;
+        finished = true;
         world->stop();
         std::cout << "mgm-sim serve: group commit: " << world->group_commit_summary() << std::endl;
         io.stop();
+    };
+    // SIGTERM/SIGINT: drain (stop accepting, answer what is in flight, up to Mgm:ShutdownTimeoutSeconds),
+    // then stop. A second signal stops at once.
+    signals->async_wait([&](const boost::system::error_code& ec, int signal_number) {
+        if (ec) return;
+        received = signal_number;
+        std::cout << "mgm-sim serve: " << (signal_number == SIGINT ? "SIGINT" : "SIGTERM")
+                  << ", shutting down: no new connections, answering requests in flight (up to " << drain_seconds
+                  << " s)" << std::endl;
+        world->drain(std::chrono::duration_cast<sim::Duration>(std::chrono::duration<double>(drain_seconds)),
+                     [&](bool complete) {
+                         if (complete) std::cout << "mgm-sim serve: every connection answered and closed" << std::endl;
+                         else
+                             std::cout << "mgm-sim serve: shutdown timeout: closing " << world->open_connections()
+                                       << " connection(s) still open" << std::endl;
+                         boost::asio::post(io, finish);   // not from inside a session's own close
+                     });
+        signals->async_wait([&](const boost::system::error_code& again, int) {
+            if (again) return;
+            std::cout << "mgm-sim serve: second signal, stopping now" << std::endl;
+            boost::asio::post(io, finish);
+        });
     });
     io.run();
     signals.reset();

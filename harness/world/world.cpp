@@ -2,10 +2,13 @@
 
 #include <stdexcept>
 
+#include <sys/resource.h>
+
 #include <boost/asio/io_context.hpp>
 
 #include "backend/ebs.h"
 #include "backend/store/group_commit.h"
+#include "fakes/bounded_log.h"
 #include "fakes/mock_eventsub_webhook.h"
 #include "fakes/mock_extension_jwt.h"
 #include "fakes/mock_helix_api.h"
@@ -33,6 +36,30 @@ public:
     // After every connection closed (the EBS's group commit writes what it still holds).
     virtual void finish() {}
 };
+
+ConnectionLimits connection_limits(const sim::Settings& settings, bool real_mode) {
+    auto read = [&](std::string_view key, std::string_view env) -> std::optional<std::size_t> {
+        auto text = settings.get(key);
+        if (!text || text->empty()) return std::nullopt;
+        return fakes::parse_count_setting(*text, env);
+    };
+    ConnectionLimits limits;
+    limits.per_service = read("Kestrel:Limits:MaxConcurrentConnections", "Kestrel__Limits__MaxConcurrentConnections")
+                             .value_or(kDefaultMaxConnectionsPerService);
+    if (auto total = read("Mgm:MaxConnections", "Mgm__MaxConnections")) {
+        limits.total = *total;
+        limits.total_explicit = true;
+    } else if (real_mode) {
+        // Every connection is a descriptor: stay below the process limit, keeping some for the listeners,
+        // the store's files and the services' own outgoing connections.
+        rlimit fds{};
+        if (getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur != RLIM_INFINITY)
+            limits.total = fds.rlim_cur > 2 * kReservedDescriptors ? fds.rlim_cur - kReservedDescriptors
+                                                                   : fds.rlim_cur / 2;
+        if (limits.total == 0 || limits.total > kDefaultMaxConnections) limits.total = kDefaultMaxConnections;
+    }
+    return limits;
+}
 
 namespace {
 
@@ -208,6 +235,7 @@ struct World::Parts {
 
     std::array<std::unique_ptr<Host>, 5> hosts;   // destroyed after the servers, the EBS last
     std::array<std::unique_ptr<http::Server>, 5> servers;
+    std::shared_ptr<http::ConnectionBudget> budget;   // the process-wide connection cap, shared by the servers
     std::unique_ptr<Driver> driver;
     bool stopped = false;
 
@@ -243,6 +271,8 @@ World::World(WorldConfig config) : config_(std::move(config)), parts_(std::make_
         p.clock = p.system_clock.get();
         p.scheduler = p.system_clock.get();
         p.tcp = std::make_unique<sim::TcpNetwork>(p.io);
+        sim::Log* log = &p.log;
+        p.tcp->set_warning_sink([log](const std::string& message) { log->warn("net", message); });
         p.network = p.tcp.get();
     }
     p.trace.set_clock(p.clock);
@@ -250,6 +280,9 @@ World::World(WorldConfig config) : config_(std::move(config)), parts_(std::make_
     p.log.set_level(level);
     if (config_.log_sink) p.log.set_sink(config_.log_sink);
 
+    const ConnectionLimits limits = connection_limits(config_.settings, !is_simulation());
+    p.budget = std::make_shared<http::ConnectionBudget>();
+    p.budget->limit = limits.total;
     // Listen first, so port 0 is resolved before the cross-service URLs are wired.
     for (Service service : kAllServices) {
         if (!runs(service)) continue;
@@ -260,6 +293,12 @@ World::World(WorldConfig config) : config_(std::move(config)), parts_(std::make_
         http::ServerOptions options;
         options.actor = std::string(service_name(service));
         if (config_.request_headers_timeout) options.request_headers_timeout = *config_.request_headers_timeout;
+        // The simulated network stalls writes on purpose (partitions, latency): no response-rate minimum there.
+        if (is_simulation()) options.min_response_bytes_per_second.reset();
+        options.max_connections = limits.per_service;
+        options.shared_budget = p.budget;
+        if (service == Service::helix) options.route_body_limit = fakes::MockHelixApi::route_body_limit;
+        if (service == Service::desktop) options.route_body_limit = fakes::SyntheticDesktop::route_body_limit;
         Parts* parts = &p;
         p.servers[index] = std::make_unique<http::Server>(
             *p.network, *p.scheduler, requested,
@@ -325,6 +364,43 @@ void World::stop() {
     }
     for (auto& host : p.hosts)
         if (host) host->finish();
+}
+
+void World::drain(sim::Duration timeout, std::function<void(bool complete)> done) {
+    Parts& p = *parts_;
+    if (p.ebs) p.ebs->stop();
+    struct Pending {
+        int servers = 0;
+        bool finished = false;
+        sim::TimerHandle timer;
+        std::function<void(bool)> done;
+    };
+    auto pending = std::make_shared<Pending>();
+    pending->done = std::move(done);
+    sim::Scheduler* scheduler = p.scheduler;
+    auto finish = [pending, scheduler](bool complete) {
+        if (pending->finished) return;
+        pending->finished = true;
+        if (complete) scheduler->cancel(pending->timer);
+        auto callback = std::move(pending->done);
+        callback(complete);
+    };
+    for (auto& server : p.servers)
+        if (server) ++pending->servers;
+    pending->timer = p.scheduler->after(timeout, "world.drain.timeout", [finish] { finish(false); });
+    if (pending->servers == 0) return finish(true);
+    for (auto& server : p.servers)
+        if (server)
+            server->drain([pending, finish] {
+                if (--pending->servers == 0) finish(true);
+            });
+}
+
+std::size_t World::open_connections() const {
+    std::size_t open = 0;
+    for (const auto& server : parts_->servers)
+        if (server) open += server->open_connections();
+    return open;
 }
 
 std::string World::group_commit_summary() const {

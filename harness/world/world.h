@@ -72,6 +72,20 @@ std::array<std::string, 5> default_addresses();
 // SyntheticDesktop:BackendBaseUrl. MockHelix:StrictAuth and the extension secret/client id stay unset.
 sim::Settings reference_ci_settings();
 
+// Connection caps of the real-socket servers (docs/REAL_SOCKET_MODE.md): per service
+// Kestrel:Limits:MaxConcurrentConnections (default 1000; Kestrel's own default is unlimited) and in total
+// Mgm:MaxConnections (default: the descriptor limit minus 64, at most 10,000; 0 = none in simulation).
+inline constexpr std::size_t kDefaultMaxConnectionsPerService = 1000;
+inline constexpr std::size_t kDefaultMaxConnections = 10000;
+inline constexpr std::size_t kReservedDescriptors = 64;
+struct ConnectionLimits {
+    std::size_t per_service = kDefaultMaxConnectionsPerService;
+    std::size_t total = 0;          // 0 = no total cap
+    bool total_explicit = false;    // Mgm:MaxConnections was set
+};
+// Throws std::invalid_argument naming the environment variable for a value that is not a positive number.
+ConnectionLimits connection_limits(const sim::Settings& settings, bool real_mode);
+
 // 2026-04-04T12:00:00Z: a fixed, boundary-aligned simulated start.
 inline constexpr sim::Instant kDefaultSimulationStart = sim::Instant::from_unix_seconds(1775304000);
 
@@ -156,6 +170,11 @@ public:
 
     // Stops the EBS workers and closes every listener and session. Idempotent; the destructor calls it.
     void stop();
+    // Graceful shutdown: stops the EBS workers and every listener, closes idle connections and lets the
+    // requests in flight be answered; `done(true)` once no connection is left, `done(false)` after `timeout`
+    // with some still open. Call stop() afterwards. Runs on the World's loop/io_context.
+    void drain(sim::Duration timeout, std::function<void(bool complete)> done);
+    std::size_t open_connections() const;
 
     struct Parts;
     class Host;

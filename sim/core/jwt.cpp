@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "sim/core/crypto.h"
+#include "sim/core/json_depth.h"
 
 namespace mgm::sim::jwt {
 
@@ -149,6 +150,7 @@ ValidationResult validate(std::string_view token, const ValidationParameters& pa
     const auto header_bytes = crypto::base64url_decode(header_part);
     const auto payload_bytes = crypto::base64url_decode(payload_part);
     if (!header_bytes || !payload_bytes) return fail("The token is malformed");
+    if (!json_nesting_within(*header_bytes) || !json_nesting_within(*payload_bytes)) return fail("The token is malformed");
     const auto header = nlohmann::ordered_json::parse(*header_bytes, nullptr, false);
     const auto payload = nlohmann::ordered_json::parse(*payload_bytes, nullptr, false);
     if (header.is_discarded() || !header.is_object() || payload.is_discarded() || !payload.is_object()) {

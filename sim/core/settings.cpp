@@ -53,11 +53,9 @@ std::string Settings::get_or(std::string_view key, std::string_view fallback) co
     return v ? *v : std::string(fallback);
 }
 
-bool Settings::get_bool(std::string_view key, bool fallback) const {
-    auto v = get(key);
-    if (!v) return fallback;
+std::optional<bool> Settings::parse_bool(std::string_view text) {
     std::string lower;
-    for (char c : *v) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    for (char c : text) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     // .NET trims whitespace when parsing bool.
     while (!lower.empty() && std::isspace(static_cast<unsigned char>(lower.back()))) lower.pop_back();
     std::size_t start = 0;
@@ -65,7 +63,13 @@ bool Settings::get_bool(std::string_view key, bool fallback) const {
     lower = lower.substr(start);
     if (lower == "true") return true;
     if (lower == "false") return false;
-    return fallback;
+    return std::nullopt;
+}
+
+bool Settings::get_bool(std::string_view key, bool fallback) const {
+    auto v = get(key);
+    if (!v) return fallback;
+    return parse_bool(*v).value_or(fallback);
 }
 
 }  // namespace mgm::sim

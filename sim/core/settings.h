@@ -25,6 +25,8 @@ public:
     std::string get_or(std::string_view key, std::string_view fallback) const;
     // .NET bool binding: "true"/"false" case-insensitive; anything else (or absent) -> fallback.
     bool get_bool(std::string_view key, bool fallback) const;
+    // .NET bool.Parse: "true"/"false" in any case, surrounding white space ignored; nullopt otherwise.
+    static std::optional<bool> parse_bool(std::string_view text);
     const std::map<std::string, std::string>& all() const { return values_; }  // keys lower-cased
 
 private:

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -64,12 +65,19 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
     sim::Trace* trace;
     const sim::Log* log;
     bool listening = false;
+    bool draining = false;
+    std::function<void()> drained;
+    bool refusing = false;   // over max_connections: logged once until an accept succeeds again
     std::size_t served = 0;
     std::uint64_t next_session_id = 1;
     std::map<std::uint64_t, std::weak_ptr<Session>> sessions;  // ordered by id: deterministic shutdown
 
     void accept(std::unique_ptr<sim::ByteStream> stream);
     void close_all();
+    void session_closed();
+    void warn(const std::string& message) const {
+        if (log) log->warn(options.actor, message);
+    }
 };
 
 namespace {
@@ -91,12 +99,22 @@ public:
         cancel_timer();
         stream_.close();
         server_->sessions.erase(id_);
+        server_->session_closed();
+    }
+
+    // Draining: a connection waiting for its next request is closed now; one in the middle of a request is
+    // answered first (send() then closes it).
+    void close_if_idle() {
+        if (!busy_) close();
     }
 
 private:
     using Parser = bhttp::request_parser<bhttp::string_body>;
 
     void read_request() {
+        // The raw bytes of this request's header (pipelined bytes already buffered, then what is read).
+        raw_header_->assign(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+        stream_.set_read_tap(raw_header_);
         parser_.emplace();
         parser_->body_limit(server_->options.body_limit_bytes);
         parser_->header_limit(static_cast<std::uint32_t>(server_->options.header_limit_bytes));
@@ -111,9 +129,11 @@ private:
                     return;
                 }
                 self->buffer_.commit(n);
+                self->busy_ = true;
                 self->read_rest();
             });
         } else {
+            busy_ = true;
             read_rest();  // pipelined bytes already buffered
         }
     }
@@ -126,8 +146,49 @@ private:
         });
     }
 
+    // RFC 9112 and Kestrel's request checks, before any body byte is read. 0 = acceptable.
+    int header_rejection() const {
+        const auto& message = parser_->get();
+        // A Transfer-Encoding whose final coding is not chunked leaves the body length unknown: a server that
+        // read none would parse the body as the next request (request smuggling). RFC 9112 §6.3: 400 + close.
+        if (message.count(bhttp::field::transfer_encoding) != 0 && !parser_->chunked()) return 400;
+        const auto hosts = message.count(bhttp::field::host);
+        if (hosts > 1 || (hosts == 0 && message.version() >= 11)) return 400;   // RFC 9112 §3.2, as Kestrel
+        // obs-fold (a header line starting with SP/HT continues the previous one): RFC 9112 §5.2 lets a server
+        // reject it, and Kestrel does. The parser unfolds it silently, so look at the raw header lines.
+        const std::string_view raw(*raw_header_);
+        const std::string_view head = raw.substr(0, raw.find("\r\n\r\n"));
+        if (head.find("\r\n ") != std::string_view::npos || head.find("\r\n\t") != std::string_view::npos) return 400;
+        const std::size_t line = message.method_string().size() + 1 + message.target().size() + 9;
+        if (line > server_->options.max_request_line_bytes) return 414;
+        if (message.count(bhttp::field::expect) != 0 && !iequals(message[bhttp::field::expect], "100-continue"))
+            return 417;
+        if (server_->options.route_body_limit) {
+            std::string_view target = message.target();
+            if (auto limit = server_->options.route_body_limit(message.method_string(),
+                                                               target.substr(0, target.find('?')))) {
+                if (auto length = parser_->content_length(); length && *length > *limit) return 413;
+            }
+        }
+        return 0;
+    }
+
     void on_header(beast::error_code ec) {
         if (closed_) return;
+        stream_.set_read_tap(nullptr);   // the body is not tapped
+        if (!ec && parser_->is_header_done()) {
+            if (int status = header_rejection()) {
+                cancel_timer();
+                respond_error(status);
+                return;
+            }
+            if (server_->options.route_body_limit) {   // chunked bodies are counted against it as they arrive
+                std::string_view target = parser_->get().target();
+                if (auto limit = server_->options.route_body_limit(parser_->get().method_string(),
+                                                                   target.substr(0, target.find('?'))))
+                    parser_->body_limit(*limit);
+            }
+        }
         if (ec || parser_->is_done()) {
             on_read(ec);
             return;
@@ -200,7 +261,7 @@ private:
         for (const auto& field : message) request.headers.add(std::string(field.name_string()), std::string(field.value()));
         request.body = std::move(message.body());
         request.remote_address = remote_address_;
-        bool keep_alive = message.keep_alive();
+        bool keep_alive = message.keep_alive() && !server_->draining;
 
         // respond() may be called now, later, or (by mistake) twice: only the first call counts, and
         // a call after the connection closed is dropped. It owns the session until then.
@@ -247,7 +308,7 @@ private:
             message->content_length(response.body.size());
         }
         message->body() = std::move(response.body);
-        keep_alive = keep_alive && !handler_closes;
+        keep_alive = keep_alive && !handler_closes && !server_->draining;
         message->keep_alive(keep_alive);
 
         ++server_->served;
@@ -257,16 +318,46 @@ private:
         if (server_->log && server_->log->level() <= sim::LogLevel::info)
             server_->log->info(server_->options.actor, method + " " + target + " -> " + std::to_string(response.status));
 
+        arm_write_check(stream_.bytes_written());
         bhttp::async_write(stream_, *message,
                            [self = shared_from_this(), message, keep_alive](beast::error_code ec, std::size_t) {
                                if (self->closed_) return;
-                               if (ec || !keep_alive) {
+                               self->cancel_timer();
+                               self->busy_ = false;
+                               if (ec || !keep_alive || self->server_->draining) {
                                    self->close();
                                    return;
                                }
                                self->first_request_ = false;
                                self->read_request();
                            });
+    }
+
+    // Kestrel's MinResponseDataRate: while a response is being written, every grace period must move at
+    // least rate x grace bytes; a client that stops reading (pipelining and never reading, say) is cut off
+    // instead of holding its connection and the buffered response forever.
+    void arm_write_check(std::uint64_t mark_bytes) {
+        const auto& rate = server_->options.min_response_bytes_per_second;
+        if (!rate) return;
+        cancel_timer();
+        const sim::Duration grace = server_->options.min_response_rate_grace;
+        const auto needed = static_cast<std::uint64_t>(
+            static_cast<double>(*rate) * std::chrono::duration<double>(grace).count());
+        std::weak_ptr<Session> weak = shared_from_this();
+        timer_ = server_->scheduler.after(grace, "http.server.write_rate", [weak, mark_bytes, needed] {
+            auto self = weak.lock();
+            if (!self || self->closed_) return;
+            self->timer_ = {};
+            const std::uint64_t now_bytes = self->stream_.bytes_written();
+            if (now_bytes - mark_bytes >= needed) {
+                self->arm_write_check(now_bytes);
+                return;
+            }
+            self->server_->warn("closing the connection of " + self->remote_address_ + ": the response moved " +
+                                std::to_string(now_bytes - mark_bytes) + " bytes in the grace period, below the " +
+                                "minimum response data rate");
+            self->close();
+        });
     }
 
     void arm_timer(sim::Duration timeout) {
@@ -290,9 +381,11 @@ private:
     sim::AnyStream stream_;
     std::string remote_address_;
     beast::flat_buffer buffer_;
+    std::shared_ptr<std::string> raw_header_ = std::make_shared<std::string>();
     std::optional<Parser> parser_;
     sim::TimerHandle timer_;
     bool first_request_ = true;
+    bool busy_ = false;    // from a request's first byte until its answer is written
     bool closed_ = false;
 };
 
@@ -300,10 +393,39 @@ private:
 
 void Server::State::accept(std::unique_ptr<sim::ByteStream> stream) {
     if (!listening) return;
+    // Connection caps (Kestrel's MaxConcurrentConnections closes a connection over the limit at once).
+    const bool over_own = options.max_connections != 0 && sessions.size() >= options.max_connections;
+    ConnectionBudget* budget = options.shared_budget.get();
+    const bool over_total = budget && budget->limit != 0 && budget->open >= budget->limit;
+    if (over_own || over_total) {
+        bool& logged = over_own ? refusing : budget->refusing;
+        if (!logged)
+            warn(over_own ? "connection limit of " + std::to_string(options.max_connections) +
+                                " reached: closing new connections until one ends"
+                          : "process connection limit of " + std::to_string(budget->limit) +
+                                " reached: closing new connections until one ends");
+        logged = true;
+        stream->close();
+        return;
+    }
+    refusing = false;
+    if (budget) {
+        budget->refusing = false;
+        ++budget->open;
+    }
     std::uint64_t id = next_session_id++;
     auto session = std::make_shared<Session>(shared_from_this(), id, std::move(stream));
     sessions.emplace(id, session);
     session->start();
+}
+
+void Server::State::session_closed() {
+    if (options.shared_budget && options.shared_budget->open > 0) --options.shared_budget->open;
+    if (draining && sessions.empty() && drained) {
+        auto done = std::move(drained);
+        drained = nullptr;
+        done();
+    }
 }
 
 void Server::State::close_all() {
@@ -341,5 +463,25 @@ void Server::stop() {
 }
 
 std::size_t Server::requests_served() const { return state_->served; }
+
+std::size_t Server::open_connections() const { return state_->sessions.size(); }
+
+void Server::drain(std::function<void()> drained) {
+    if (state_->listening) {
+        state_->network.stop_listening(state_->address);
+        state_->listening = false;
+    }
+    state_->draining = true;
+    state_->drained = std::move(drained);
+    std::vector<std::shared_ptr<Session>> open;
+    for (auto& [id, weak] : state_->sessions)
+        if (auto session = weak.lock()) open.push_back(std::move(session));
+    for (auto& session : open) session->close_if_idle();
+    if (state_->sessions.empty() && state_->drained) {
+        auto done = std::move(state_->drained);
+        state_->drained = nullptr;
+        done();
+    }
+}
 
 }  // namespace mgm::http

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -34,7 +35,8 @@ public:
     using executor_type = boost::asio::io_context::executor_type;
 
     AnyStream(std::unique_ptr<ByteStream> stream, executor_type executor)
-        : stream_(std::move(stream)), executor_(executor), write_copy_(std::make_shared<std::string>()) {}
+        : stream_(std::move(stream)), executor_(executor), write_copy_(std::make_shared<std::string>()),
+          written_(std::make_shared<std::uint64_t>(0)) {}
 
     AnyStream(AnyStream&&) = default;
     AnyStream& operator=(AnyStream&&) = default;
@@ -46,6 +48,12 @@ public:
     void close() {
         if (stream_) stream_->close();
     }
+    // While set, the bytes read are also appended to `tap` (up to kReadTapLimit): the HTTP server looks at a
+    // request's raw header lines, which the parser does not keep. nullptr = off.
+    static constexpr std::size_t kReadTapLimit = 64 * 1024;
+    void set_read_tap(std::shared_ptr<std::string> tap) { tap_ = std::move(tap); }
+    // Bytes the ByteStream has accepted so far (what a minimum response data rate is measured on).
+    std::uint64_t bytes_written() const { return *written_; }
     std::string local_address() const { return stream_ ? stream_->local_address() : std::string(); }
     std::string remote_address() const { return stream_ ? stream_->remote_address() : std::string(); }
 
@@ -74,7 +82,15 @@ public:
                     });
                     return;
                 }
-                stream_->async_read_some(static_cast<char*>(target.data()), target.size(), std::move(wrapped));
+                if (!tap_) {
+                    stream_->async_read_some(static_cast<char*>(target.data()), target.size(), std::move(wrapped));
+                    return;
+                }
+                char* data = static_cast<char*>(target.data());
+                stream_->async_read_some(data, target.size(), [tap = tap_, data, wrapped](ErrorCode ec, std::size_t n) {
+                    if (tap->size() < kReadTapLimit) tap->append(data, n);
+                    wrapped(ec, n);
+                });
             },
             handler, buffers);
     }
@@ -103,7 +119,10 @@ public:
                 copy->resize(total);
                 boost::asio::buffer_copy(boost::asio::buffer(copy->data(), copy->size()), seq);
                 stream_->async_write_some(copy->data(), copy->size(),
-                                          [copy, wrapped](ErrorCode ec, std::size_t n) { wrapped(ec, n); });
+                                          [copy, written = written_, wrapped](ErrorCode ec, std::size_t n) {
+                                              *written += n;
+                                              wrapped(ec, n);
+                                          });
             },
             handler, buffers);
     }
@@ -134,6 +153,8 @@ private:
     std::unique_ptr<ByteStream> stream_;
     executor_type executor_;
     std::shared_ptr<std::string> write_copy_;
+    std::shared_ptr<std::uint64_t> written_;
+    std::shared_ptr<std::string> tap_;
 };
 
 }  // namespace mgm::sim

@@ -2,6 +2,9 @@
 #include "sim/network/tcp_network.h"
 
 #include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -9,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 namespace mgm::sim {
 
@@ -43,7 +47,19 @@ std::string format_endpoint(const tcp::endpoint& endpoint) {
 // The network's current output barrier, shared with its streams (a stream may outlive the network).
 struct BarrierSlot {
     OutputBarrier* barrier = nullptr;
+    std::function<void(const std::string&)> warn;   // the network's warning sink (shared the same way)
 };
+
+// Out of descriptors (or kernel memory) for a new socket: the pending connection stays queued, so an
+// immediate retry fails again at once and spins a core.
+bool is_resource_exhaustion(const ErrorCode& ec) {
+    return ec == boost::asio::error::no_descriptors || ec == std::errc::too_many_files_open_in_system ||
+           ec == boost::asio::error::no_buffer_space || ec == boost::asio::error::no_memory;
+}
+
+// How long the accept loop pauses after running out of descriptors; connections already open keep being
+// served meanwhile, and one that ends frees a descriptor for the next accept.
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 
 // A connected socket as a ByteStream. Addresses are captured at creation (they are gone after close).
 class TcpStream final : public ByteStream {
@@ -99,24 +115,48 @@ private:
 // One listening socket and its accept loop. Shared with pending accepts so closing is safe.
 struct TcpListener : std::enable_shared_from_this<TcpListener> {
     TcpListener(boost::asio::io_context& io, Network::AcceptHandler on_accept, std::shared_ptr<const BarrierSlot> barrier)
-        : acceptor(io), on_accept(std::move(on_accept)), barrier(std::move(barrier)) {}
+        : acceptor(io), backoff(io), on_accept(std::move(on_accept)), barrier(std::move(barrier)) {}
 
     tcp::acceptor acceptor;
+    boost::asio::steady_timer backoff;
     Network::AcceptHandler on_accept;
     std::shared_ptr<const BarrierSlot> barrier;
     std::string bound;
+    bool exhausted = false;          // in an out-of-descriptors episode (logged once)
+    std::uint64_t exhausted_count = 0;
 
     void accept_next() {
         acceptor.async_accept([self = shared_from_this()](ErrorCode ec, tcp::socket socket) {
             if (!self->acceptor.is_open()) return;
-            if (!ec) self->on_accept(std::make_unique<TcpStream>(std::move(socket), self->barrier));
-            // Transient errors (too many open files, aborted handshakes) must not end the loop.
-            if (ec != boost::asio::error::operation_aborted) self->accept_next();
+            if (ec == boost::asio::error::operation_aborted) return;
+            if (is_resource_exhaustion(ec)) {
+                ++self->exhausted_count;
+                if (!self->exhausted && self->barrier->warn)
+                    self->barrier->warn("accept on " + self->bound + " failed: " + ec.message() +
+                                        "; pausing new connections (retry every 100 ms), open ones keep being served");
+                self->exhausted = true;
+                self->backoff.expires_after(kAcceptBackoff);
+                self->backoff.async_wait([self](ErrorCode wait_ec) {
+                    if (!wait_ec && self->acceptor.is_open()) self->accept_next();
+                });
+                return;
+            }
+            if (!ec) {
+                if (self->exhausted && self->barrier->warn)
+                    self->barrier->warn("accepting on " + self->bound + " again after " +
+                                        std::to_string(self->exhausted_count) + " failed accepts");
+                self->exhausted = false;
+                self->exhausted_count = 0;
+                self->on_accept(std::make_unique<TcpStream>(std::move(socket), self->barrier));
+            }
+            // Other transient errors (an aborted handshake) must not end the loop.
+            self->accept_next();
         });
     }
     void close() {
         ErrorCode ignored;
         acceptor.close(ignored);
+        backoff.cancel();
     }
 };
 
@@ -182,5 +222,7 @@ void TcpNetwork::connect(const std::string& from, const std::string& to, Connect
 }
 
 void TcpNetwork::set_output_barrier(OutputBarrier* barrier) { impl_->barrier->barrier = barrier; }
+
+void TcpNetwork::set_warning_sink(std::function<void(const std::string&)> sink) { impl_->barrier->warn = std::move(sink); }
 
 }  // namespace mgm::sim

@@ -1,6 +1,7 @@
 // Real sockets on 127.0.0.1 for real-socket mode, behind the same Network seam.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -21,6 +22,8 @@ public:
     void connect(const std::string& from, const std::string& to, ConnectHandler done) override;
     // Every stream's writes (existing and future ones) pass through `barrier` (nullptr: none). Not owned.
     void set_output_barrier(OutputBarrier* barrier);
+    // Where accept-loop trouble is reported (out of descriptors: once per episode). Default: nowhere.
+    void set_warning_sink(std::function<void(const std::string&)> sink);
 
     struct Impl;
 

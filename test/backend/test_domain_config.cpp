@@ -51,8 +51,27 @@ TEST_CASE("D10 development without a secret uses SHA-256 of the dev seed", "[dom
 TEST_CASE("D10 a configured base64 secret is the key in any environment", "[domain][config]") {
     EbsConfig c;
     c.extension_secret = "WTpH/r8Ubs3MYT7kajHzQfJiMOx9/styaDT2hGsXWvI=";
+    c.eventsub_secret = "eventsub-secret";   // Production also needs these (D10b)
+    c.api_key = "desktop-key";
     CHECK(sim::crypto::to_hex_lower(c.extension_jwt_key()) ==
           "593a47febf146ecdcc613ee46a31f341f26230ec7dfecb726834f6846b175af2");
+    CHECK_NOTHROW(c.validate());
+}
+
+TEST_CASE("D10b outside Development an empty EventSub secret or API key refuses to start", "[domain][config]") {
+    EbsConfig c;
+    c.environment = "Production";
+    c.extension_secret = "WTpH/r8Ubs3MYT7kajHzQfJiMOx9/styaDT2hGsXWvI=";
+    c.api_key = "desktop-key";
+    CHECK_THROWS_WITH(c.validate(), Catch::Contains("Twitch__EventSubSecret") && Catch::Contains("Production"));
+    c.eventsub_secret = "eventsub-secret";
+    c.api_key = "";
+    CHECK_THROWS_WITH(c.validate(), Catch::Contains("Mgm__ApiKey"));
+    c.api_key = "desktop-key";
+    CHECK_NOTHROW(c.validate());
+    c.environment = "Development";   // the reference CI's environment: empty values are allowed there
+    c.api_key = "";
+    c.eventsub_secret = "";
     CHECK_NOTHROW(c.validate());
 }
 

@@ -448,6 +448,7 @@ TEST_CASE("GAP-32 harness disabled (flag off or not Development): 404 ProblemDet
         if (variant == 1) {
             config.environment = "Production";
             config.extension_secret = "WTpH/r8Ubs3MYT7kajHzQfJiMOx9/styaDT2hGsXWvI=";
+            if (config.eventsub_secret.empty()) config.eventsub_secret = "gap-32-secret";   // D10b
         }
         EbsFixture f(config);
         f.seed_pool_member("e2e-viewer-1", "v", "Etoehero");
