@@ -1,4 +1,4 @@
-// EBS configuration: the reference's keys (ebs-contract.md §13) with their defaults, read from Settings.
+// EBS configuration: the reference's keys (docs/CONTRACT.md §9) with their defaults, read from Settings.
 #pragma once
 
 #include <optional>

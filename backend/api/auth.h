@@ -1,4 +1,4 @@
-// The two authentication schemes of the EBS (ebs-contract.md §2): Extension JWT ("Bearer") and the
+// The two authentication schemes of the EBS (docs/CONTRACT.md §3): Extension JWT ("Bearer") and the
 // Desktop API key (X-MGM-ApiKey). Each yields no result, failure or a principal; the routes decide.
 #pragma once
 

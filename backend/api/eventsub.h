@@ -1,4 +1,4 @@
-// POST /api/twitch/eventsub (ebs-contract.md §5): HMAC check over id + timestamp + raw body, challenge
+// POST /api/twitch/eventsub (docs/CONTRACT.md §5.2): HMAC check over id + timestamp + raw body, challenge
 // echo, subscription filter, event extraction (badge rule incl. premium), then chat enrollment and the
 // "!twgift" path. Malformed shapes the reference throws on answer 500 (never a crash).
 #pragma once

@@ -1,5 +1,5 @@
 // What an EventSub notification body asks of the EBS, read the way the reference's JsonElement accessors
-// read it (ebs-contract.md §5): challenge echo, subscription filter, the chat event's fields and the badge
+// read it (docs/CONTRACT.md §5.2): challenge echo, subscription filter, the chat event's fields and the badge
 // rule, and the shapes the reference throws on (→ 500). One SAX pass keeps only the values the EBS looks at,
 // so a body costs no DOM (the DOM's ~70 allocations were a sixth of an EventSub message's CPU).
 #pragma once

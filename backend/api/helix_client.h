@@ -1,4 +1,4 @@
-// The EBS's Twitch Helix client over sim/http (ebs-contract.md §9): one HTTP attempt per call, 30 s
+// The EBS's Twitch Helix client over sim/http (docs/CONTRACT.md §6.7): one HTTP attempt per call, 30 s
 // timeout on the Scheduler, the reference's headers and bodies. Retries/skip rules live in the domain.
 #pragma once
 

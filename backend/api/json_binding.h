@@ -1,5 +1,5 @@
-// JSON on the EBS wire: request binding with the reference framework's rules (ebs-contract.md §1.4)
-// and the four response body shapes (§1.5). Handlers never parse request bytes themselves.
+// JSON on the EBS wire: request binding with the reference framework's rules (docs/CONTRACT.md §2)
+// and the four response body shapes (CONTRACT.md §1). Handlers never parse request bytes themselves.
 #pragma once
 
 #include <functional>

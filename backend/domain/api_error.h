@@ -1,4 +1,4 @@
-// Handler results: a value or an ApiError carrying the reference's exact status/code/message (ebs-contract.md §15).
+// Handler results: a value or an ApiError carrying the reference's exact status/code/message (docs/CONTRACT.md §5.18).
 #pragma once
 
 #include <string>

@@ -14,7 +14,7 @@ struct Range {
 };
 
 // Code points that are letters (Lu/Ll/Lt/Lm/Lo) inside the Latin and Cyrillic blocks the reference
-// allows (ebs-contract.md §6.2, resolved against Unicode 16 as recent .NET uses it).
+// allows (docs/CONTRACT.md §5.6, resolved against Unicode 16 as recent .NET uses it).
 constexpr Range kNameLetters[] = {
     // Latin
     {0x0041, 0x005A}, {0x0061, 0x007A}, {0x00C0, 0x00D6}, {0x00D8, 0x00F6}, {0x00F8, 0x00FF},

@@ -1,4 +1,4 @@
-// Character-name rules (ebs-contract.md §6.2): .NET whitespace trim, 2..12 Latin/Cyrillic letters.
+// Character-name rules (docs/CONTRACT.md §5.6): .NET whitespace trim, 2..12 Latin/Cyrillic letters.
 #pragma once
 
 #include <string>
@@ -16,7 +16,7 @@ std::string trim_dotnet(std::string_view utf8);
 bool is_blank(std::string_view utf8);
 
 // Valid iff non-blank, trimmed length 2..12, every code point a letter inside the Latin/Cyrillic
-// ranges of §6.2. Invalid UTF-8 is never valid.
+// ranges of CONTRACT.md §5.6. Invalid UTF-8 is never valid.
 bool is_valid_character_name(std::string_view utf8);
 
 }  // namespace mgm::backend

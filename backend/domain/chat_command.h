@@ -1,4 +1,4 @@
-// Chat command parser for "!twgold <name>" and "!twgift <name>" (ebs-contract.md §6.1).
+// Chat command parser for "!twgold <name>" and "!twgift <name>" (docs/CONTRACT.md §5.2).
 #pragma once
 
 #include <optional>

@@ -1,4 +1,4 @@
-// What the EventSub route does with one channel.chat.message (ebs-contract.md §5.2 steps 5–6): chat
+// What the EventSub route does with one channel.chat.message (docs/CONTRACT.md §5.2): chat
 // enrollment, then "!twgift" → gift creation (failures only logged).
 #pragma once
 

@@ -1,4 +1,4 @@
-// Pool enrollment: Extension claim (ebs-contract.md §4.6), chat "!twgold" (§6.3) and the pool/me read (§4.4).
+// Pool enrollment: Extension claim (docs/CONTRACT.md §5.6), chat "!twgold" (§5.2) and the pool/me read (§5.4).
 #pragma once
 
 #include <optional>
@@ -10,8 +10,8 @@
 namespace mgm::backend {
 
 struct ClaimRequest {
-    std::string twitch_user_id;        // JWT user id (§2.1)
-    std::string twitch_display_name;   // JWT display name (§2.1)
+    std::string twitch_user_id;        // JWT user id (CONTRACT.md §3)
+    std::string twitch_display_name;   // JWT display name (CONTRACT.md §3)
     std::string character_name;        // as sent (untrimmed)
     std::string enrollment_request_id; // as sent
 };
@@ -27,7 +27,7 @@ struct PoolMe {
     std::optional<std::string> character_name;
 };
 
-// One channel.chat.message event, already extracted from the EventSub JSON (§5.2 step 4).
+// One channel.chat.message event, already extracted from the EventSub JSON (CONTRACT.md §5.2 step 4).
 struct ChatMessage {
     std::string message_id;
     std::string chatter_user_id;
@@ -57,11 +57,11 @@ class EnrollmentService {
 public:
     explicit EnrollmentService(ServiceContext ctx) : ctx_(ctx) {}
 
-    // §4.6 in the reference's order: validation → subscriber gate (Mgm:DevSkipSubscriberCheck) →
+    // CONTRACT.md §5.6 in the reference's order: validation → subscriber gate (Mgm:DevSkipSubscriberCheck) →
     // idempotency → active payout → lifetime cap → name taken (untrimmed, decision D4) → write.
     Outcome<ClaimResult> claim(const ClaimRequest& request);
 
-    // §6.3; silent (the caller always answers 200). Store failures throw (→ 500 in the webhook).
+    // CONTRACT.md §5.2; silent (the caller always answers 200). Store failures throw (→ 500 in the webhook).
     ChatEnrollResult enroll_from_chat(const ChatMessage& message);
 
     PoolMe pool_me(const std::string& twitch_user_id) const;

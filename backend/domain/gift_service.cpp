@@ -43,7 +43,7 @@ void GiftService::create(const GiftCreateRequest& request, std::function<void(Ou
         done(errors::invalid_character_name());
         return;
     }
-    // §9.2 skip rules: without both ids, the broadcaster token and the Helix client id, "not subscribed".
+    // CONTRACT.md §6.7 skip rules: without both ids, the broadcaster token and the Helix client id, "not subscribed".
     const auto& c = ctx_.config;
     if (request.streamer_id.empty() || request.viewer_id.empty() || c.broadcaster_access_token.empty() ||
         c.helix_client_id.empty()) {

@@ -1,4 +1,4 @@
-// The "!twgift" queue (ebs-contract.md §10): create (HTTP and chat), promote, Desktop PATCH / select-item /
+// The "!twgift" queue (docs/CONTRACT.md §5.13–5.17, §6.6): create (HTTP and chat), promote, Desktop PATCH / select-item /
 // confirm, queue views, and the timeout sweep (decision D2: timeouts do fire, as the SPEC intends).
 #pragma once
 
@@ -42,24 +42,24 @@ class GiftService {
 public:
     GiftService(ServiceContext ctx, sim::Rng rng, HelixGateway& helix) : ctx_(ctx), rng_(rng), helix_(helix) {}
 
-    // §10.2 (subscriber check through Helix §9.2, then the rules). `done` may run before this returns.
+    // CONTRACT.md §5.13 (subscriber check through Helix CONTRACT.md §6.7, then the rules). `done` may run before this returns.
     // Success → 201 with the promoted request if promote picked one, else the new one (D8).
     void create(const GiftCreateRequest& request, std::function<void(Outcome<GiftRequestView>)> done);
 
-    // §4.12 / §4.14. `streamer_id` blank or nullopt = all streamers. `viewer_filter` (the caller's user
+    // CONTRACT.md §5.12 / CONTRACT.md §5.14. `streamer_id` blank or nullopt = all streamers. `viewer_filter` (the caller's user
     // id, viewer route only): keep items of that viewer or in SelectingItem, positions not renumbered.
     std::vector<GiftRequestView> queue(const std::optional<std::string>& streamer_id,
                                        const std::optional<std::string>& viewer_filter) const;
 
-    // §10.4–10.6; success views have queue_position 1 and estimated_wait_seconds 0.
+    // CONTRACT.md §5.15; success views have queue_position 1 and estimated_wait_seconds 0.
     Outcome<GiftRequestView> patch_state(const sim::Uuid& id, GiftRequestState to, const std::optional<std::string>& reason);
     Outcome<GiftRequestView> select_item(const sim::Uuid& id, const GiftItem& item);
     Outcome<GiftRequestView> confirm(const sim::Uuid& id, bool confirmed);
 
-    // §10.3: if nothing in SelectingItem/WaitingConfirmation, oldest Pending → SelectingItem (+60 s).
+    // CONTRACT.md §6.6: if nothing in SelectingItem/WaitingConfirmation, oldest Pending → SelectingItem (+60 s).
     std::optional<GiftRequest> promote_next(const std::string& streamer_id);
 
-    // §10.7: expired SelectingItem/WaitingConfirmation → Failed, then promote per streamer. Returns count.
+    // CONTRACT.md §6.6: expired SelectingItem/WaitingConfirmation → Failed, then promote per streamer. Returns count.
     int sweep_timeouts();
 
 private:

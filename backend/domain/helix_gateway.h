@@ -26,19 +26,19 @@ public:
     virtual ~HelixGateway() = default;
 
     // One attempt of POST <base>helix/chat/messages with {"broadcaster_id":B,"sender_id":B,"message":text}
-    // (B = Twitch:BroadcasterUserId; headers per §9.1). `done` is called exactly once, possibly before
+    // (B = Twitch:BroadcasterUserId; headers per CONTRACT.md §6.7). `done` is called exactly once, possibly before
     // this returns. Called only when the broadcaster token and user id are configured (PayoutService
-    // checks, §9.1 skip rule).
+    // checks, CONTRACT.md §6.7 skip rule).
     virtual void send_chat_message(const std::string& text, std::function<void(HelixAttemptResult)> done) = 0;
 
     // GET <base>helix/subscriptions/user?broadcaster_id=..&user_id=.. ; true iff 2xx and a non-empty
     // `data` array; every failure (non-2xx, bad body, transport) is false. Called only when both ids,
-    // the broadcaster token and the Helix client id are non-empty (GiftService checks, §9.2).
+    // the broadcaster token and the Helix client id are non-empty (GiftService checks, CONTRACT.md §6.7).
     virtual void check_user_subscription(const std::string& streamer_id, const std::string& viewer_id,
                                          std::function<void(bool subscribed)> done) = 0;
 };
 
-// The reward announcement text for a payout's character name (literal template, §9.1).
+// The reward announcement text for a payout's character name (literal template, CONTRACT.md §6.7).
 std::string reward_sent_message(std::string_view character_name);
 
 }  // namespace mgm::backend

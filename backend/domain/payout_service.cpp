@@ -54,7 +54,7 @@ void PayoutService::patch_status(const sim::Uuid& payout_id, PayoutStatus to,
         payout->updated_at = now;
         ctx_.store.update_payout(*payout);
         ctx_.store.append_event(payout->id.str(), "PayoutStatusChanged", status_changed_json(from, to, now), now);
-        // §8.3: the winner leaves the pool in the same transaction as the Sent status.
+        // CONTRACT.md §5.8: the winner leaves the pool in the same transaction as the Sent status.
         if (to == PayoutStatus::Sent) pool_rows_removed = ctx_.store.remove_pool_member(payout->twitch_user_id);
         return *payout;
     });
@@ -77,7 +77,7 @@ void PayoutService::patch_status(const sim::Uuid& payout_id, PayoutStatus to,
         done(std::move(payout));
         return;
     }
-    // §9.1 skip rule: no token or no broadcaster id → no HTTP call, flag stays false.
+    // CONTRACT.md §6.7 skip rule: no token or no broadcaster id → no HTTP call, flag stays false.
     if (ctx_.config.broadcaster_access_token.empty() || ctx_.config.broadcaster_user_id.empty()) {
         ctx_.log.warn(kEbsActor, "Helix reward announcement skipped: BroadcasterAccessToken or BroadcasterUserId not configured");
         ctx_.trace.event(kEbsActor, "helix.announce_skipped", {{"payoutId", payout.id.str()}});

@@ -1,4 +1,4 @@
-// Payout lifecycle (ebs-contract.md §8): reads (my-last, pending), PATCH status with the Sent side effects
+// Payout lifecycle (docs/CONTRACT.md §5.5, §5.7–5.9): reads (my-last, pending), PATCH status with the Sent side effects
 // (pool removal, one Helix announcement with up to 3 attempts), confirm-acceptance, 24 h expiration.
 #pragma once
 
@@ -16,7 +16,7 @@ namespace mgm::backend {
 inline constexpr sim::Duration kPayoutLifetime = std::chrono::hours(24);
 inline constexpr int kHelixAnnouncementAttempts = 3;
 
-// §8.1 allowed PATCH transitions (everything else, incl. same-state and →Expired, is refused).
+// CONTRACT.md §5.8 allowed PATCH transitions (everything else, incl. same-state and →Expired, is refused).
 bool is_allowed_payout_transition(PayoutStatus from, PayoutStatus to);
 
 // Trace events (actor "ebs"):
@@ -38,16 +38,16 @@ public:
     // Status Pending only, createdAt ascending.
     std::vector<Payout> pending() const;
 
-    // §4.8. `done` receives the payout after all effects (200), 404/409 ApiErrors, or — D1 — an
+    // CONTRACT.md §5.8. `done` receives the payout after all effects (200), 404/409 ApiErrors, or — D1 — an
     // ApiError::unhandled_exception when the 3rd Helix attempt is a transport failure (Sent stays
     // committed). `done` may run before this returns (no Helix call needed) or later (after the
     // gateway's callbacks).
     void patch_status(const sim::Uuid& payout_id, PayoutStatus to, std::function<void(Outcome<Payout>)> done);
 
-    // §4.9: 404 → name mismatch (exact) 400 → already accepted 200 → record acceptance 200.
+    // CONTRACT.md §5.9: 404 → name mismatch (exact) 400 → already accepted 200 → record acceptance 200.
     Outcome<Done> confirm_acceptance(const sim::Uuid& payout_id, const std::string& character_name);
 
-    // §8.4: Pending/InProgress with createdAt < now − 24 h → Expired, one transaction. Returns the count.
+    // CONTRACT.md §6.5: Pending/InProgress with createdAt < now − 24 h → Expired, one transaction. Returns the count.
     int expire_stale();
 
 private:

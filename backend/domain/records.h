@@ -1,4 +1,4 @@
-// The EBS's persisted records as plain values (ebs-contract.md §14). The store reads/writes exactly these.
+// The EBS's persisted records as plain values (docs/FIDELITY.md, row "Database"). The store reads/writes exactly these.
 #pragma once
 
 #include <array>
@@ -122,7 +122,7 @@ struct GiftUsage {
     friend bool operator==(const GiftUsage&, const GiftUsage&) = default;
 };
 
-// One audit event (payout / gift streams, §14). `data_json` is canonical JSON text. Nothing reads these
+// One audit event (payout / gift streams, FIDELITY.md "Database"). `data_json` is canonical JSON text. Nothing reads these
 // in the product; tests and invariant checkers do.
 struct AuditEvent {
     std::int64_t seq = 0;

@@ -1,5 +1,5 @@
-// The roulette: 5-minute UTC cycles, the synchronizer tick (ebs-contract.md §7.2), phase resolution (§7.3),
-// verify-candidate (§7.4), the state read (§4.3) and the CI harness's prepare-pending-payout (§4.11).
+// The roulette: 5-minute UTC cycles, the synchronizer tick (docs/CONTRACT.md §6.3), phase resolution (§6.2),
+// verify-candidate (CONTRACT.md §5.10), the state read (CONTRACT.md §5.3) and the CI harness's prepare-pending-payout (CONTRACT.md §5.11).
 // The 5-minute grid and the phase starts on it are here too: the harness asks these functions rather than
 // recomputing the cycle from the constants.
 #pragma once
@@ -43,7 +43,7 @@ const char* to_string(SpinPhase phase);   // "idle", "collecting", ...
 sim::Instant next_phase_start(sim::Instant t, SpinPhase phase);
 sim::Instant next_phase_start(sim::Instant t);
 
-// §7.3 with strict '<' everywhere: idle (flag or empty pool) → collecting (< t0+240) → completed (no
+// CONTRACT.md §6.2 with strict '<' everywhere: idle (flag or empty pool) → collecting (< t0+240) → completed (no
 // candidate) → spinning (< t0+270) → verification (< t0+300 or < deadline) → completed.
 SpinPhase resolve_spin_phase(sim::Instant now, std::size_t pool_size, const SpinState& spin);
 
@@ -91,15 +91,15 @@ class RouletteService {
 public:
     RouletteService(ServiceContext ctx, sim::Rng rng) : ctx_(ctx), rng_(rng) {}
 
-    // One synchronizer iteration at clock.now() (§7.2, decision D3: the pool is never written).
+    // One synchronizer iteration at clock.now() (CONTRACT.md §6.3, decision D3: the pool is never written).
     TickResult tick();
 
     RouletteStateView state() const;
 
-    // §7.4 in order; success → 200 empty body.
+    // CONTRACT.md §5.10 in order; success → 200 empty body.
     Outcome<Done> verify_candidate(const VerifyCandidateRequest& request);
 
-    // §4.11 steps 2–7 (step 1, the 404 unless Development + Mgm:EnableE2eHarness, is the caller's: see
+    // CONTRACT.md §5.11 steps 2–7 (step 1, the 404 unless Development + Mgm:EnableE2eHarness, is the caller's: see
     // harness_enabled()). `twitch_user_id` as sent (trimmed here).
     PrepareOutcome prepare_pending_payout(const std::string& twitch_user_id);
     bool harness_enabled() const;

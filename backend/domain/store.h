@@ -1,4 +1,4 @@
-// The EBS persistence (ebs-contract.md §14) as the domain services see it: typed reads and writes of the
+// The EBS persistence (docs/FIDELITY.md, row "Database") as the domain services see it: typed reads and writes of the
 // records in records.h, and one transaction per state change. Engines: backend/store/sqlite_store.h (the
 // simulation's in-memory database and serve's default file) and backend/store/pg_store.h (serve with
 // ConnectionStrings:PostgreSQL). Times are sim::Instant (100 ns ticks) and come back exactly as written.

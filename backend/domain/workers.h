@@ -1,4 +1,4 @@
-// The three background workers on the Scheduler (ebs-contract.md §11): first run right after start(),
+// The three background workers on the Scheduler (docs/CONTRACT.md §6): first run right after start(),
 // then roulette synchronizer every 1 s, payout expiration every 1 h, gift timeouts every 5 s. Each run's
 // exceptions are logged and the loop continues. stop() cancels the pending timers.
 #pragma once

@@ -66,7 +66,7 @@ std::optional<Service> parse_service(std::string_view name);
 std::string default_address(Service service);
 std::array<std::string, 5> default_addresses();
 
-// The reference CI environment block (tier-b-pipeline.md §1.2), every process's variables merged (they
+// The reference CI environment block (docs/REAL_SOCKET_MODE.md, the CI environment), every process's variables merged (they
 // agree where they overlap): Development, Mgm:ApiKey=ci-desktop-api-key, DevSkipSubscriberCheck and
 // EnableE2eHarness true, the EventSub secret, Helix base URL/token/broadcaster/client id, Backend:BaseUrl,
 // SyntheticDesktop:BackendBaseUrl. MockHelix:StrictAuth and the extension secret/client id stay unset.

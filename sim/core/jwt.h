@@ -1,5 +1,5 @@
 // HS256/384/512 JSON Web Tokens: minting (MockExtensionJwt, tests) and validation with the rules the
-// reference EBS's JWT bearer handler applies (ebs-contract.md §2.1). Time is a parameter, never read.
+// reference EBS's JWT bearer handler applies (docs/CONTRACT.md §3). Time is a parameter, never read.
 #pragma once
 
 #include <optional>

@@ -1,7 +1,7 @@
 // A real EBS in simulation for HTTP-level tests: a World with only the EBS (at its CI address, configured
 // with the profile given), whose driver sends real HTTP/1.1 bytes over the loopback network, and a tiny Twitch
-// Helix stand-in at the Helix CI address. Background workers are off unless asked for (reference-test-cases
-// §0.3).
+// Helix stand-in at the Helix CI address. Background workers are off unless asked for (as in
+// the reference's own unit tests).
 #pragma once
 
 #include <array>

@@ -1,4 +1,4 @@
-// API key / Bearer authentication (ebs-contract.md §2, RT-036..RT-039) and the rate limiter (§3).
+// API key / Bearer authentication (docs/CONTRACT.md §3, RT-036..RT-039) and the rate limiter (§4).
 #include <catch2/catch.hpp>
 
 #include "backend/api/auth.h"

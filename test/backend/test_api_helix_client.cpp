@@ -1,4 +1,4 @@
-// Helix base URL normalisation (ebs-contract.md §9).
+// Helix base URL normalisation (docs/CONTRACT.md §6.7).
 #include <catch2/catch.hpp>
 
 #include "backend/api/helix_client.h"

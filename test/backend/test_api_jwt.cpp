@@ -1,5 +1,5 @@
-// Extension JWT codec: the reference's deterministic vectors (reference-test-cases.md §20.5) and the
-// rejection paths of ebs-contract.md §2.1.
+// Extension JWT codec: the reference's deterministic vectors (the reference's published JWT test vectors) and the
+// rejection paths of docs/CONTRACT.md §3.
 #include <catch2/catch.hpp>
 
 #include "sim/core/crypto.h"

@@ -1,4 +1,4 @@
-// Gift queue (§10; reference-test-cases GAP-33): create, promote, position/D8, Desktop PATCH/select/confirm,
+// Gift queue (docs/CONTRACT.md §5.13–5.17, §6.6; GAP-33): create, promote, position/D8, Desktop PATCH/select/confirm,
 // queue views, timeouts (D2: they fire), and the EventSub chat handler's !twgift path.
 #include "test_domain_fixture.h"
 

@@ -1,4 +1,4 @@
-// Character-name rule (§6.2, reference-test-cases §4/§20.1) and the chat command parser (§6.1, §3/§20.2).
+// Character-name rule (docs/CONTRACT.md §5.6) and the chat command parser (§5.2).
 #include <catch2/catch.hpp>
 
 #include "backend/domain/character_name.h"

@@ -1,4 +1,4 @@
-// POST /api/twitch/eventsub over HTTP (reference-test-cases §5, §6, §20.4, GAP-06..GAP-13).
+// POST /api/twitch/eventsub over HTTP (docs/CONTRACT.md §5.2; GAP-06..GAP-13).
 #include <catch2/catch.hpp>
 
 #include "backend/api/eventsub.h"

@@ -1,4 +1,4 @@
-// Gift queue routes over HTTP (ebs-contract.md §4.12–4.17, §10; GAP-33) and the Tier B desktop sequence
+// Gift queue routes over HTTP (docs/CONTRACT.md §5.12–5.17, §6.6; GAP-33) and the Tier B desktop sequence
 // (RT-159..RT-163) driven directly against the EBS.
 #include <catch2/catch.hpp>
 

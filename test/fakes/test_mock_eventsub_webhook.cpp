@@ -1,4 +1,4 @@
-// MockEventSubWebhook contract (tier-b-pipeline.md §2.2, RT-157, GAP-36): HMAC check, byte-identical forward
+// MockEventSubWebhook contract (docs/CONTRACT.md §8, RT-157, GAP-36): HMAC check, byte-identical forward
 // with the three Twitch headers, relay of the EBS's status, body and media type.
 #include <catch2/catch.hpp>
 
@@ -11,7 +11,7 @@ using namespace mgm;
 namespace {
 
 constexpr const char* kUrl = "http://127.0.0.1:9051/api/twitch/eventsub";
-// Vector H5 (reference-test-cases.md §20.4).
+// Vector H5 (the reference's published HMAC test vector).
 const std::string kH5Body =
     R"({"subscription":{"type":"channel.chat.message"},"event":{"message_id":"00000000-0000-4000-8000-000000000001","chatter_user_id":"e2e-viewer-1","chatter_user_login":"e2eviewer1","message":{"text":"!twgold Etoehero"},"badges":[{"set_id":"subscriber"}]}})";
 const std::string kH5Id = "00000000-0000-4000-8000-000000000001";

@@ -1,4 +1,4 @@
-// MockExtensionJwt contract (tier-b-pipeline.md §2.3, RT-158, GAP-38): tokens the EBS's validator accepts.
+// MockExtensionJwt contract (docs/CONTRACT.md §8, RT-158, GAP-38): tokens the EBS's validator accepts.
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-// MockHelixApi contract (tier-b-pipeline.md §2.4, RT-155, RT-161, GAP-37) and its extensions: every request
+// MockHelixApi contract (docs/CONTRACT.md §8, RT-155, RT-161, GAP-37) and its extensions: every request
 // kept with a count, reset, and fail-next (status or dropped connection).
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-// SyntheticDesktop contract (tier-b-pipeline.md §2.5, RT-160, RT-162, GAP-39): step names, 200/400/500/502
+// SyntheticDesktop contract (docs/CONTRACT.md §8, RT-160, RT-162, GAP-39): step names, 200/400/500/502
 // semantics, /last-run shape; extensions /run-pending and /runs (per-step timing).
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-// Router and HTTP message helpers: the ASP.NET routing behaviour clients observe (ebs-contract §1.3).
+// Router and HTTP message helpers: the ASP.NET routing behaviour clients observe (docs/CONTRACT.md §1).
 #include <catch2/catch.hpp>
 
 #include <stdexcept>

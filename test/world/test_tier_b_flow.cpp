@@ -1,4 +1,4 @@
-// The whole Tier A + Tier B CI flow (reference-test-cases.md §19) through the World: in simulation (virtual
+// The whole Tier A + Tier B CI flow (docs/CONTRACT.md §7, docs/REAL_SOCKET_MODE.md) through the World: in simulation (virtual
 // clock, loopback network) and over real sockets on ephemeral ports. Same flow code as `mgm-sim e2e`.
 #include <catch2/catch.hpp>
 
