@@ -368,7 +368,8 @@ void World::stop() {
 
 void World::drain(sim::Duration timeout, std::function<void(bool complete)> done) {
     Parts& p = *parts_;
-    if (p.ebs) p.ebs->stop();
+    for (auto& host : p.hosts)  // the EBS's workers stop; the servers keep answering what is in flight
+        if (host) host->stop();
     struct Pending {
         int servers = 0;
         bool finished = false;
