@@ -248,8 +248,9 @@ void apply_pending_migrations(sqlite3* db) {
 }
 
 // The database file every new ":memory:" store starts as: the migrations run once per process on a scratch
-// connection, serialized. Running them for every store was 57% of a simulated Tier B slice (a fresh World per
-// run; docs/BENCHMARKS.md); copying the pages is ~20x cheaper. Immutable after its thread-safe first use.
+// connection, serialized. Running them for every store dominated a short simulated run; copying the pages is
+// far cheaper (docs/BENCHMARKS.md, "Measurements behind code comments"). Immutable after its thread-safe
+// first use.
 const std::string& migrated_memory_image() {
     static const std::string image = [] {
         sqlite3* scratch = nullptr;
@@ -307,7 +308,7 @@ void load_migrated_image(sqlite3* db) {
 
 SqliteStore::SqliteStore(const std::string& path) {
     // No global memory statistics (nothing reads them): with them on, every SQLite allocation takes a
-    // process-wide mutex, ~5% of a simulated Tier B slice. Only possible before SQLite initializes; later
+    // process-wide mutex (docs/BENCHMARKS.md). Only possible before SQLite initializes; later
     // calls are a harmless SQLITE_MISUSE. Done once per process.
     static const bool memory_statistics_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
     (void)memory_statistics_off;

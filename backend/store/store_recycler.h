@@ -1,7 +1,7 @@
 // Lets the Worlds that one process builds one after another (benchmarks, seed sweeps, scenario suites) reuse
 // in-memory SQLite stores: a store handed back is emptied (SqliteStore::clear_all_data) when the next EBS
-// takes it, and keeps its connection, parsed schema and prepared statements. Opening a store, parsing its
-// schema and preparing its statements again was ~35% of a simulated Tier B slice (docs/BENCHMARKS.md).
+// takes it, and keeps its connection, parsed schema and prepared statements, which cost more to rebuild than
+// a short simulated run itself (measured in docs/BENCHMARKS.md, "Measurements behind code comments").
 // Explicit and opt-in (WorldConfig::store_recycler), never process-wide; not thread-safe (one loop).
 #pragma once
 

@@ -18,8 +18,8 @@ inline std::string hmac_sha256(std::string_view key, std::string_view data) {
 }
 
 // A key set up once for many HMACs over the same secret (the EBS's EventSub secret): each sign() copies the
-// keyed state instead of fetching the algorithm and hashing the key again, a third of what hmac() costs
-// per EventSub message. Same result as hmac(algorithm, key, concatenation of the parts).
+// keyed state instead of fetching the algorithm and hashing the key again, as hmac() must for every EventSub
+// message. Same result as hmac(algorithm, key, concatenation of the parts).
 class HmacKey {
 public:
     HmacKey(HmacAlgorithm algorithm, std::string_view key);

@@ -4,9 +4,8 @@
 
 // Every translation unit of the libraries and tests sees this header through the precompiled header
 // (MGM_PCH in the top CMakeLists.txt). Without it a unit simply instantiates these templates itself, as
-// before: the generated code is the same either way. At -O2 these instantiations were about a third of
-// the machine code of each library object file and ~25% of the CPU of a unit that parses or dumps JSON
-// (docs/BENCHMARKS.md §5).
+// before: the generated code is the same either way. At -O2 these instantiations are a large part of the
+// machine code and compile time of every unit that parses or dumps JSON (docs/BENCHMARKS.md §5).
 
 #include <string>
 

@@ -20,7 +20,7 @@ namespace mgm::sim {
 namespace {
 
 // SHA-256 fetched from the OpenSSL 3 provider once per process: EVP_sha256() makes EVP_DigestInit_ex fetch
-// it again for every Trace (a quarter of a million instructions per World). Immutable after first use.
+// it again for every Trace, which is costly next to a short World's run. Immutable after first use.
 const EVP_MD* sha256() {
     static const EVP_MD* const md = [] {
         const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
