@@ -56,7 +56,8 @@ std::string EbsConfig::extension_jwt_key() const {
                 "required); the EBS cannot verify Extension JWTs and refuses to start.");
         if (key->size() < kMinimumJwtKeyBytes)
             throw ConfigError("Twitch:ExtensionSecret (env Twitch__ExtensionSecret) decodes to " +
-                              std::to_string(key->size()) + " bytes; HMAC JWT keys must be at least 16 bytes. "
+                              std::to_string(key->size()) +
+                              " bytes; HMAC JWT keys must be at least 16 bytes. "
                               "The EBS refuses to start.");
         return *key;
     }
@@ -76,14 +77,14 @@ void EbsConfig::validate() const {
     // like D10, refuse to start instead (docs/FIDELITY.md).
     auto refuse = [&](const char* key, const char* env, const char* why) {
         throw ConfigError(std::string(key) + " (env " + env + ") is empty and the environment is '" + environment +
-                          "', not Development: " + why + " The EBS refuses to start (set it, or "
+                          "', not Development: " + why +
+                          " The EBS refuses to start (set it, or "
                           "ASPNETCORE_ENVIRONMENT=Development).");
     };
     if (eventsub_secret.empty())
         refuse("Twitch:EventSubSecret", "Twitch__EventSubSecret",
                "EventSub deliveries would be accepted unsigned, so anyone could enroll anyone.");
-    if (api_key.empty())
-        refuse("Mgm:ApiKey", "Mgm__ApiKey", "every Desktop (API-key) route would answer 401.");
+    if (api_key.empty()) refuse("Mgm:ApiKey", "Mgm__ApiKey", "every Desktop (API-key) route would answer 401.");
 }
 
 }  // namespace mgm::backend

@@ -22,14 +22,14 @@ const EbsConfig& validated(const EbsConfig& config) {
 // that use it, so destroyed after them).
 struct StoreLease {
     StoreLease(const EbsConfig& config, std::shared_ptr<StoreRecycler> recycler_in) : recycler(std::move(recycler_in)) {
-        if (!config.postgresql_connection.empty()) {   // ConnectionStrings:PostgreSQL (serve only)
+        if (!config.postgresql_connection.empty()) {  // ConnectionStrings:PostgreSQL (serve only)
             store = std::make_unique<PgStore>(PgConnectionSettings::parse(config.postgresql_connection));
             return;
         }
-        if (!SqliteStore::is_in_memory(config.sqlite_path)) recycler.reset();   // only in-memory stores are reused
+        if (!SqliteStore::is_in_memory(config.sqlite_path)) recycler.reset();  // only in-memory stores are reused
         try {
             store = recycler ? recycler->take() : std::make_unique<SqliteStore>(config.sqlite_path);
-        } catch (const StoreError& e) {   // say which setting and which file (e.g. not a database)
+        } catch (const StoreError& e) {  // say which setting and which file (e.g. not a database)
             throw ConfigError("Mgm:SqlitePath (env Mgm__SqlitePath) = '" + config.sqlite_path +
                               "' cannot be used as the EBS's SQLite store: " + e.what());
         }
@@ -41,7 +41,7 @@ struct StoreLease {
     StoreLease& operator=(const StoreLease&) = delete;
 
     std::shared_ptr<StoreRecycler> recycler;
-    std::unique_ptr<Store> store;   // a SqliteStore whenever recycler is set
+    std::unique_ptr<Store> store;  // a SqliteStore whenever recycler is set
 };
 
 }  // namespace

@@ -32,7 +32,7 @@ public:
     void handle(const http::Request& request, std::function<void(http::Response)> respond);
 
     const EbsConfig& config() const;
-    Store& store();   // read access for assertions and invariant checks
+    Store& store();  // read access for assertions and invariant checks
 
     struct Parts;
 

@@ -51,8 +51,7 @@ std::vector<std::string> signed_enrollments(std::size_t count, std::uint64_t fir
         const std::string raw = fakes::eventsub::chat_message_body(message);
         std::string request = "POST /api/twitch/eventsub HTTP/1.1\r\nHost: 127.0.0.1\r\n";
         const http::Headers headers = fakes::eventsub::delivery_headers(secret, message.message_id, "1775304000", raw);
-        for (const auto& header : headers.all())
-            request += header.name + ": " + header.value + "\r\n";
+        for (const auto& header : headers.all()) request += header.name + ": " + header.value + "\r\n";
         requests.push_back(request + "Content-Length: " + std::to_string(raw.size()) + "\r\n\r\n" + raw);
     }
     return requests;
@@ -77,7 +76,7 @@ LoadResult load(int port, const std::vector<std::string>& requests, int connecti
     struct Connection {
         int fd = -1;
         std::string received;
-        const std::string* sending = nullptr;   // request being written; null when idle
+        const std::string* sending = nullptr;  // request being written; null when idle
         std::size_t sent = 0;
     };
     std::vector<Connection> conns(static_cast<std::size_t>(connections));
@@ -126,7 +125,7 @@ LoadResult load(int port, const std::vector<std::string>& requests, int connecti
     while (in_flight > 0 && !lost) {
         const int ready = epoll_wait(epoll, events, 64, 10'000);
         if (ready < 0 && errno == EINTR) continue;
-        if (ready <= 0) break;   // ten seconds without any answer: the server is stuck
+        if (ready <= 0) break;  // ten seconds without any answer: the server is stuck
         for (int e = 0; e < ready && !lost; ++e) {
             const std::size_t c = events[e].data.u64;
             Connection& conn = conns[c];
@@ -136,7 +135,7 @@ LoadResult load(int port, const std::vector<std::string>& requests, int connecti
             const ssize_t n = read(conn.fd, chunk, sizeof chunk);
             if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
             if (n <= 0) {
-                lost = true;   // the server closed a keep-alive connection mid-load
+                lost = true;  // the server closed a keep-alive connection mid-load
                 break;
             }
             conn.received.append(chunk, static_cast<std::size_t>(n));
@@ -149,7 +148,7 @@ LoadResult load(int port, const std::vector<std::string>& requests, int connecti
         }
     }
     result.seconds = std::chrono::duration<double>(bench::Wall::now() - start).count();
-    result.failed += in_flight + (requests.size() - next);   // never answered or never sent
+    result.failed += in_flight + (requests.size() - next);  // never answered or never sent
     for (auto& conn : conns) close(conn.fd);
     close(epoll);
     return result;
@@ -172,13 +171,13 @@ long long count_rows(const std::string& db_path, const char* sql) {
 
 int main(int argc, char** argv) {
     std::size_t messages = 100'000;
-    int connections = 16;   // concurrent EventSub deliveries (keep-alive connections)
+    int connections = 16;  // concurrent EventSub deliveries (keep-alive connections)
     int runs = 3;
     std::string ceiling_url;
-    bool compare_commit = true;   // also run each load with one COMMIT per message (Mgm:GroupCommit=false)
+    bool compare_commit = true;  // also run each load with one COMMIT per message (Mgm:GroupCommit=false)
     std::string mgm_sim = bench::default_mgm_sim_path(argv[0]);
     std::string db_path = "/tmp/bench_eventsub_ingest-" + std::to_string(getpid()) + ".db";
-    std::string requests_path;   // --write-requests: only write the signed requests for another client (wrk)
+    std::string requests_path;  // --write-requests: only write the signed requests for another client (wrk)
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--smoke") == 0) {
             messages = 500;
@@ -248,16 +247,17 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "mgm-sim serve did not exit 0 after SIGTERM\n");
             return std::nullopt;
         }
-        std::string batches;   // serve's "group commit: <commits> commits for <writes> held writes" line
+        std::string batches;  // serve's "group commit: <commits> commits for <writes> held writes" line
         if (const auto at = serve.buffered.find("group commit: "); at != std::string::npos)
             batches = serve.buffered.substr(at + 14, serve.buffered.find('\n', at) - at - 14);
         const long long enrolled = count_rows(db_path, "SELECT COUNT(*) FROM pool_member");
         const long long deduped = count_rows(db_path, "SELECT COUNT(*) FROM chat_dedup");
-        std::printf("  %s: %zu ok, %zu failed in %.3f s = %6.0f enrollments/s (pool %lld, dedup %lld rows), "
-                    "server CPU %.0f us per enrollment (%.0f us in the kernel)%s%s\n",
-                    group_commit ? "EBS, group commit    " : "EBS, commit per message", ebs.ok, ebs.failed,
-                    ebs.seconds, pass.rate, enrolled, deduped, pass.cpu_us, pass.kernel_us,
-                    group_commit ? "; " : "", group_commit ? batches.c_str() : "");
+        std::printf(
+            "  %s: %zu ok, %zu failed in %.3f s = %6.0f enrollments/s (pool %lld, dedup %lld rows), "
+            "server CPU %.0f us per enrollment (%.0f us in the kernel)%s%s\n",
+            group_commit ? "EBS, group commit    " : "EBS, commit per message", ebs.ok, ebs.failed, ebs.seconds,
+            pass.rate, enrolled, deduped, pass.cpu_us, pass.kernel_us, group_commit ? "; " : "",
+            group_commit ? batches.c_str() : "");
         if (ebs.failed != 0 || enrolled != static_cast<long long>(messages)) {
             std::fprintf(stderr, "bench_eventsub_ingest: FAILED: expected %zu enrollments\n", messages);
             return std::nullopt;
@@ -285,8 +285,8 @@ int main(int argc, char** argv) {
             const std::string path = ceiling_url.substr(ceiling_url.find('/', 7));
             std::vector<std::string> gets(messages, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
             LoadResult ceiling = load(port_of(ceiling_url.substr(0, ceiling_url.find('/', 7))), gets, connections);
-            std::printf("  ceiling: %zu ok, %zu failed in %.3f s = %6.0f requests/s (%s)\n", ceiling.ok,
-                        ceiling.failed, ceiling.seconds, ceiling.per_second(), ceiling_url.c_str());
+            std::printf("  ceiling: %zu ok, %zu failed in %.3f s = %6.0f requests/s (%s)\n", ceiling.ok, ceiling.failed,
+                        ceiling.seconds, ceiling.per_second(), ceiling_url.c_str());
             if (ceiling.failed != 0) return 1;
             ceiling_rates.push_back(ceiling.per_second());
             ratios.push_back(grouped->rate / ceiling.per_second());
@@ -294,14 +294,15 @@ int main(int argc, char** argv) {
     }
     for (const char* suffix : {"", "-wal", "-shm"}) unlink((db_path + suffix).c_str());
     const double med = bench::median(ebs_rates);
-    std::printf("median EBS ingestion %.0f enrollments/s (WAL file store, group commit), server CPU %.0f us per "
-                "enrollment\n",
-                med, bench::median(cpu));
+    std::printf(
+        "median EBS ingestion %.0f enrollments/s (WAL file store, group commit), server CPU %.0f us per "
+        "enrollment\n",
+        med, bench::median(cpu));
     if (!per_message_rates.empty())
-        std::printf("median with a COMMIT per message %.0f enrollments/s, server CPU %.0f us per enrollment; "
-                    "group commit / per message: %.2fx\n",
-                    bench::median(per_message_rates), bench::median(per_message_cpu),
-                    med / bench::median(per_message_rates));
+        std::printf(
+            "median with a COMMIT per message %.0f enrollments/s, server CPU %.0f us per enrollment; "
+            "group commit / per message: %.2fx\n",
+            bench::median(per_message_rates), bench::median(per_message_cpu), med / bench::median(per_message_rates));
     if (!ceiling_rates.empty())
         std::printf("median ceiling %.0f requests/s; median per-run ratio EBS / ceiling %.3f\n",
                     bench::median(ceiling_rates), bench::median(ratios));

@@ -38,7 +38,9 @@ Stats summarize(std::vector<double> samples_us, std::size_t failures) {
     s.failures = failures;
     if (samples_us.empty()) return s;
     std::sort(samples_us.begin(), samples_us.end());
-    auto at = [&](double q) { return samples_us[std::min(samples_us.size() - 1, static_cast<std::size_t>(q * samples_us.size()))]; };
+    auto at = [&](double q) {
+        return samples_us[std::min(samples_us.size() - 1, static_cast<std::size_t>(q * samples_us.size()))];
+    };
     s.median_us = at(0.5);
     s.p90_us = at(0.9);
     s.p99_us = at(0.99);
@@ -105,10 +107,9 @@ Stats bench_loopback(int iterations) {
         std::exit(1);
     }
     http::Client client(network, clock, "driver", &trace, "driver");
-    Stats stats = measure(client, server.address(), iterations, std::min(iterations / 10, 1000),
-                          [&](const std::function<bool()>& done) {
-                              return loop.run_until(done, clock.now() + std::chrono::hours(1));
-                          });
+    Stats stats = measure(
+        client, server.address(), iterations, std::min(iterations / 10, 1000),
+        [&](const std::function<bool()>& done) { return loop.run_until(done, clock.now() + std::chrono::hours(1)); });
     if (clock.now() != sim::Instant::from_unix_seconds(1775304000))  // a perfect network takes no simulated time
         std::fprintf(stderr, "unexpected: simulated time moved during the loopback benchmark\n");
     return stats;
@@ -140,8 +141,8 @@ Stats bench_tcp(int iterations) {
 }
 
 void print(const char* name, int iterations, const Stats& s) {
-    std::printf("%-30s n=%-6d median %8.1f us   p90 %8.1f us   p99 %8.1f us   mean %8.1f us   failures %zu\n",
-                name, iterations, s.median_us, s.p90_us, s.p99_us, s.mean_us, s.failures);
+    std::printf("%-30s n=%-6d median %8.1f us   p90 %8.1f us   p99 %8.1f us   mean %8.1f us   failures %zu\n", name,
+                iterations, s.median_us, s.p90_us, s.p99_us, s.mean_us, s.failures);
 }
 
 }  // namespace
@@ -165,8 +166,10 @@ int main(int argc, char** argv) {
     Stats tcp = bench_tcp(tcp_iterations);
     print("http round trip, loopback sim", iterations, loopback);
     print("http round trip, tcp 127.0.0.1", tcp_iterations, tcp);
-    std::printf("tcp / loopback median ratio: %.2f\n", loopback.median_us > 0 ? tcp.median_us / loopback.median_us : 0.0);
+    std::printf("tcp / loopback median ratio: %.2f\n",
+                loopback.median_us > 0 ? tcp.median_us / loopback.median_us : 0.0);
     const double target_us = 50.0;
-    std::printf("target: loopback median < %.0f us: %s\n", target_us, loopback.median_us < target_us ? "met" : "NOT met");
+    std::printf("target: loopback median < %.0f us: %s\n", target_us,
+                loopback.median_us < target_us ? "met" : "NOT met");
     return loopback.failures == 0 && tcp.failures == 0 ? 0 : 1;
 }

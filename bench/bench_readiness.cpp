@@ -58,11 +58,11 @@ int main(int argc, char** argv) {
             }
         }
         const auto start = bench::Wall::now();
-        bench::Child serve = bench::spawn(
-            {mgm_sim, "serve", "--quiet", "--ebs-port", std::to_string(ports[0]), "--eventsub-port",
-             std::to_string(ports[1]), "--jwt-port", std::to_string(ports[2]), "--helix-port", std::to_string(ports[3]),
-             "--desktop-port", std::to_string(ports[4])},
-            {"Mgm__SqlitePath=:memory:"});
+        bench::Child serve =
+            bench::spawn({mgm_sim, "serve", "--quiet", "--ebs-port", std::to_string(ports[0]), "--eventsub-port",
+                          std::to_string(ports[1]), "--jwt-port", std::to_string(ports[2]), "--helix-port",
+                          std::to_string(ports[3]), "--desktop-port", std::to_string(ports[4])},
+                         {"Mgm__SqlitePath=:memory:"});
         bool answered[5] = {false, false, false, false, false};
         int remaining = 5;
         while (remaining > 0) {

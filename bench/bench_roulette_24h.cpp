@@ -128,8 +128,11 @@ Result run(int viewers, int cycles) {
 
         world.loop().run_until(drawn_at + std::chrono::seconds(30));  // boundary + 270 s: verification phase
         desktop_call("POST", "/api/roulette/verify-candidate",
-                     {{"schemaVersion", 1}, {"spinCycleId", cycle_id}, {"characterName", *candidate},
-                      {"online", true}, {"capturedAt", sim::format_iso8601(driver.now())}});
+                     {{"schemaVersion", 1},
+                      {"spinCycleId", cycle_id},
+                      {"characterName", *candidate},
+                      {"online", true},
+                      {"capturedAt", sim::format_iso8601(driver.now())}});
         if (!payout_id) fail("verify-candidate created no payout in cycle " + std::to_string(cycle));
         desktop_call("POST", "/api/payouts/" + *payout_id + "/confirm-acceptance", {{"characterName", *candidate}});
         desktop_call("PATCH", "/api/payouts/" + *payout_id + "/status", {{"status", "inProgress"}});

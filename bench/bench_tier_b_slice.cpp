@@ -68,10 +68,10 @@ int main(int argc, char** argv) {
         sim_with_world_ms.push_back(total);  // World destruction is not counted (emptying a store is)
     };
     auto run_real = [&](int index) {
-        bench::Child serve = bench::spawn({mgm_sim, "serve", "--quiet", "--seed", std::to_string(index + 1),
-                                           "--ebs-port", "0", "--eventsub-port", "0", "--jwt-port", "0",
-                                           "--helix-port", "0", "--desktop-port", "0"},
-                                          {"Mgm__SqlitePath=:memory:"});
+        bench::Child serve =
+            bench::spawn({mgm_sim, "serve", "--quiet", "--seed", std::to_string(index + 1), "--ebs-port", "0",
+                          "--eventsub-port", "0", "--jwt-port", "0", "--helix-port", "0", "--desktop-port", "0"},
+                         {"Mgm__SqlitePath=:memory:"});
         auto output = serve.read_until("serve: ready", 10'000);
         if (!output) {
             std::fprintf(stderr, "mgm-sim serve (%s) did not get ready\n", mgm_sim.c_str());

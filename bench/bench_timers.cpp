@@ -58,9 +58,11 @@ int main(int argc, char** argv) {
 
     using ms = std::chrono::duration<double, std::milli>;
     const double total_ms = ms(wall_end - wall_start).count();
-    std::printf("bench_timers: %llu timers scheduled in %.1f ms, fired in %.1f ms, total %.1f ms (%.0f ns/timer), cpu %.1f ms\n",
-                static_cast<unsigned long long>(timer_count), ms(wall_scheduled - wall_start).count(),
-                ms(wall_end - wall_scheduled).count(), total_ms, total_ms * 1e6 / static_cast<double>(timer_count), cpu_ms);
+    std::printf(
+        "bench_timers: %llu timers scheduled in %.1f ms, fired in %.1f ms, total %.1f ms (%.0f ns/timer), cpu %.1f "
+        "ms\n",
+        static_cast<unsigned long long>(timer_count), ms(wall_scheduled - wall_start).count(),
+        ms(wall_end - wall_scheduled).count(), total_ms, total_ms * 1e6 / static_cast<double>(timer_count), cpu_ms);
     std::printf("bench_timers: simulated end %s, checksum %016llx\n", format_iso8601(clock.now()).c_str(),
                 static_cast<unsigned long long>(observed.checksum));
     if (observed.fired != timer_count || !observed.in_order) {

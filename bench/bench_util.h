@@ -77,7 +77,8 @@ struct Child {
     std::optional<std::string> read_until(const std::string& needle, int timeout_ms) {
         const auto deadline = Wall::now() + std::chrono::milliseconds(timeout_ms);
         while (buffered.find(needle) == std::string::npos) {
-            int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Wall::now()).count());
+            int left =
+                static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Wall::now()).count());
             if (left <= 0) return std::nullopt;
             pollfd p{stdout_fd, POLLIN, 0};
             if (poll(&p, 1, left) <= 0) continue;
@@ -101,10 +102,11 @@ struct Child {
         char text[1024] = {};
         const std::size_t n = std::fread(text, 1, sizeof text - 1, f);
         std::fclose(f);
-        const char* fields = std::strrchr(text, ')');   // the command name may contain spaces
+        const char* fields = std::strrchr(text, ')');  // the command name may contain spaces
         if (n == 0 || !fields) return {};
         unsigned long long utime = 0, stime = 0;
-        if (std::sscanf(fields + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2) return {};
+        if (std::sscanf(fields + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+            return {};
         const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
         return {static_cast<double>(utime) / tick, static_cast<double>(stime) / tick};
     }

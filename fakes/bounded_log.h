@@ -58,7 +58,7 @@ public:
     // nullopt for a malformed query (the route answers 400).
     struct Page {
         std::size_t first = 0, last = 0;
-        std::uint64_t next_since = 0;   // the last sequence in the page (or since, when empty)
+        std::uint64_t next_since = 0;  // the last sequence in the page (or since, when empty)
     };
     std::optional<Page> page(const http::Request& request) const {
         auto number = [&](std::string_view name) -> std::optional<std::optional<std::uint64_t>> {

@@ -30,8 +30,8 @@ std::string signature(std::string_view secret, std::string_view message_id, std:
     return "sha256=" + sim::crypto::to_hex_lower(sim::crypto::hmac_sha256(secret, signed_text));
 }
 
-void sign(http::Headers& headers, std::string_view secret, const std::string& message_id,
-          const std::string& timestamp, std::string_view body) {
+void sign(http::Headers& headers, std::string_view secret, const std::string& message_id, const std::string& timestamp,
+          std::string_view body) {
     headers.set(kMessageIdHeader, message_id);
     headers.set(kTimestampHeader, timestamp);
     headers.set(kSignatureHeader,

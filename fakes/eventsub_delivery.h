@@ -41,8 +41,8 @@ std::string signature(std::string_view secret, std::string_view message_id, std:
 
 // Sets the three Twitch-Eventsub-Message-* headers for this body. With an empty secret the signature is the
 // literal "sha256=unused", as the e2e script sends when no secret is configured.
-void sign(http::Headers& headers, std::string_view secret, const std::string& message_id,
-          const std::string& timestamp, std::string_view body);
+void sign(http::Headers& headers, std::string_view secret, const std::string& message_id, const std::string& timestamp,
+          std::string_view body);
 
 // A whole delivery's headers: Content-Type application/json, then the three signed headers.
 http::Headers delivery_headers(std::string_view secret, const std::string& message_id, const std::string& timestamp,

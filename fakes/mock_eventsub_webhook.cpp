@@ -24,8 +24,8 @@ MockEventSubWebhookConfig MockEventSubWebhookConfig::from_settings(const sim::Se
 MockEventSubWebhook::MockEventSubWebhook(MockEventSubWebhookConfig config, sim::Seams seams)
     : config_(std::move(config)),
       seams_(seams),
-      client_(std::make_unique<http::Client>(seams.network, seams.scheduler, config_.self_address, &seams.trace,
-                                             kActor)) {
+      client_(
+          std::make_unique<http::Client>(seams.network, seams.scheduler, config_.self_address, &seams.trace, kActor)) {
     router_.add_sync("GET", "/health", [](const http::Request&, const http::Params&) {
         return http::Response::json(200, R"({"status":"ok","service":"MockEventSubWebhook"})");
     });
@@ -52,17 +52,16 @@ bool MockEventSubWebhook::signature_ok(const http::Request& request) const {
     for (const char* name : eventsub::kHeaders)
         if (request.headers.count(name) == 0) return false;
     // What Twitch would have sent for these bytes, by the same code the harness signs with.
-    std::string expected = eventsub::signature(config_.eventsub_secret,
-                                               request.headers.joined(eventsub::kMessageIdHeader).value_or(""),
-                                               request.headers.joined(eventsub::kTimestampHeader).value_or(""),
-                                               request.body);
+    std::string expected =
+        eventsub::signature(config_.eventsub_secret, request.headers.joined(eventsub::kMessageIdHeader).value_or(""),
+                            request.headers.joined(eventsub::kTimestampHeader).value_or(""), request.body);
     // Ordinal, case-sensitive comparison, as the reference (constant time: not observable, but cheap).
     return sim::crypto::constant_time_equals(expected, request.headers.joined(eventsub::kSignatureHeader).value_or(""));
 }
 
 void MockEventSubWebhook::forward(const http::Request& request, http::Respond respond) {
-    seams_.log.info(kActor, "EventSub payload accepted (" + std::to_string(request.body.size()) +
-                                " bytes), forwarding to EBS");
+    seams_.log.info(kActor,
+                    "EventSub payload accepted (" + std::to_string(request.body.size()) + " bytes), forwarding to EBS");
     ++forwarded_;
     std::string url = http::join_url(config_.backend_base_url, "/api/twitch/eventsub");
     http::Request out;

@@ -12,7 +12,9 @@
 #include "sim/http/router.h"
 #include "sim/network/ci_ports.h"
 
-namespace mgm::http { class Client; }
+namespace mgm::http {
+class Client;
+}
 
 namespace mgm::fakes {
 

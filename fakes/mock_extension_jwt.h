@@ -14,7 +14,7 @@
 namespace mgm::fakes {
 
 struct MockExtensionJwtConfig {
-    std::string extension_secret;     // Twitch:ExtensionSecret (base64; "" = dev key)
+    std::string extension_secret;  // Twitch:ExtensionSecret (base64; "" = dev key)
     std::string extension_client_id;  // Twitch:ExtensionClientId ("" = no aud claim)
     sim::Duration token_lifetime = std::chrono::hours(2);
 

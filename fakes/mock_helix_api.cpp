@@ -13,7 +13,6 @@ bool starts_with_ignore_case(std::string_view text, std::string_view prefix) {
     return text.size() >= prefix.size() && http::iequals(text.substr(0, prefix.size()), prefix);
 }
 
-
 // System.Text.Json's default encoder escapes non-ASCII; clients parse JSON, so only the spelling differs.
 std::string dump(const nlohmann::ordered_json& value) {
     return value.dump(-1, ' ', true, nlohmann::ordered_json::error_handler_t::replace);
@@ -73,8 +72,7 @@ void MockHelixApi::post_message(const http::Request& request, const http::Respon
     if (sim::json_nesting_within(request.body)) {
         try {
             record.body = nlohmann::ordered_json::parse(request.body);
-        } catch (const nlohmann::json::exception&) {
-        }
+        } catch (const nlohmann::json::exception&) {}
     }
     if (!record.body) record.raw_body = request.body.substr(0, kRecordedRawBodyBytes);
 
@@ -91,8 +89,8 @@ void MockHelixApi::post_message(const http::Request& request, const http::Respon
             respond(std::move(dropped));
         } else {
             respond(http::Response::json(failure_.status, R"({"error":"Injected failure","status":)" +
-                                                               std::to_string(failure_.status) +
-                                                               R"(,"message":"MockHelixApi fail-next"})"));
+                                                              std::to_string(failure_.status) +
+                                                              R"(,"message":"MockHelixApi fail-next"})"));
         }
         return;
     }
@@ -172,15 +170,14 @@ http::Response MockHelixApi::requests_response(const http::Request& request) con
 
 http::Response MockHelixApi::fail_next_route(const http::Request& request) {
     const auto not_json = [] {
-        return http::Response::json(400, R"({"error":"body must be JSON: {\"count\":N,\"status\":S} or {\"count\":N,\"drop\":true}"})");
+        return http::Response::json(
+            400, R"({"error":"body must be JSON: {\"count\":N,\"status\":S} or {\"count\":N,\"drop\":true}"})");
     };
     if (!sim::json_nesting_within(request.body)) return not_json();
     nlohmann::json body;
     try {
         body = request.body.empty() ? nlohmann::json::object() : nlohmann::json::parse(request.body);
-    } catch (const nlohmann::json::exception&) {
-        return not_json();
-    }
+    } catch (const nlohmann::json::exception&) { return not_json(); }
     if (!body.is_object()) return http::Response::json(400, R"({"error":"body must be a JSON object"})");
     int count = 1;
     int status = 500;
@@ -211,9 +208,7 @@ http::Response MockHelixApi::fail_next_route(const http::Request& request) {
     return http::Response::json(200, out.dump());
 }
 
-void MockHelixApi::fail_next(int count, int status, bool drop) {
-    failure_ = HelixFailurePlan{count, status, drop};
-}
+void MockHelixApi::fail_next(int count, int status, bool drop) { failure_ = HelixFailurePlan{count, status, drop}; }
 
 void MockHelixApi::reset() {
     requests_.clear();

@@ -37,22 +37,22 @@ struct MockHelixApiConfig {
 
 // One POST /helix/chat/messages as received, with what the mock answered.
 struct HelixRecordedRequest {
-    std::uint64_t sequence = 0;           // 1, 2, ... since start or the last reset
+    std::uint64_t sequence = 0;  // 1, 2, ... since start or the last reset
     sim::Instant received_at;
-    std::string authorization_header;     // "" when absent (as the reference records it)
+    std::string authorization_header;  // "" when absent (as the reference records it)
     std::string client_id_header;
-    std::string raw_body;                 // only when the body did not parse: its first kRecordedRawBodyBytes
-    std::size_t body_bytes = 0;           // the body's full size
+    std::string raw_body;  // only when the body did not parse: its first kRecordedRawBodyBytes
+    std::size_t body_bytes = 0;  // the body's full size
     std::optional<nlohmann::ordered_json> body;  // parsed JSON, when it parsed
-    int status = 0;                       // 204, 401, an injected status, 500 (invalid JSON), 0 = dropped
-    std::string outcome;                  // "recorded", "unauthorized", "injected_status", "injected_drop", "invalid_json"
+    int status = 0;  // 204, 401, an injected status, 500 (invalid JSON), 0 = dropped
+    std::string outcome;  // "recorded", "unauthorized", "injected_status", "injected_drop", "invalid_json"
 };
 
 // A planned failure for the next calls (extension).
 struct HelixFailurePlan {
-    int remaining = 0;        // calls still to fail
-    int status = 500;         // answered status when !drop
-    bool drop = false;        // close the connection without answering
+    int remaining = 0;  // calls still to fail
+    int status = 500;  // answered status when !drop
+    bool drop = false;  // close the connection without answering
 };
 
 class MockHelixApi {

@@ -19,8 +19,8 @@ constexpr const char* kActor = "desktop";
 struct StepSpec {
     const char* name;
     const char* method;
-    const char* path_suffix;   // after "api/payouts/{id}"
-    bool body_has_name;        // {"characterName":...} vs a status body
+    const char* path_suffix;  // after "api/payouts/{id}"
+    bool body_has_name;  // {"characterName":...} vs a status body
     const char* status_value;  // camelCase enum, as the Desktop sends it
 };
 
@@ -44,28 +44,28 @@ bool is_blank(const std::string& s) {
 // .NET's reason phrases for the statuses an EBS can answer (EnsureSuccessStatusCode's message uses them).
 std::string reason_phrase(int status) {
     switch (status) {
-        case 300: return "Ambiguous";
-        case 301: return "Moved";
-        case 302: return "Redirect";
-        case 304: return "Not Modified";
-        case 400: return "Bad Request";
-        case 401: return "Unauthorized";
-        case 403: return "Forbidden";
-        case 404: return "Not Found";
-        case 405: return "Method Not Allowed";
-        case 408: return "Request Timeout";
-        case 409: return "Conflict";
-        case 413: return "Request Entity Too Large";
-        case 415: return "Unsupported Media Type";
-        case 422: return "Unprocessable Entity";
-        case 429: return "Too Many Requests";
-        case 431: return "Request Header Fields Too Large";
-        case 500: return "Internal Server Error";
-        case 501: return "Not Implemented";
-        case 502: return "Bad Gateway";
-        case 503: return "Service Unavailable";
-        case 504: return "Gateway Timeout";
-        default: return std::to_string(status);
+    case 300: return "Ambiguous";
+    case 301: return "Moved";
+    case 302: return "Redirect";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 413: return "Request Entity Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return std::to_string(status);
     }
 }
 
@@ -77,8 +77,7 @@ std::string transport_error_message(const http::ClientResult& result, const std:
         return "The request was canceled due to the configured HttpClient.Timeout of " + std::to_string(seconds) +
                " seconds elapsing.";
     }
-    if (result.error == boost::system::errc::connection_refused)
-        return "Connection refused (" + address + ")";
+    if (result.error == boost::system::errc::connection_refused) return "Connection refused (" + address + ")";
     return "An error occurred while sending the request. (" + result.describe() + ")";
 }
 
@@ -109,10 +108,9 @@ nlohmann::ordered_json run_json(const DesktopRun& run, bool extension_fields) {
     for (const auto& step : run.steps) steps.push_back(step_json(step, extension_fields));
     out["steps"] = std::move(steps);
     out["error"] = run.error ? nlohmann::ordered_json(*run.error) : nlohmann::ordered_json(nullptr);
-    out["completedAtUtc"] =
-        run.completed_at ? nlohmann::ordered_json(sim::format_iso8601(*run.completed_at)) : nlohmann::ordered_json(nullptr);
-    if (extension_fields && run.completed_at)
-        out["elapsedMs"] = milliseconds(*run.completed_at - run.started_at);
+    out["completedAtUtc"] = run.completed_at ? nlohmann::ordered_json(sim::format_iso8601(*run.completed_at))
+                                             : nlohmann::ordered_json(nullptr);
+    if (extension_fields && run.completed_at) out["elapsedMs"] = milliseconds(*run.completed_at - run.started_at);
     return out;
 }
 
@@ -144,8 +142,8 @@ SyntheticDesktop::SyntheticDesktop(SyntheticDesktopConfig config, sim::Seams sea
     : config_(std::move(config)),
       seams_(seams),
       runs_(config_.max_recorded_runs),
-      client_(std::make_unique<http::Client>(seams.network, seams.scheduler, config_.self_address, &seams.trace,
-                                             kActor)) {
+      client_(
+          std::make_unique<http::Client>(seams.network, seams.scheduler, config_.self_address, &seams.trace, kActor)) {
     router_.add_sync("GET", "/health", [](const http::Request&, const http::Params&) {
         return http::Response::json(200, R"({"status":"healthy","component":"SyntheticDesktop"})");
     });
@@ -161,7 +159,8 @@ SyntheticDesktop::SyntheticDesktop(SyntheticDesktopConfig config, sim::Seams sea
     });
     router_.add_sync("GET", "/runs", [this](const http::Request& request, const http::Params&) {
         const auto page = runs_.page(request);
-        if (!page) return http::Response::json(400, R"({"error":"since and limit must be whole numbers, limit 1..1000"})");
+        if (!page)
+            return http::Response::json(400, R"({"error":"since and limit must be whole numbers, limit 1..1000"})");
         nlohmann::ordered_json list = nlohmann::ordered_json::array();
         for (std::size_t i = page->first; i < page->last; ++i) list.push_back(run_json(runs_.entries()[i], true));
         nlohmann::ordered_json out;
@@ -202,7 +201,7 @@ void SyntheticDesktop::run_sequence_route(const http::Request& request, http::Re
     try {
         if (!sim::json_nesting_within(request.body)) throw std::invalid_argument("nested deeper than 64");
         body = nlohmann::json::parse(request.body);
-    } catch (const std::exception&) {   // malformed or too deep: unreadable to System.Text.Json too
+    } catch (const std::exception&) {  // malformed or too deep: unreadable to System.Text.Json too
         respond(http::Response::empty(400));
         return;
     }
@@ -328,10 +327,8 @@ void SyntheticDesktop::next_step(std::shared_ptr<RunContext> run) {
     }
     const StepSpec& spec = kSteps[run->next];
     nlohmann::ordered_json payload;
-    if (spec.body_has_name)
-        payload["characterName"] = run->run.character_name;
-    else
-        payload["status"] = spec.status_value;
+    if (spec.body_has_name) payload["characterName"] = run->run.character_name;
+    else payload["status"] = spec.status_value;
 
     http::Request request;
     request.method = spec.method;

@@ -21,13 +21,15 @@
 #include "sim/http/router.h"
 #include "sim/network/ci_ports.h"
 
-namespace mgm::http { class Client; }
+namespace mgm::http {
+class Client;
+}
 
 namespace mgm::fakes {
 
 struct SyntheticDesktopConfig {
     std::string backend_base_url = sim::ci::url(sim::ci::kEbsPort);  // SyntheticDesktop:BackendBaseUrl
-    std::string api_key;                                      // Mgm:ApiKey (required per run, else 500)
+    std::string api_key;  // Mgm:ApiKey (required per run, else 500)
     sim::Duration request_timeout = std::chrono::seconds(100);  // plain HttpClient default
     std::string self_address = sim::ci::address(sim::ci::kSyntheticDesktopPort);  // as the webhook mock's
     // SyntheticDesktop:MaxRecordedRuns: the newest N runs are kept (GET /runs), older ones dropped and counted.
@@ -38,8 +40,8 @@ struct SyntheticDesktopConfig {
 
 // One backend call of a run. name/status_code/body_snippet are the reference's fields; the timing is ours.
 struct DesktopStep {
-    std::string name;          // "POST confirm-acceptance", "PATCH status InProgress", "PATCH status Sent"
-    int status_code = 0;       // 0 when no response arrived (transport error, timeout)
+    std::string name;  // "POST confirm-acceptance", "PATCH status InProgress", "PATCH status Sent"
+    int status_code = 0;  // 0 when no response arrived (transport error, timeout)
     std::string body_snippet;  // the full response body (the reference's name notwithstanding)
     sim::Instant started_at;
     sim::Duration elapsed{0};
@@ -93,7 +95,7 @@ private:
     std::unique_ptr<http::Client> client_;
     DesktopRun last_run_;
     BoundedLog<DesktopRun> runs_;
-    std::uint64_t next_sequence_ = 1;   // given when a run starts (runs may overlap)
+    std::uint64_t next_sequence_ = 1;  // given when a run starts (runs may overlap)
 };
 
 // Serialises a run the way GET /last-run does: {"ok","steps":[{"name","statusCode","bodySnippet"}],"error","completedAtUtc"}.

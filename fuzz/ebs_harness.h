@@ -46,7 +46,7 @@ inline void require(bool condition, const char* what) {
 
 inline backend::EbsConfig fuzz_ebs_config() {
     backend::EbsConfig config;
-    config.environment = "Development";   // dev JWT key = SHA-256("mgm-dev-extension-secret-change-me")
+    config.environment = "Development";  // dev JWT key = SHA-256("mgm-dev-extension-secret-change-me")
     config.api_key = kApiKey;
     config.dev_skip_subscriber_check = true;
     config.enable_e2e_harness = true;
@@ -80,8 +80,7 @@ inline bool well_formed_status_line(std::string_view bytes) {
 
 class EbsHarness {
 public:
-    EbsHarness()
-        : world(world_config()), ebs(&world.ebs()) {
+    EbsHarness() : world(world_config()), ebs(&world.ebs()) {
         world.trace().set_record_timers(false);
         seed_store();
     }

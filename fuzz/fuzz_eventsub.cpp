@@ -31,8 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     const bool corrupt = (flags & 1) != 0;
     const bool drop_timestamp = (flags & 2) != 0;
-    std::string signature = mgm::backend::api::eventsub_signature(
-        mgm::fuzz::kEventSubSecret, message_id, timestamp, mgm::backend::api::eventsub_body_text(body));
+    std::string signature = mgm::backend::api::eventsub_signature(mgm::fuzz::kEventSubSecret, message_id, timestamp,
+                                                                  mgm::backend::api::eventsub_body_text(body));
     if (corrupt) signature.back() = signature.back() == '0' ? '1' : '0';
 
     mgm::http::Request request;

@@ -9,7 +9,7 @@
 #include "fuzz/response_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    if (size > 64 * 1024) return -1;   // larger inputs only exercise the body limit, slowly
+    if (size > 64 * 1024) return -1;  // larger inputs only exercise the body limit, slowly
     auto& harness = mgm::fuzz::shared_harness();
     harness.next_window();
     const std::string bytes(reinterpret_cast<const char*>(data), size);

@@ -16,8 +16,8 @@ namespace {
 
 struct BodyRoute {
     const char* method;
-    const char* path;   // "{id}" replaced by a GUID
-    bool viewer;        // Bearer (viewer JWT) or the desktop API key
+    const char* path;  // "{id}" replaced by a GUID
+    bool viewer;  // Bearer (viewer JWT) or the desktop API key
 };
 
 constexpr BodyRoute kRoutes[] = {
@@ -38,15 +38,22 @@ constexpr const char* kContentTypes[] = {
     "text/json",
     "application/merge-patch+json",
     "text/plain",
-    "",   // no Content-Type header
+    "",  // no Content-Type header
 };
 
 bool allowed_status(int status) {
     switch (status) {
-        case 200: case 201: case 400: case 401: case 403: case 404: case 409: case 415: case 429: case 503:
-            return true;
-        default:
-            return false;
+    case 200:
+    case 201:
+    case 400:
+    case 401:
+    case 403:
+    case 404:
+    case 409:
+    case 415:
+    case 429:
+    case 503: return true;
+    default: return false;
     }
 }
 

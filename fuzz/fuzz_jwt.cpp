@@ -29,7 +29,8 @@ constexpr mgm::sim::Instant kNow = mgm::fuzz::kFuzzStart;
 
 std::string sign(std::string_view header_bytes, std::string_view payload_bytes, crypto::HmacAlgorithm algorithm,
                  const std::string& key) {
-    const std::string signing_input = crypto::base64url_encode(header_bytes) + "." + crypto::base64url_encode(payload_bytes);
+    const std::string signing_input =
+        crypto::base64url_encode(header_bytes) + "." + crypto::base64url_encode(payload_bytes);
     return signing_input + "." + crypto::base64url_encode(crypto::hmac(algorithm, key, signing_input));
 }
 
@@ -45,32 +46,31 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     parameters.key = mgm::fuzz::dev_jwt_key();
     if (options & 1) parameters.audience = "fuzz-extension-client-id";
     static constexpr std::pair<const char*, crypto::HmacAlgorithm> kAlgorithms[] = {
-        {"HS256", crypto::HmacAlgorithm::sha256}, {"HS384", crypto::HmacAlgorithm::sha384},
+        {"HS256", crypto::HmacAlgorithm::sha256},
+        {"HS384", crypto::HmacAlgorithm::sha384},
         {"HS512", crypto::HmacAlgorithm::sha512}};
     const auto& [alg_name, alg] = kAlgorithms[(options >> 1) % 3];
 
     std::string token;
-    bool signed_right = false;       // the signature is the right key's HMAC over the token's first two parts
-    bool header_names_alg = false;   // ... and the header is ours, naming that algorithm
+    bool signed_right = false;  // the signature is the right key's HMAC over the token's first two parts
+    bool header_names_alg = false;  // ... and the header is ours, naming that algorithm
     switch (mode) {
-        case 0:
-            token = rest;
-            break;
-        case 1:
-            token = sign(std::string(R"({"alg":")") + alg_name + R"(","typ":"JWT"})", rest, alg, parameters.key);
-            signed_right = header_names_alg = true;
-            break;
-        case 2:
-            token = sign(rest, R"({"user_id":"3001","exp":4102444800})", alg, parameters.key);
-            signed_right = true;
-            break;
-        case 3: {
-            const auto claims = nlohmann::ordered_json::parse(rest, nullptr, false);
-            if (claims.is_discarded() || !claims.is_object()) return 0;
-            token = jwt::encode(claims, parameters.key);
-            signed_right = header_names_alg = true;
-            break;
-        }
+    case 0: token = rest; break;
+    case 1:
+        token = sign(std::string(R"({"alg":")") + alg_name + R"(","typ":"JWT"})", rest, alg, parameters.key);
+        signed_right = header_names_alg = true;
+        break;
+    case 2:
+        token = sign(rest, R"({"user_id":"3001","exp":4102444800})", alg, parameters.key);
+        signed_right = true;
+        break;
+    case 3: {
+        const auto claims = nlohmann::ordered_json::parse(rest, nullptr, false);
+        if (claims.is_discarded() || !claims.is_object()) return 0;
+        token = jwt::encode(claims, parameters.key);
+        signed_right = header_names_alg = true;
+        break;
+    }
     }
 
     const jwt::ValidationResult first = jwt::validate(token, parameters, kNow);

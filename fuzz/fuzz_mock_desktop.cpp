@@ -49,10 +49,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const int status = response.status;
     bool allowed = false;
     switch (route) {
-        case 0: allowed = status == 200 || status == 400 || status == 415 || status == 502; break;
-        case 1: allowed = status == 200 || status == 400 || status == 404 || status == 502; break;
-        case 2: allowed = status == 200 || status == 400; break;
-        default: allowed = status == 200;
+    case 0: allowed = status == 200 || status == 400 || status == 415 || status == 502; break;
+    case 1: allowed = status == 200 || status == 400 || status == 404 || status == 502; break;
+    case 2: allowed = status == 200 || status == 400; break;
+    default: allowed = status == 200;
     }
     if (!allowed) __builtin_trap();
     if (desktop.runs().size() > kCap) __builtin_trap();

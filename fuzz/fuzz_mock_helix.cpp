@@ -36,8 +36,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string rest(reinterpret_cast<const char*>(data + 2), size - 2);
     const int route = data[0] % 5;
     request.method = route <= 2 ? "POST" : "GET";
-    request.path = route == 0 ? "/helix/chat/messages" : route == 1 ? "/fail-next" : route == 2 ? "/reset"
-                 : route == 3 ? "/requests" : "/last-request";
+    request.path = route == 0   ? "/helix/chat/messages"
+                   : route == 1 ? "/fail-next"
+                   : route == 2 ? "/reset"
+                   : route == 3 ? "/requests"
+                                : "/last-request";
     if (route == 3) request.query = rest;
     else request.body = rest;
     if (data[1] & 2) request.headers.set("Authorization", "Bearer t");
@@ -48,15 +51,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto response = state->bench.call(helix, request);
     const int status = response.status;
     switch (route) {
-        case 0:
-            if (helix.request_count() != before + 1) __builtin_trap();
-            if (status != 204 && status != 401 && status != 500 && !(status >= 100 && status <= 599)) __builtin_trap();
-            break;
-        case 1: case 3:
-            if (status != 200 && status != 400) __builtin_trap();
-            break;
-        default:
-            if (status != 200) __builtin_trap();
+    case 0:
+        if (helix.request_count() != before + 1) __builtin_trap();
+        if (status != 204 && status != 401 && status != 500 && !(status >= 100 && status <= 599)) __builtin_trap();
+        break;
+    case 1:
+    case 3:
+        if (status != 200 && status != 400) __builtin_trap();
+        break;
+    default:
+        if (status != 200) __builtin_trap();
     }
     if (helix.requests().size() > kCap) __builtin_trap();
     mgm::fuzz::require_json_parses(response);

@@ -36,8 +36,7 @@ struct MockBench {
         trace.set_enabled(false);
         // The Desktop's backend: a pending list with one payout, 200 for its three calls.
         stub_ebs = std::make_unique<http::Server>(
-            network, clock, "127.0.0.1:8080",
-            [](const http::Request& r, std::function<void(http::Response)> respond) {
+            network, clock, "127.0.0.1:8080", [](const http::Request& r, std::function<void(http::Response)> respond) {
                 if (r.method == "GET")
                     return respond(http::Response::json(
                         200, R"([{"id":"3f0c8a52-6f5e-4a39-9a57-0b8d9c1e2f31","characterName":"Fuzzhero"}])"));
@@ -45,7 +44,9 @@ struct MockBench {
             });
         stub_ebs->start();
     }
-    sim::Seams seams(std::string_view name) { return sim::Seams{clock, clock, network, sim::Rng(7).derive(name), trace, log}; }
+    sim::Seams seams(std::string_view name) {
+        return sim::Seams{clock, clock, network, sim::Rng(7).derive(name), trace, log};
+    }
 
     // Calls `handle` and runs the simulation (at most 5 virtual minutes) until the one answer arrives.
     // Aborts when the handler answers twice or never.

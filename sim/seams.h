@@ -16,7 +16,7 @@ struct Seams {
     Clock& clock;
     Scheduler& scheduler;
     Network& network;
-    Rng rng;          // already derived for this component (World: root.derive("ebs"))
+    Rng rng;  // already derived for this component (World: root.derive("ebs"))
     Trace& trace;
     const Log& log;
 };

@@ -17,8 +17,8 @@ enum class AuthStatus { no_result, failure, success };
 // Outcome of the Bearer scheme for one request.
 struct BearerOutcome {
     AuthStatus status = AuthStatus::no_result;
-    sim::jwt::Claims claims;       // when success
-    std::string error_description; // when failure ("The signature is invalid", ...)
+    sim::jwt::Claims claims;  // when success
+    std::string error_description;  // when failure ("The signature is invalid", ...)
 };
 
 // Reads "Authorization: Bearer <jwt>" (scheme word case-insensitive, token trimmed; repeated headers are

@@ -56,8 +56,7 @@ Json roulette_state_json(const RouletteStateView& state) {
     body["spinIntervalSeconds"] = state.spin_interval_seconds;
     body["poolParticipantCount"] = state.pool_participant_count;
     body["spinPhase"] = to_string(state.spin_phase);
-    body["currentSpinCycleId"] =
-        state.current_spin_cycle_id ? Json(state.current_spin_cycle_id->str()) : Json(nullptr);
+    body["currentSpinCycleId"] = state.current_spin_cycle_id ? Json(state.current_spin_cycle_id->str()) : Json(nullptr);
     return body;
 }
 

@@ -21,14 +21,14 @@ namespace mgm::backend::api {
 // The version reported when Version:CurrentVersion is blank (the reference's unstamped build).
 inline constexpr const char* kFallbackVersion = "1.0.0";
 
-Json version_json(const EbsConfig& config);                // GET /api/version
+Json version_json(const EbsConfig& config);  // GET /api/version
 Json roulette_state_json(const RouletteStateView& state);  // GET /api/roulette/state
-Json pool_me_json(const PoolMe& me);                       // GET /api/pool/me
-Json claim_result_json(const ClaimResult& result);         // POST /api/payouts/claim
-Json payout_json(const Payout& payout);                    // PayoutDto
+Json pool_me_json(const PoolMe& me);  // GET /api/pool/me
+Json claim_result_json(const ClaimResult& result);  // POST /api/payouts/claim
+Json payout_json(const Payout& payout);  // PayoutDto
 Json payout_list_json(const std::vector<Payout>& payouts);
-Json gift_json(const GiftRequestView& view);               // GiftRequestDto
+Json gift_json(const GiftRequestView& view);  // GiftRequestDto
 Json gift_list_json(const std::vector<GiftRequestView>& views);
-Json e2e_prepared_json(const E2ePrepared& prepared);       // POST /api/e2e/prepare-pending-payout
+Json e2e_prepared_json(const E2ePrepared& prepared);  // POST /api/e2e/prepare-pending-payout
 
 }  // namespace mgm::backend::api

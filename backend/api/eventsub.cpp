@@ -69,7 +69,7 @@ void EventSubWebhook::handle(const http::Request& request, const http::Respond& 
         respond(problem(401, next_trace_id_()));
         return;
     }
-    if (config_.eventsub_enforce_freshness && !fresh(request)) {   // opt-in; the reference does not check
+    if (config_.eventsub_enforce_freshness && !fresh(request)) {  // opt-in; the reference does not check
         log_.warn(kEbsActor, "EventSub message refused: timestamp missing or more than 10 minutes from now (replay?)");
         respond(problem(403, next_trace_id_()));
         return;
@@ -87,11 +87,8 @@ void EventSubWebhook::handle(const http::Request& request, const http::Respond& 
         // no charset parameter; the text is written as UTF-8.
         respond(http::Response::text(200, reading.challenge, "text/plain"));
         return;
-    case EventSubBodyReading::Kind::ignored:
-        respond(http::Response::empty(200));
-        return;
-    case EventSubBodyReading::Kind::chat_message:
-        break;
+    case EventSubBodyReading::Kind::ignored: respond(http::Response::empty(200)); return;
+    case EventSubBodyReading::Kind::chat_message: break;
     }
 
     // Exactly one response even if the chat handler answered and then threw.

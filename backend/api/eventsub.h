@@ -39,7 +39,7 @@ private:
     const sim::Clock& clock_;
     const sim::Log& log_;
     std::function<std::string()> next_trace_id_;
-    sim::crypto::HmacKey secret_key_;   // config_.eventsub_secret, set up once
+    sim::crypto::HmacKey secret_key_;  // config_.eventsub_secret, set up once
 };
 
 }  // namespace mgm::backend::api

@@ -17,7 +17,7 @@ enum class Kind : unsigned char { absent, null, string, object, array, other };
 
 struct Leaf {
     Kind kind = Kind::absent;
-    std::string text;   // when kind == string
+    std::string text;  // when kind == string
 };
 
 struct Badge {
@@ -120,7 +120,7 @@ public:
 
 private:
     struct Frame {
-        Slot slot;        // the container's own place when its members are read, else untracked
+        Slot slot;  // the container's own place when its members are read, else untracked
         bool is_object;
     };
 
@@ -248,7 +248,8 @@ void read_collected(const Collected& doc, EventSubBodyReading& reading) {
     require_object(doc.event.kind, "message");
     if (doc.message.kind != Kind::absent) {
         require_object(doc.message.kind, "text");
-        if (doc.message_text.kind != Kind::absent) message.text = get_string(doc.message_text, "message.text").value_or("");
+        if (doc.message_text.kind != Kind::absent)
+            message.text = get_string(doc.message_text, "message.text").value_or("");
     }
     message.is_subscriber = has_subscriber_badge(doc);
     // The reference reads broadcaster_user_id only for a "!twgift" message (after enrollment, which is a

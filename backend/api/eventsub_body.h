@@ -13,10 +13,10 @@ namespace mgm::backend::api {
 
 struct EventSubBodyReading {
     enum class Kind {
-        challenge,      // answer 200 with `challenge` as text/plain
-        ignored,        // answer an empty 200 (no subscription, another type, no event)
-        chat_message,   // hand `event` to the chat handler
-        malformed,      // the reference throws: an empty 500; `error` says why (logged)
+        challenge,  // answer 200 with `challenge` as text/plain
+        ignored,  // answer an empty 200 (no subscription, another type, no event)
+        chat_message,  // hand `event` to the chat handler
+        malformed,  // the reference throws: an empty 500; `error` says why (logged)
     };
     Kind kind = Kind::ignored;
     std::string challenge;

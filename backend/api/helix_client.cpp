@@ -8,7 +8,6 @@ namespace mgm::backend::api {
 
 namespace {
 
-
 http::ClientOptions helix_options() {
     http::ClientOptions options;
     options.timeout = kHelixTimeout;
@@ -77,7 +76,7 @@ void HelixHttpClient::check_user_subscription(const std::string& streamer_id, co
                              done(false);
                              return;
                          }
-                         if (!sim::json_nesting_within(result.response->body)) {   // not a Helix answer
+                         if (!sim::json_nesting_within(result.response->body)) {  // not a Helix answer
                              done(false);
                              return;
                          }

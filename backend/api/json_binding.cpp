@@ -23,17 +23,17 @@ struct ProblemKind {
 
 ProblemKind problem_kind(int status) {
     switch (status) {
-        case 400: return {"https://tools.ietf.org/html/rfc9110#section-15.5.1", "Bad Request"};
-        case 401: return {"https://tools.ietf.org/html/rfc9110#section-15.5.2", "Unauthorized"};
-        case 403: return {"https://tools.ietf.org/html/rfc9110#section-15.5.4", "Forbidden"};
-        case 404: return {"https://tools.ietf.org/html/rfc9110#section-15.5.5", "Not Found"};
-        case 405: return {"https://tools.ietf.org/html/rfc9110#section-15.5.6", "Method Not Allowed"};
-        case 409: return {"https://tools.ietf.org/html/rfc9110#section-15.5.10", "Conflict"};
-        case 415: return {"https://tools.ietf.org/html/rfc9110#section-15.5.16", "Unsupported Media Type"};
-        case 422: return {"https://tools.ietf.org/html/rfc4918#section-11.2", "Unprocessable Entity"};
-        default:
-            return {"https://tools.ietf.org/html/rfc9110#section-15.6.1",
-                    "An error occurred while processing your request."};
+    case 400: return {"https://tools.ietf.org/html/rfc9110#section-15.5.1", "Bad Request"};
+    case 401: return {"https://tools.ietf.org/html/rfc9110#section-15.5.2", "Unauthorized"};
+    case 403: return {"https://tools.ietf.org/html/rfc9110#section-15.5.4", "Forbidden"};
+    case 404: return {"https://tools.ietf.org/html/rfc9110#section-15.5.5", "Not Found"};
+    case 405: return {"https://tools.ietf.org/html/rfc9110#section-15.5.6", "Method Not Allowed"};
+    case 409: return {"https://tools.ietf.org/html/rfc9110#section-15.5.10", "Conflict"};
+    case 415: return {"https://tools.ietf.org/html/rfc9110#section-15.5.16", "Unsupported Media Type"};
+    case 422: return {"https://tools.ietf.org/html/rfc4918#section-11.2", "Unprocessable Entity"};
+    default:
+        return {"https://tools.ietf.org/html/rfc9110#section-15.6.1",
+                "An error occurred while processing your request."};
     }
 }
 
@@ -45,9 +45,7 @@ namespace {
 std::size_t whitespace_length(std::string_view text, std::size_t i) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
     if (c == ' ' || (c >= 0x09 && c <= 0x0d)) return 1;
-    const auto next = [&](std::size_t k) {
-        return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0;
-    };
+    const auto next = [&](std::size_t k) { return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0; };
     if (c == 0xc2 && (next(1) == 0x85 || next(1) == 0xa0)) return 2;
     if (c == 0xe1 && next(1) == 0x9a && next(2) == 0x80) return 3;
     if (c == 0xe2) {
@@ -270,30 +268,30 @@ namespace {
 
 const char* clr_type_name(FieldKind kind) {
     switch (kind) {
-        case FieldKind::required_string:
-        case FieldKind::nullable_string: return "System.String";
-        case FieldKind::int32: return "System.Int32";
-        case FieldKind::boolean: return "System.Boolean";
-        case FieldKind::uuid: return "System.Guid";
-        case FieldKind::date_time: return "System.DateTime";
-        case FieldKind::payout_status: return "MimironsGoldOMatic.Shared.PayoutStatus";
-        case FieldKind::gift_state: return "MimironsGoldOMatic.Shared.GiftRequestState";
-        case FieldKind::object: return "System.Object";
+    case FieldKind::required_string:
+    case FieldKind::nullable_string: return "System.String";
+    case FieldKind::int32: return "System.Int32";
+    case FieldKind::boolean: return "System.Boolean";
+    case FieldKind::uuid: return "System.Guid";
+    case FieldKind::date_time: return "System.DateTime";
+    case FieldKind::payout_status: return "MimironsGoldOMatic.Shared.PayoutStatus";
+    case FieldKind::gift_state: return "MimironsGoldOMatic.Shared.GiftRequestState";
+    case FieldKind::object: return "System.Object";
     }
     return "System.Object";
 }
 
 Json zero_value(const FieldSpec& field) {
     switch (field.kind) {
-        case FieldKind::required_string:
-        case FieldKind::nullable_string:
-        case FieldKind::object: return Json(nullptr);
-        case FieldKind::int32:
-        case FieldKind::payout_status:
-        case FieldKind::gift_state: return Json(0);
-        case FieldKind::boolean: return Json(false);
-        case FieldKind::uuid: return Json("00000000-0000-0000-0000-000000000000");
-        case FieldKind::date_time: return Json(kZeroDateTimeTicks);
+    case FieldKind::required_string:
+    case FieldKind::nullable_string:
+    case FieldKind::object: return Json(nullptr);
+    case FieldKind::int32:
+    case FieldKind::payout_status:
+    case FieldKind::gift_state: return Json(0);
+    case FieldKind::boolean: return Json(false);
+    case FieldKind::uuid: return Json("00000000-0000-0000-0000-000000000000");
+    case FieldKind::date_time: return Json(kZeroDateTimeTicks);
     }
     return Json(nullptr);
 }
@@ -314,42 +312,60 @@ std::optional<ConversionError> convert_field(const FieldSpec& field, const Json&
                                          clr_type_name(field.kind) + ". Path: " + path + "."};
     };
     switch (field.kind) {
-        case FieldKind::required_string:
-        case FieldKind::nullable_string:
-            if (value.is_null() || value.is_string()) { out = value; return std::nullopt; }
-            return fail();
-        case FieldKind::int32:
-            if (auto v = to_int32(value, true)) { out = *v; return std::nullopt; }
-            return fail();
-        case FieldKind::boolean:
-            if (value.is_boolean()) { out = value; return std::nullopt; }
-            return fail();
-        case FieldKind::uuid:
-            if (value.is_string()) {
-                if (auto id = sim::Uuid::parse_hyphenated(value.get_ref<const std::string&>())) {
-                    out = id->str();
-                    return std::nullopt;
-                }
+    case FieldKind::required_string:
+    case FieldKind::nullable_string:
+        if (value.is_null() || value.is_string()) {
+            out = value;
+            return std::nullopt;
+        }
+        return fail();
+    case FieldKind::int32:
+        if (auto v = to_int32(value, true)) {
+            out = *v;
+            return std::nullopt;
+        }
+        return fail();
+    case FieldKind::boolean:
+        if (value.is_boolean()) {
+            out = value;
+            return std::nullopt;
+        }
+        return fail();
+    case FieldKind::uuid:
+        if (value.is_string()) {
+            if (auto id = sim::Uuid::parse_hyphenated(value.get_ref<const std::string&>())) {
+                out = id->str();
+                return std::nullopt;
             }
-            return fail();
-        case FieldKind::date_time:
-            if (value.is_string()) {
-                if (auto t = parse_json_date_time(value.get_ref<const std::string&>())) {
-                    out = t->ticks;
-                    return std::nullopt;
-                }
+        }
+        return fail();
+    case FieldKind::date_time:
+        if (value.is_string()) {
+            if (auto t = parse_json_date_time(value.get_ref<const std::string&>())) {
+                out = t->ticks;
+                return std::nullopt;
             }
-            return fail();
-        case FieldKind::payout_status:
-            if (auto v = to_enum(value, kPayoutStatusNames)) { out = *v; return std::nullopt; }
-            return fail();
-        case FieldKind::gift_state:
-            if (auto v = to_enum(value, kGiftRequestStateNames)) { out = *v; return std::nullopt; }
-            return fail();
-        case FieldKind::object:
-            if (value.is_null()) { out = nullptr; return std::nullopt; }
-            if (!value.is_object() || field.nested == nullptr) return fail();
-            return convert_object(value, *field.nested, path, out);
+        }
+        return fail();
+    case FieldKind::payout_status:
+        if (auto v = to_enum(value, kPayoutStatusNames)) {
+            out = *v;
+            return std::nullopt;
+        }
+        return fail();
+    case FieldKind::gift_state:
+        if (auto v = to_enum(value, kGiftRequestStateNames)) {
+            out = *v;
+            return std::nullopt;
+        }
+        return fail();
+    case FieldKind::object:
+        if (value.is_null()) {
+            out = nullptr;
+            return std::nullopt;
+        }
+        if (!value.is_object() || field.nested == nullptr) return fail();
+        return convert_object(value, *field.nested, path, out);
     }
     return fail();
 }
@@ -396,13 +412,9 @@ std::string make_trace_id(sim::Rng& rng) {
     return "00-" + hex64(a) + hex64(b) + "-" + hex64(c) + "-00";
 }
 
-std::string dump_json(const Json& body) {
-    return body.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
+std::string dump_json(const Json& body) { return body.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
-http::Response json_response(int status, const Json& body) {
-    return http::Response::json(status, dump_json(body));
-}
+http::Response json_response(int status, const Json& body) { return http::Response::json(status, dump_json(body)); }
 
 http::Response api_error(int status, std::string_view code, std::string_view message) {
     Json body;
@@ -460,8 +472,8 @@ BodyCharset json_body_charset(std::string_view content_type) {
         if (equals == std::string_view::npos) continue;
         if (!http::iequals(http::trim_ows(parameter.substr(0, equals)), "charset")) continue;
         const std::string_view name = http::trim_ows(parameter.substr(equals + 1));
-        for (const char* utf8 : {"utf-8", "unicode-1-1-utf-8", "unicode-2-0-utf-8", "x-unicode-1-1-utf-8",
-                                 "x-unicode-2-0-utf-8"}) {
+        for (const char* utf8 :
+             {"utf-8", "unicode-1-1-utf-8", "unicode-2-0-utf-8", "x-unicode-1-1-utf-8", "x-unicode-2-0-utf-8"}) {
             if (http::iequals(name, utf8)) return BodyCharset::utf8;
         }
         for (const char* utf16 : {"utf-16", "utf-16le", "unicode", "ucs-2", "iso-10646-ucs-2"}) {
@@ -537,14 +549,12 @@ BindResult bind_json_body(const http::Request& request, const Schema& schema,
     std::string transcoded;
     const std::string* body = &request.body;
     switch (json_body_charset(*content_type)) {
-        case BodyCharset::utf8: break;
-        case BodyCharset::utf16le:
-            transcoded = utf16le_to_utf8(request.body);
-            body = &transcoded;
-            break;
-        case BodyCharset::unsupported:
-            result.error = problem(415, next_trace_id());
-            return result;
+    case BodyCharset::utf8: break;
+    case BodyCharset::utf16le:
+        transcoded = utf16le_to_utf8(request.body);
+        body = &transcoded;
+        break;
+    case BodyCharset::unsupported: result.error = problem(415, next_trace_id()); return result;
     }
     if (!json_nesting_within(*body, 64)) {
         result.error = validation_problem(
@@ -571,7 +581,8 @@ BindResult bind_json_body(const http::Request& request, const Schema& schema,
     }
     Json bound;
     if (auto error = convert_object(document, schema, "$", bound)) {
-        result.error = validation_problem({{error->path, {error->message}}, {"body", {required_body}}}, next_trace_id());
+        result.error =
+            validation_problem({{error->path, {error->message}}, {"body", {required_body}}}, next_trace_id());
         return result;
     }
     ValidationErrors errors;

@@ -53,22 +53,22 @@ Json enum_json(std::span<const std::string_view> names, int ordinal);
 // Request binding
 
 enum class FieldKind {
-    required_string,   // non-nullable string: present, not null, not blank (else ValidationProblem)
-    nullable_string,   // string?; null or absent -> JSON null
-    int32,             // JSON number or numeric string; absent -> 0
-    boolean,           // true/false only; absent -> false
-    uuid,              // 36-char hyphenated; absent -> all-zero
-    date_time,         // ISO-8601; absent -> 0001-01-01 (bound as Instant ticks)
-    payout_status,     // enum name (case-insensitive) or integer; absent -> 0 (Pending)
-    gift_state,        // enum name (case-insensitive) or integer; absent -> 0 (Pending)
-    object,            // nested required object (`nested` schema)
+    required_string,  // non-nullable string: present, not null, not blank (else ValidationProblem)
+    nullable_string,  // string?; null or absent -> JSON null
+    int32,  // JSON number or numeric string; absent -> 0
+    boolean,  // true/false only; absent -> false
+    uuid,  // 36-char hyphenated; absent -> all-zero
+    date_time,  // ISO-8601; absent -> 0001-01-01 (bound as Instant ticks)
+    payout_status,  // enum name (case-insensitive) or integer; absent -> 0 (Pending)
+    gift_state,  // enum name (case-insensitive) or integer; absent -> 0 (Pending)
+    object,  // nested required object (`nested` schema)
 };
 
 struct FieldSpec;
 using Schema = std::vector<FieldSpec>;
 
 struct FieldSpec {
-    std::string json_name;      // canonical camelCase name, the key in the bound object
+    std::string json_name;  // canonical camelCase name, the key in the bound object
     std::string property_name;  // C# property name used in ValidationProblem keys ("CharacterName")
     FieldKind kind;
     const Schema* nested = nullptr;

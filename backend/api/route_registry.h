@@ -31,7 +31,7 @@ enum class RouteAuth { anonymous, bearer, api_key };
 
 // What a handler knows about the caller once authorization passed.
 struct Caller {
-    const sim::jwt::Claims* jwt = nullptr;   // Bearer routes (and valid tokens on anonymous routes)
+    const sim::jwt::Claims* jwt = nullptr;  // Bearer routes (and valid tokens on anonymous routes)
 };
 
 // What handlers call; owned by EbsRoutes.
@@ -47,9 +47,9 @@ struct RouteServices {
 struct RouteCall {
     RouteServices& services;
     const http::Request& request;
-    const http::Params& params;   // the pattern's {parameters}, as matched
+    const http::Params& params;  // the pattern's {parameters}, as matched
     Caller caller;
-    http::Respond respond;        // exactly once, possibly later (after an outgoing call)
+    http::Respond respond;  // exactly once, possibly later (after an outgoing call)
 };
 
 using RouteHandler = void (*)(const RouteCall& call);

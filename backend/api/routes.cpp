@@ -45,14 +45,12 @@ std::string text_field(const Json& bound, const char* name) {
     return value.is_string() ? value.get<std::string>() : std::string();
 }
 
-sim::Uuid route_id(const http::Params& params) {
-    return sim::Uuid::parse_any(params.at("id")).value_or(sim::Uuid{});
-}
+sim::Uuid route_id(const http::Params& params) { return sim::Uuid::parse_any(params.at("id")).value_or(sim::Uuid{}); }
 
 void add_version_routes(EbsRouteTable& routes) {
     routes.add("GET", "/api/version", {RouteAuth::anonymous, [](const RouteCall& call) {
-                   call.respond(json_response(200, version_json(call.services.config)));
-               }});
+                                           call.respond(json_response(200, version_json(call.services.config)));
+                                       }});
 }
 
 // ---- the pipeline ----

@@ -7,8 +7,8 @@ namespace mgm::backend::api {
 
 void add_eventsub_routes(EbsRouteTable& routes) {
     routes.add("POST", "/api/twitch/eventsub", {RouteAuth::anonymous, [](const RouteCall& call) {
-                   call.services.eventsub.handle(call.request, call.respond);
-               }});
+                                                    call.services.eventsub.handle(call.request, call.respond);
+                                                }});
 }
 
 }  // namespace mgm::backend::api

@@ -30,8 +30,8 @@ struct Done {
 template <class T>
 class Outcome {
 public:
-    Outcome(T value) : v_(std::move(value)) {}          // NOLINT: implicit by design
-    Outcome(ApiError error) : v_(std::move(error)) {}   // NOLINT
+    Outcome(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+    Outcome(ApiError error) : v_(std::move(error)) {}  // NOLINT
     bool ok() const { return v_.index() == 0; }
     explicit operator bool() const { return ok(); }
     const T& value() const { return std::get<0>(v_); }
@@ -55,15 +55,23 @@ inline constexpr const char* kClaimNameRuleMessage =
 inline constexpr const char* kClaimNameEmptyMessage = "'Character Name' must not be empty.";
 inline constexpr const char* kClaimEnrollmentIdEmptyMessage = "'Enrollment Request Id' must not be empty.";
 
-inline ApiError invalid_character_name(std::string message) { return {400, "invalid_character_name", std::move(message)}; }
+inline ApiError invalid_character_name(std::string message) {
+    return {400, "invalid_character_name", std::move(message)};
+}
 inline ApiError invalid_character_name() { return invalid_character_name("Invalid character name."); }
 inline ApiError not_subscriber_claim() {
     return {403, "not_subscriber", "Subscriber verification requires Helix configuration or DevSkipSubscriberCheck."};
 }
 inline ApiError not_subscriber_gift() { return {403, "not_subscriber", "Only subscribers can use !twgift."}; }
-inline ApiError duplicate_enrollment() { return {409, "duplicate_enrollment", "EnrollmentRequestId belongs to another user."}; }
-inline ApiError active_payout_exists_user() { return {409, "active_payout_exists", "User already has an active payout."}; }
-inline ApiError active_payout_exists_winner() { return {409, "active_payout_exists", "Winner already has an active payout."}; }
+inline ApiError duplicate_enrollment() {
+    return {409, "duplicate_enrollment", "EnrollmentRequestId belongs to another user."};
+}
+inline ApiError active_payout_exists_user() {
+    return {409, "active_payout_exists", "User already has an active payout."};
+}
+inline ApiError active_payout_exists_winner() {
+    return {409, "active_payout_exists", "Winner already has an active payout."};
+}
 inline ApiError lifetime_cap_reached() { return {409, "lifetime_cap_reached", "Lifetime 10,000g cap reached."}; }
 inline ApiError character_name_taken_in_pool() {
     return {409, "character_name_taken_in_pool", "Character name is taken by another viewer."};
@@ -71,16 +79,24 @@ inline ApiError character_name_taken_in_pool() {
 inline ApiError invalid_payload_schema() { return {400, "invalid_payload", "schemaVersion must be 1."}; }
 inline ApiError out_of_sequence_cycle() { return {400, "out_of_sequence", "spinCycleId does not match active cycle."}; }
 inline ApiError out_of_sequence_window() { return {400, "out_of_sequence", "verify-candidate window closed."}; }
-inline ApiError out_of_sequence_name() { return {400, "out_of_sequence", "characterName does not match server candidate."}; }
+inline ApiError out_of_sequence_name() {
+    return {400, "out_of_sequence", "characterName does not match server candidate."};
+}
 inline ApiError out_of_sequence_no_candidate() { return {400, "out_of_sequence", "No candidate for this cycle."}; }
 inline ApiError payout_not_found() { return {404, "not_found", "Payout not found."}; }
-inline ApiError transition_not_allowed() { return {409, "terminal_status_change_not_allowed", "Transition not allowed."}; }
-inline ApiError acceptance_name_mismatch() { return {400, "invalid_character_name", "characterName does not match payout."}; }
+inline ApiError transition_not_allowed() {
+    return {409, "terminal_status_change_not_allowed", "Transition not allowed."};
+}
+inline ApiError acceptance_name_mismatch() {
+    return {400, "invalid_character_name", "characterName does not match payout."};
+}
 inline ApiError gift_not_found() { return {404, "not_found", "Gift request not found."}; }
 inline ApiError gift_already_used() { return {409, "gift_already_used", "!twgift can be used once per streamer."}; }
 inline ApiError gift_request_active() { return {409, "gift_request_active", "Active gift request already exists."}; }
 inline ApiError gift_not_selecting() { return {409, "invalid_state", "Gift request is not in SelectingItem state."}; }
-inline ApiError gift_not_waiting_confirmation() { return {409, "invalid_state", "Gift request not waiting confirmation."}; }
+inline ApiError gift_not_waiting_confirmation() {
+    return {409, "invalid_state", "Gift request not waiting confirmation."};
+}
 
 }  // namespace errors
 }  // namespace mgm::backend

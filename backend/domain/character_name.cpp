@@ -17,11 +17,22 @@ struct Range {
 // allows (docs/CONTRACT.md §5.6, resolved against Unicode 16 as recent .NET uses it).
 constexpr Range kNameLetters[] = {
     // Latin
-    {0x0041, 0x005A}, {0x0061, 0x007A}, {0x00C0, 0x00D6}, {0x00D8, 0x00F6}, {0x00F8, 0x00FF},
-    {0x0100, 0x024F}, {0x1E00, 0x1EFF}, {0x2C60, 0x2C7F}, {0xA722, 0xA787},
+    {0x0041, 0x005A},
+    {0x0061, 0x007A},
+    {0x00C0, 0x00D6},
+    {0x00D8, 0x00F6},
+    {0x00F8, 0x00FF},
+    {0x0100, 0x024F},
+    {0x1E00, 0x1EFF},
+    {0x2C60, 0x2C7F},
+    {0xA722, 0xA787},
     // Cyrillic (U+0482–0489 are a symbol and combining marks; U+2DE0–2DFF are all combining marks;
     // U+A66F–A67E and U+A69E–A69F are marks/punctuation)
-    {0x0400, 0x0481}, {0x048A, 0x04FF}, {0x0500, 0x052F}, {0x1C80, 0x1C8A}, {0xA640, 0xA66E},
+    {0x0400, 0x0481},
+    {0x048A, 0x04FF},
+    {0x0500, 0x052F},
+    {0x1C80, 0x1C8A},
+    {0xA640, 0xA66E},
     {0xA67F, 0xA69D},
 };
 
@@ -53,8 +64,7 @@ std::pair<std::size_t, std::size_t> trimmed_bounds(std::string_view text) {
 
 bool is_dotnet_whitespace(char32_t c) {
     return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-           (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
-           c == 0x3000;
+           (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
 std::string trim_dotnet(std::string_view utf8) {
@@ -67,7 +77,7 @@ bool is_blank(std::string_view utf8) { return trim_dotnet(utf8).empty(); }
 bool is_valid_character_name(std::string_view text) {
     const std::string trimmed = trim_dotnet(text);
     if (trimmed.empty()) return false;
-    if (utf8::is_ascii(trimmed)) {   // one UTF-16 unit per byte; the only ASCII name letters are A-Z, a-z
+    if (utf8::is_ascii(trimmed)) {  // one UTF-16 unit per byte; the only ASCII name letters are A-Z, a-z
         if (trimmed.size() < 2 || trimmed.size() > 12) return false;
         for (unsigned char c : trimmed)
             if (!is_name_letter(c)) return false;

@@ -18,7 +18,7 @@ std::optional<std::string> parse_chat_command(std::string_view text, std::string
     if (!sim::iequals(std::string_view(trimmed).substr(1, keyword.size()), keyword)) return std::nullopt;
 
     const std::string_view rest = std::string_view(trimmed).substr(prefix_length);
-    if (utf8::is_ascii(rest)) {   // the same scan over bytes
+    if (utf8::is_ascii(rest)) {  // the same scan over bytes
         auto space = [](char c) { return is_dotnet_whitespace(static_cast<unsigned char>(c)); };
         std::size_t i = 0;
         while (i < rest.size() && space(rest[i])) ++i;
@@ -31,10 +31,10 @@ std::optional<std::string> parse_chat_command(std::string_view text, std::string
     const auto units = utf8::decode(rest);
     std::size_t i = 0;
     while (i < units.size() && is_space(units[i])) ++i;
-    if (i == 0 || i == units.size()) return std::nullopt;   // no separator, or nothing after it
+    if (i == 0 || i == units.size()) return std::nullopt;  // no separator, or nothing after it
     const std::size_t token_begin = i;
     while (i < units.size() && !is_space(units[i])) ++i;
-    if (i != units.size()) return std::nullopt;              // a second token (trailing space was trimmed)
+    if (i != units.size()) return std::nullopt;  // a second token (trailing space was trimmed)
     return trimmed.substr(prefix_length + units[token_begin].offset);
 }
 

@@ -9,15 +9,15 @@ namespace mgm::backend {
 
 const char* to_string(ChatEnrollResult r) {
     switch (r) {
-        case ChatEnrollResult::enrolled: return "enrolled";
-        case ChatEnrollResult::ignored_missing_ids: return "ignored_missing_ids";
-        case ChatEnrollResult::ignored_duplicate_message: return "ignored_duplicate_message";
-        case ChatEnrollResult::ignored_not_a_command: return "ignored_not_a_command";
-        case ChatEnrollResult::ignored_not_subscriber: return "ignored_not_subscriber";
-        case ChatEnrollResult::ignored_invalid_name: return "ignored_invalid_name";
-        case ChatEnrollResult::ignored_active_payout: return "ignored_active_payout";
-        case ChatEnrollResult::ignored_lifetime_cap: return "ignored_lifetime_cap";
-        case ChatEnrollResult::ignored_name_taken: return "ignored_name_taken";
+    case ChatEnrollResult::enrolled: return "enrolled";
+    case ChatEnrollResult::ignored_missing_ids: return "ignored_missing_ids";
+    case ChatEnrollResult::ignored_duplicate_message: return "ignored_duplicate_message";
+    case ChatEnrollResult::ignored_not_a_command: return "ignored_not_a_command";
+    case ChatEnrollResult::ignored_not_subscriber: return "ignored_not_subscriber";
+    case ChatEnrollResult::ignored_invalid_name: return "ignored_invalid_name";
+    case ChatEnrollResult::ignored_active_payout: return "ignored_active_payout";
+    case ChatEnrollResult::ignored_lifetime_cap: return "ignored_lifetime_cap";
+    case ChatEnrollResult::ignored_name_taken: return "ignored_name_taken";
     }
     return "unknown";
 }
@@ -89,8 +89,9 @@ ChatEnrollResult EnrollmentService::enroll_from_chat(const ChatMessage& m) {
         if (ctx_.store.has_active_payout(m.chatter_user_id)) return ChatEnrollResult::ignored_active_payout;
         if (ctx_.store.sent_gold_sum(m.chatter_user_id) + kPayoutGoldAmount > kLifetimeSentGoldCap)
             return ChatEnrollResult::ignored_lifetime_cap;
-        const std::string name = trim_dotnet(*token);   // a token has no whitespace; trim is a no-op kept for parity
-        if (ctx_.store.character_name_taken_by_other(name, m.chatter_user_id)) return ChatEnrollResult::ignored_name_taken;
+        const std::string name = trim_dotnet(*token);  // a token has no whitespace; trim is a no-op kept for parity
+        if (ctx_.store.character_name_taken_by_other(name, m.chatter_user_id))
+            return ChatEnrollResult::ignored_name_taken;
         replace_pool_row(m.chatter_user_id, m.chatter_user_login, name);
         ctx_.store.insert_chat_dedup(m.message_id, now);
         return ChatEnrollResult::enrolled;
@@ -105,8 +106,9 @@ ChatEnrollResult EnrollmentService::enroll_from_chat(const ChatMessage& m) {
                           {"characterName", *parse_twgold(m.text)},
                           {"messageId", m.message_id}});
     } else if (result != ChatEnrollResult::ignored_missing_ids && result != ChatEnrollResult::ignored_not_a_command) {
-        ctx_.trace.event(kEbsActor, "pool.chat_ignored",
-                         {{"twitchUserId", m.chatter_user_id}, {"messageId", m.message_id}, {"reason", to_string(result)}});
+        ctx_.trace.event(
+            kEbsActor, "pool.chat_ignored",
+            {{"twitchUserId", m.chatter_user_id}, {"messageId", m.message_id}, {"reason", to_string(result)}});
     }
     return result;
 }

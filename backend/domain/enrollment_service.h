@@ -10,16 +10,16 @@
 namespace mgm::backend {
 
 struct ClaimRequest {
-    std::string twitch_user_id;        // JWT user id (CONTRACT.md §3)
-    std::string twitch_display_name;   // JWT display name (CONTRACT.md §3)
-    std::string character_name;        // as sent (untrimmed)
-    std::string enrollment_request_id; // as sent
+    std::string twitch_user_id;  // JWT user id (CONTRACT.md §3)
+    std::string twitch_display_name;  // JWT display name (CONTRACT.md §3)
+    std::string character_name;  // as sent (untrimmed)
+    std::string enrollment_request_id;  // as sent
 };
 
 struct ClaimResult {
-    std::string character_name;         // trimmed (stored) name
+    std::string character_name;  // trimmed (stored) name
     std::string enrollment_request_id;  // as sent
-    bool created = false;               // true → 201, false (idempotent replay) → 200
+    bool created = false;  // true → 201, false (idempotent replay) → 200
 };
 
 struct PoolMe {
@@ -31,9 +31,9 @@ struct PoolMe {
 struct ChatMessage {
     std::string message_id;
     std::string chatter_user_id;
-    std::string chatter_user_login;    // used as display name
+    std::string chatter_user_login;  // used as display name
     std::string text;
-    bool is_subscriber = false;        // badge rule (subscriber / founder / premium)
+    bool is_subscriber = false;  // badge rule (subscriber / founder / premium)
 };
 
 // Why a chat message did or did not enroll (for tests and logs; never on the wire).

@@ -13,14 +13,17 @@ GiftRequestView view_at(GiftRequest request, int position) {
     return GiftRequestView{std::move(request), position, std::max(0, (position - 1) * kGiftSecondsPerPosition)};
 }
 
-std::string usage_id(const std::string& streamer_id, const std::string& viewer_id) { return streamer_id + ":" + viewer_id; }
+std::string usage_id(const std::string& streamer_id, const std::string& viewer_id) {
+    return streamer_id + ":" + viewer_id;
+}
 
 }  // namespace
 
 void GiftService::change_state(GiftRequest& gift, GiftRequestState to, const std::optional<std::string>& reason) {
     const GiftRequestState from = gift.state;
     gift.state = to;
-    nlohmann::json data{{"from", to_string(from)}, {"to", to_string(to)}, {"utc", sim::format_iso8601(gift.updated_at)}};
+    nlohmann::json data{
+        {"from", to_string(from)}, {"to", to_string(to)}, {"utc", sim::format_iso8601(gift.updated_at)}};
     data["reason"] = reason ? nlohmann::json(*reason) : nlohmann::json(nullptr);
     ctx_.store.append_event(gift.id.str(), "GiftRequestStateChanged", data.dump(), gift.updated_at);
     ctx_.trace.event(kEbsActor, "gift.state_changed",
@@ -32,8 +35,8 @@ void GiftService::change_state(GiftRequest& gift, GiftRequestState to, const std
 }
 
 void GiftService::record_usage(const GiftRequest& gift) {
-    ctx_.store.upsert_gift_usage(
-        GiftUsage{usage_id(gift.streamer_id, gift.viewer_id), gift.streamer_id, gift.viewer_id, gift.updated_at, gift.id});
+    ctx_.store.upsert_gift_usage(GiftUsage{usage_id(gift.streamer_id, gift.viewer_id), gift.streamer_id, gift.viewer_id,
+                                           gift.updated_at, gift.id});
     ctx_.trace.event(kEbsActor, "gift.usage_recorded",
                      {{"streamerId", gift.streamer_id}, {"viewerId", gift.viewer_id}, {"giftId", gift.id.str()}});
 }
@@ -63,7 +66,8 @@ void GiftService::create(const GiftCreateRequest& request, std::function<void(Ou
 Outcome<GiftRequestView> GiftService::create_checked(const GiftCreateRequest& request) {
     const sim::Instant now = ctx_.clock.now();
     auto inserted = ctx_.store.transact([&]() -> Outcome<GiftRequest> {
-        if (ctx_.store.find_gift_usage(usage_id(request.streamer_id, request.viewer_id))) return errors::gift_already_used();
+        if (ctx_.store.find_gift_usage(usage_id(request.streamer_id, request.viewer_id)))
+            return errors::gift_already_used();
         if (ctx_.store.has_active_gift(request.streamer_id, request.viewer_id)) return errors::gift_request_active();
         GiftRequest gift;
         gift.id = rng_.uuid_v4();
@@ -140,7 +144,7 @@ Outcome<GiftRequestView> GiftService::patch_state(const sim::Uuid& id, GiftReque
         if (to == GiftRequestState::SelectingItem) gift->timeout_at = now + kGiftSelectionTimeout;
         else if (to == GiftRequestState::WaitingConfirmation) gift->timeout_at = now + kGiftConfirmationTimeout;
         else if (to == GiftRequestState::Completed || to == GiftRequestState::Failed) gift->timeout_at = std::nullopt;
-        change_state(*gift, to, reason);   // the event carries the reason as sent
+        change_state(*gift, to, reason);  // the event carries the reason as sent
         ctx_.store.update_gift(*gift);
         if (to == GiftRequestState::Completed) record_usage(*gift);
         return *gift;
@@ -159,8 +163,9 @@ Outcome<GiftRequestView> GiftService::select_item(const sim::Uuid& id, const Gif
         gift->selected_item = item;
         gift->timeout_at = now + kGiftConfirmationTimeout;
         gift->updated_at = now;
-        const nlohmann::json data{{"name", item.name},       {"id", item.id},         {"count", item.count},
-                                  {"link", item.link},       {"texture", item.texture}, {"bagId", item.bag_id},
+        const nlohmann::json data{{"name", item.name},       {"id", item.id},
+                                  {"count", item.count},     {"link", item.link},
+                                  {"texture", item.texture}, {"bagId", item.bag_id},
                                   {"slotId", item.slot_id},  {"utc", sim::format_iso8601(now)}};
         ctx_.store.append_event(gift->id.str(), "GiftItemSelected", data.dump(), now);
         ctx_.trace.event(kEbsActor, "gift.item_selected",
@@ -195,7 +200,7 @@ Outcome<GiftRequestView> GiftService::confirm(const sim::Uuid& id, bool confirme
 
 int GiftService::sweep_timeouts() {
     const sim::Instant now = ctx_.clock.now();
-    std::vector<std::string> streamers;   // first-seen order, distinct (ordinal)
+    std::vector<std::string> streamers;  // first-seen order, distinct (ordinal)
     const int count = ctx_.store.transact([&]() -> int {
         int failed = 0;
         for (auto gift : ctx_.store.gifts_timed_out(now)) {

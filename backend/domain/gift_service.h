@@ -22,14 +22,14 @@ inline constexpr int kGiftSecondsPerPosition = 65;
 struct GiftRequestView {
     GiftRequest request;
     int queue_position = 1;
-    int estimated_wait_seconds = 0;   // max(0, (position − 1) × 65)
+    int estimated_wait_seconds = 0;  // max(0, (position − 1) × 65)
 };
 
 struct GiftCreateRequest {
     std::string streamer_id;
     std::string viewer_id;
     std::string viewer_display_name;
-    std::string character_name;   // as sent (trimmed when stored)
+    std::string character_name;  // as sent (trimmed when stored)
 };
 
 // Trace events (actor "ebs"):
@@ -52,7 +52,8 @@ public:
                                        const std::optional<std::string>& viewer_filter) const;
 
     // CONTRACT.md §5.15; success views have queue_position 1 and estimated_wait_seconds 0.
-    Outcome<GiftRequestView> patch_state(const sim::Uuid& id, GiftRequestState to, const std::optional<std::string>& reason);
+    Outcome<GiftRequestView> patch_state(const sim::Uuid& id, GiftRequestState to,
+                                         const std::optional<std::string>& reason);
     Outcome<GiftRequestView> select_item(const sim::Uuid& id, const GiftItem& item);
     Outcome<GiftRequestView> confirm(const sim::Uuid& id, bool confirmed);
 

@@ -11,14 +11,16 @@ namespace mgm::backend {
 // Outcome of one Helix HTTP attempt.
 struct HelixAttemptResult {
     enum class Kind { success, http_error, transport_error };
-    Kind kind = Kind::success;   // success = any 2xx; http_error = a non-2xx answer; transport_error = the
-                                 // attempt threw in the reference (connect failure, 30 s timeout, ...)
-    int status = 0;              // HTTP status when an answer arrived
-    std::string detail;          // for logs
+    Kind kind = Kind::success;  // success = any 2xx; http_error = a non-2xx answer; transport_error = the
+        // attempt threw in the reference (connect failure, 30 s timeout, ...)
+    int status = 0;  // HTTP status when an answer arrived
+    std::string detail;  // for logs
 
     static HelixAttemptResult ok(int status = 200) { return {Kind::success, status, {}}; }
     static HelixAttemptResult http_failure(int status) { return {Kind::http_error, status, {}}; }
-    static HelixAttemptResult transport_failure(std::string what) { return {Kind::transport_error, 0, std::move(what)}; }
+    static HelixAttemptResult transport_failure(std::string what) {
+        return {Kind::transport_error, 0, std::move(what)};
+    }
 };
 
 class HelixGateway {

@@ -12,9 +12,9 @@ std::string status_changed_json(PayoutStatus from, PayoutStatus to, sim::Instant
 
 const char* attempt_result_name(HelixAttemptResult::Kind kind) {
     switch (kind) {
-        case HelixAttemptResult::Kind::success: return "success";
-        case HelixAttemptResult::Kind::http_error: return "http_error";
-        case HelixAttemptResult::Kind::transport_error: return "transport_error";
+    case HelixAttemptResult::Kind::success: return "success";
+    case HelixAttemptResult::Kind::http_error: return "http_error";
+    case HelixAttemptResult::Kind::transport_error: return "transport_error";
     }
     return "unknown";
 }
@@ -28,9 +28,9 @@ std::string reward_sent_message(std::string_view character_name) {
 bool is_allowed_payout_transition(PayoutStatus from, PayoutStatus to) {
     using S = PayoutStatus;
     switch (from) {
-        case S::Pending: return to == S::InProgress || to == S::Cancelled || to == S::Failed;
-        case S::InProgress: return to == S::Sent || to == S::Cancelled || to == S::Failed || to == S::Pending;
-        default: return false;   // Sent, Failed, Cancelled, Expired are terminal; unknown values never move
+    case S::Pending: return to == S::InProgress || to == S::Cancelled || to == S::Failed;
+    case S::InProgress: return to == S::Sent || to == S::Cancelled || to == S::Failed || to == S::Pending;
+    default: return false;  // Sent, Failed, Cancelled, Expired are terminal; unknown values never move
     }
 }
 
@@ -38,7 +38,9 @@ std::optional<Payout> PayoutService::my_last(const std::string& twitch_user_id) 
     return ctx_.store.latest_payout_for_user(twitch_user_id);
 }
 
-std::vector<Payout> PayoutService::pending() const { return ctx_.store.list_payouts_with_status(PayoutStatus::Pending); }
+std::vector<Payout> PayoutService::pending() const {
+    return ctx_.store.list_payouts_with_status(PayoutStatus::Pending);
+}
 
 void PayoutService::patch_status(const sim::Uuid& payout_id, PayoutStatus to,
                                  std::function<void(Outcome<Payout>)> done) {
@@ -79,7 +81,8 @@ void PayoutService::patch_status(const sim::Uuid& payout_id, PayoutStatus to,
     }
     // CONTRACT.md §6.7 skip rule: no token or no broadcaster id → no HTTP call, flag stays false.
     if (ctx_.config.broadcaster_access_token.empty() || ctx_.config.broadcaster_user_id.empty()) {
-        ctx_.log.warn(kEbsActor, "Helix reward announcement skipped: BroadcasterAccessToken or BroadcasterUserId not configured");
+        ctx_.log.warn(kEbsActor,
+                      "Helix reward announcement skipped: BroadcasterAccessToken or BroadcasterUserId not configured");
         ctx_.trace.event(kEbsActor, "helix.announce_skipped", {{"payoutId", payout.id.str()}});
         done(std::move(payout));
         return;
@@ -113,8 +116,8 @@ void PayoutService::announce(Payout payout, int attempt, std::function<void(Outc
         }
         if (result.kind == HelixAttemptResult::Kind::transport_error && attempt >= kHelixAnnouncementAttempts) {
             // D1 (matched): the 3rd attempt's exception escapes the handler → HTTP 500, Sent stays committed.
-            ctx_.log.warn(kEbsActor, "Helix reward announcement attempt " + std::to_string(attempt) +
-                                         " threw: " + result.detail);
+            ctx_.log.warn(kEbsActor,
+                          "Helix reward announcement attempt " + std::to_string(attempt) + " threw: " + result.detail);
             ctx_.trace.event(kEbsActor, "helix.announce_failed",
                              {{"payoutId", payout.id.str()}, {"attempts", attempt}, {"escaped", true}});
             done(ApiError::unhandled_exception("Helix Send Chat Message failed on attempt 3: " + result.detail));
@@ -173,8 +176,9 @@ int PayoutService::expire_stale() {
         }
     });
     for (const auto& [payout, from] : expired) {
-        ctx_.trace.event(kEbsActor, "payout.expired",
-                         {{"payoutId", payout.id.str()}, {"from", to_string(from)}, {"twitchUserId", payout.twitch_user_id}});
+        ctx_.trace.event(
+            kEbsActor, "payout.expired",
+            {{"payoutId", payout.id.str()}, {"from", to_string(from)}, {"twitchUserId", payout.twitch_user_id}});
     }
     if (!expired.empty()) {
         ctx_.log.info(kEbsActor, "Expired " + std::to_string(expired.size()) + " payout(s) older than 24 h");

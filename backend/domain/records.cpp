@@ -24,7 +24,9 @@ std::optional<Enum> parse_name(std::span<const std::string_view> names, std::str
 }  // namespace
 
 std::string to_string(PayoutStatus status) { return name_or_number(kPayoutStatusNames, static_cast<int>(status)); }
-std::string to_string(GiftRequestState state) { return name_or_number(kGiftRequestStateNames, static_cast<int>(state)); }
+std::string to_string(GiftRequestState state) {
+    return name_or_number(kGiftRequestStateNames, static_cast<int>(state));
+}
 
 std::optional<PayoutStatus> parse_payout_status(std::string_view name) {
     return parse_name<PayoutStatus>(kPayoutStatusNames, name);

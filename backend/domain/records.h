@@ -16,7 +16,12 @@ namespace mgm::backend {
 // JSON ("out-of-range integers are accepted as unknown values"); they never match a transition.
 enum class PayoutStatus : int { Pending = 0, InProgress = 1, Sent = 2, Failed = 3, Cancelled = 4, Expired = 5 };
 enum class GiftRequestState : int {
-    Pending = 0, SelectingItem = 1, ItemSelected = 2, WaitingConfirmation = 3, Completed = 4, Failed = 5
+    Pending = 0,
+    SelectingItem = 1,
+    ItemSelected = 2,
+    WaitingConfirmation = 3,
+    Completed = 4,
+    Failed = 5
 };
 
 // PascalCase member names by ordinal: how each value is spelled in JSON, in text and in the store, written
@@ -41,7 +46,7 @@ struct PoolMember {
     std::string twitch_user_id;
     std::string twitch_display_name;
     std::string character_name;
-    std::int64_t seq = 0;   // assigned by the store on append; ignored on write
+    std::int64_t seq = 0;  // assigned by the store on append; ignored on write
     friend bool operator==(const PoolMember&, const PoolMember&) = default;
 };
 
@@ -65,11 +70,11 @@ struct Payout {
     std::string twitch_display_name;
     std::string character_name;
     std::int64_t gold_amount = kPayoutGoldAmount;
-    std::string enrollment_request_id;       // "spin:<cycle id hex32>"
+    std::string enrollment_request_id;  // "spin:<cycle id hex32>"
     PayoutStatus status = PayoutStatus::Pending;
     sim::Instant created_at;
     std::optional<sim::Instant> updated_at;
-    std::optional<sim::Instant> winner_accepted_at;   // confirm-acceptance; never exposed in DTOs
+    std::optional<sim::Instant> winner_accepted_at;  // confirm-acceptance; never exposed in DTOs
     bool is_reward_sent_announced_to_chat = false;
     std::optional<sim::Uuid> spin_cycle_id;
     friend bool operator==(const Payout&, const Payout&) = default;
@@ -80,7 +85,7 @@ struct EnrollmentRecord {
     std::string enrollment_request_id;
     std::string twitch_user_id;
     std::string twitch_display_name;
-    std::string character_name;   // trimmed
+    std::string character_name;  // trimmed
     sim::Instant enrolled_at;
     friend bool operator==(const EnrollmentRecord&, const EnrollmentRecord&) = default;
 };
@@ -102,7 +107,7 @@ struct GiftRequest {
     std::string streamer_id;
     std::string viewer_id;
     std::string viewer_display_name;
-    std::string character_name;   // trimmed
+    std::string character_name;  // trimmed
     GiftRequestState state = GiftRequestState::Pending;
     std::optional<GiftItem> selected_item;
     sim::Instant created_at;
@@ -126,9 +131,9 @@ struct GiftUsage {
 // in the product; tests and invariant checkers do.
 struct AuditEvent {
     std::int64_t seq = 0;
-    std::string stream_id;     // payout or gift request id (36-char)
+    std::string stream_id;  // payout or gift request id (36-char)
     std::int64_t version = 0;  // 1-based position in its stream
-    std::string type;          // "PayoutCreated", "PayoutStatusChanged", ...
+    std::string type;  // "PayoutCreated", "PayoutStatusChanged", ...
     std::string data_json;
     sim::Instant at;
 };

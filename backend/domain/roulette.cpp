@@ -35,13 +35,13 @@ sim::Instant next_5_minute_boundary(sim::Instant t) { return floor_to_5_minutes(
 sim::Instant next_phase_start(sim::Instant t, SpinPhase phase) {
     sim::Duration offset{};
     switch (phase) {
-        case SpinPhase::collecting: return next_5_minute_boundary(t);
-        case SpinPhase::spinning: offset = kSpinningStarts; break;
-        case SpinPhase::verification: offset = kVerificationStarts; break;
-        case SpinPhase::idle:
-        case SpinPhase::completed:
-            throw std::invalid_argument(std::string("next_phase_start: phase \"") + to_string(phase) +
-                                        "\" has no fixed start on the grid");
+    case SpinPhase::collecting: return next_5_minute_boundary(t);
+    case SpinPhase::spinning: offset = kSpinningStarts; break;
+    case SpinPhase::verification: offset = kVerificationStarts; break;
+    case SpinPhase::idle:
+    case SpinPhase::completed:
+        throw std::invalid_argument(std::string("next_phase_start: phase \"") + to_string(phase) +
+                                    "\" has no fixed start on the grid");
     }
     const sim::Instant candidate = floor_to_5_minutes(t) + offset;
     return candidate > t ? candidate : candidate + kRouletteInterval;
@@ -54,11 +54,11 @@ sim::Instant next_phase_start(sim::Instant t) {
 
 const char* to_string(SpinPhase phase) {
     switch (phase) {
-        case SpinPhase::idle: return "idle";
-        case SpinPhase::collecting: return "collecting";
-        case SpinPhase::spinning: return "spinning";
-        case SpinPhase::verification: return "verification";
-        case SpinPhase::completed: return "completed";
+    case SpinPhase::idle: return "idle";
+    case SpinPhase::collecting: return "collecting";
+    case SpinPhase::spinning: return "spinning";
+    case SpinPhase::verification: return "verification";
+    case SpinPhase::completed: return "completed";
     }
     return "idle";
 }
@@ -198,9 +198,7 @@ Outcome<Done> RouletteService::verify_in_transaction(const VerifyCandidateReques
     return Done{};
 }
 
-bool RouletteService::harness_enabled() const {
-    return ctx_.config.is_development() && ctx_.config.enable_e2e_harness;
-}
+bool RouletteService::harness_enabled() const { return ctx_.config.is_development() && ctx_.config.enable_e2e_harness; }
 
 PrepareOutcome RouletteService::prepare_pending_payout(const std::string& twitch_user_id) {
     if (is_blank(twitch_user_id)) return HarnessError{400, "twitchUserId is required."};
@@ -210,9 +208,7 @@ PrepareOutcome RouletteService::prepare_pending_payout(const std::string& twitch
         const auto member = ctx_.store.find_pool_member(user);
         if (!member) return HarnessError{400, "Viewer is not in the pool; run enrollment first."};
         auto spin = ctx_.store.load_spin();
-        if (!spin) {
-            spin = fresh_cycle(floor_to_5_minutes(now), rng_.uuid_v4(), false);
-        }
+        if (!spin) { spin = fresh_cycle(floor_to_5_minutes(now), rng_.uuid_v4(), false); }
         spin->pool_was_empty_at_cycle_start = false;
         spin->payout_created_for_cycle = false;
         spin->candidate_twitch_user_id = member->twitch_user_id;

@@ -24,8 +24,8 @@ inline constexpr sim::Duration kVerificationGrace = std::chrono::seconds(30);
 inline constexpr int kSpinIntervalSeconds =
     static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(kRouletteInterval).count());
 // Phase starts as offsets from the cycle start t0.
-inline constexpr sim::Duration kSpinningStarts = kCollectingWindow;                          // t0+240 s
-inline constexpr sim::Duration kVerificationStarts = kCollectingWindow + kSpinningWindow;    // t0+270 s
+inline constexpr sim::Duration kSpinningStarts = kCollectingWindow;  // t0+240 s
+inline constexpr sim::Duration kVerificationStarts = kCollectingWindow + kSpinningWindow;  // t0+270 s
 inline constexpr sim::Duration kVerificationDeadline = kRouletteInterval + kVerificationGrace;  // t0+330 s
 
 // Start of the 5-minute UTC window containing t (":00, :05, ..."), on Unix-epoch integer math.
@@ -34,7 +34,7 @@ sim::Instant floor_to_5_minutes(sim::Instant t);
 sim::Instant next_5_minute_boundary(sim::Instant t);
 
 enum class SpinPhase { idle, collecting, spinning, verification, completed };
-const char* to_string(SpinPhase phase);   // "idle", "collecting", ...
+const char* to_string(SpinPhase phase);  // "idle", "collecting", ...
 
 // The first instant strictly after t at which a cycle's `phase` begins on the grid: collecting at the next
 // boundary, spinning at the next t0+240 s, verification at the next t0+270 s. Without a phase: the earliest
@@ -54,7 +54,7 @@ struct RouletteStateView {
     int spin_interval_seconds = kSpinIntervalSeconds;
     std::int64_t pool_participant_count = 0;
     SpinPhase spin_phase = SpinPhase::idle;
-    std::optional<sim::Uuid> current_spin_cycle_id;   // null when idle
+    std::optional<sim::Uuid> current_spin_cycle_id;  // null when idle
 };
 
 struct VerifyCandidateRequest {
@@ -62,7 +62,7 @@ struct VerifyCandidateRequest {
     sim::Uuid spin_cycle_id;
     std::string character_name;
     bool online = false;
-    std::optional<sim::Instant> captured_at;   // parsed, never used
+    std::optional<sim::Instant> captured_at;  // parsed, never used
 };
 
 // What one synchronizer tick did (tests; also the trace event names).

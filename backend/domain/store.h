@@ -32,7 +32,7 @@ class Store {
 public:
     virtual ~Store() = default;
 
-    virtual int schema_version() const = 0;   // highest applied migration
+    virtual int schema_version() const = 0;  // highest applied migration
 
     // Deletes every row of every table and restarts the id counters, keeping connection, schema and prepared
     // statements: afterwards the store answers like a new one. Throws StoreError inside a transaction.
@@ -69,7 +69,8 @@ public:
     virtual std::int64_t pool_size() const = 0;
     virtual std::optional<PoolMember> find_pool_member(std::string_view twitch_user_id) const = 0;
     // True if a row with exactly this name (ordinal) belongs to a different user.
-    virtual bool character_name_taken_by_other(std::string_view character_name, std::string_view twitch_user_id) const = 0;
+    virtual bool character_name_taken_by_other(std::string_view character_name,
+                                               std::string_view twitch_user_id) const = 0;
     // Removes every row of the user; returns how many.
     virtual int remove_pool_member(std::string_view twitch_user_id) = 0;
     // Appends at the end (new seq). The user must not have a row (callers remove first).
@@ -77,19 +78,19 @@ public:
 
     // --- spin state (singleton) ---
     virtual std::optional<SpinState> load_spin() const = 0;
-    virtual void save_spin(const SpinState& spin) = 0;   // insert or replace
+    virtual void save_spin(const SpinState& spin) = 0;  // insert or replace
 
     // --- payouts ---
     virtual void insert_payout(const Payout& payout) = 0;
-    virtual void update_payout(const Payout& payout) = 0;   // by id; every column
+    virtual void update_payout(const Payout& payout) = 0;  // by id; every column
     virtual std::optional<Payout> find_payout(const sim::Uuid& id) const = 0;
-    virtual std::vector<Payout> list_payouts() const = 0;                 // all, createdAt asc, then insertion order
-    virtual std::vector<Payout> list_payouts_with_status(PayoutStatus status) const = 0;   // createdAt asc
+    virtual std::vector<Payout> list_payouts() const = 0;  // all, createdAt asc, then insertion order
+    virtual std::vector<Payout> list_payouts_with_status(PayoutStatus status) const = 0;  // createdAt asc
     // Most recent by createdAt (ties: latest inserted), any status.
     virtual std::optional<Payout> latest_payout_for_user(std::string_view twitch_user_id) const = 0;
     // Most recent Pending by createdAt (ties: latest inserted).
     virtual std::optional<Payout> latest_pending_payout_for_user(std::string_view twitch_user_id) const = 0;
-    virtual bool has_active_payout(std::string_view twitch_user_id) const = 0;   // Pending or InProgress
+    virtual bool has_active_payout(std::string_view twitch_user_id) const = 0;  // Pending or InProgress
     virtual std::int64_t sent_gold_sum(std::string_view twitch_user_id) const = 0;
     // Pending/InProgress with createdAt < cutoff (strict), createdAt asc.
     virtual std::vector<Payout> active_payouts_created_before(sim::Instant cutoff) const = 0;
@@ -105,9 +106,9 @@ public:
 
     // --- gift requests ---
     virtual void insert_gift(const GiftRequest& gift) = 0;
-    virtual void update_gift(const GiftRequest& gift) = 0;   // by id; every column
+    virtual void update_gift(const GiftRequest& gift) = 0;  // by id; every column
     virtual std::optional<GiftRequest> find_gift(const sim::Uuid& id) const = 0;
-    virtual std::vector<GiftRequest> list_gifts() const = 0;   // all, createdAt asc, then insertion order
+    virtual std::vector<GiftRequest> list_gifts() const = 0;  // all, createdAt asc, then insertion order
     // Not Completed/Failed; restricted to streamer when given; createdAt asc, then insertion order.
     virtual std::vector<GiftRequest> list_open_gifts(const std::optional<std::string>& streamer_id) const = 0;
     // Viewer has a Pending/SelectingItem/ItemSelected/WaitingConfirmation request for the streamer.
@@ -123,9 +124,10 @@ public:
     virtual void upsert_gift_usage(const GiftUsage& usage) = 0;
 
     // --- audit events (append-only; version = next in the stream) ---
-    virtual void append_event(std::string_view stream_id, std::string_view type, std::string data_json, sim::Instant at) = 0;
-    virtual std::vector<AuditEvent> list_events() const = 0;                              // seq order
-    virtual std::vector<AuditEvent> list_events(std::string_view stream_id) const = 0;    // version order
+    virtual void append_event(std::string_view stream_id, std::string_view type, std::string data_json,
+                              sim::Instant at) = 0;
+    virtual std::vector<AuditEvent> list_events() const = 0;  // seq order
+    virtual std::vector<AuditEvent> list_events(std::string_view stream_id) const = 0;  // version order
 };
 
 }  // namespace mgm::backend

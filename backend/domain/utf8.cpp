@@ -16,17 +16,23 @@ std::vector<Unit> decode(std::string_view text) {
             ++i;
             continue;
         } else if ((b0 & 0xE0) == 0xC0) {
-            need = 1; cp = b0 & 0x1F; min = 0x80;
+            need = 1;
+            cp = b0 & 0x1F;
+            min = 0x80;
         } else if ((b0 & 0xF0) == 0xE0) {
-            need = 2; cp = b0 & 0x0F; min = 0x800;
+            need = 2;
+            cp = b0 & 0x0F;
+            min = 0x800;
         } else if ((b0 & 0xF8) == 0xF0) {
-            need = 3; cp = b0 & 0x07; min = 0x10000;
+            need = 3;
+            cp = b0 & 0x07;
+            min = 0x10000;
         } else {
             units.push_back({b0, i, 1, false});
             ++i;
             continue;
         }
-        bool ok = i + need < text.size();   // all continuation bytes present
+        bool ok = i + need < text.size();  // all continuation bytes present
         for (std::size_t k = 1; ok && k <= need; ++k) {
             const auto b = static_cast<unsigned char>(text[i + k]);
             if ((b & 0xC0) != 0x80) ok = false;

@@ -10,8 +10,8 @@ namespace mgm::backend::utf8 {
 // One decoded unit: a code point, or an invalid byte (valid == false, code_point = the byte).
 struct Unit {
     char32_t code_point = 0;
-    std::size_t offset = 0;   // byte offset in the input
-    std::size_t length = 0;   // bytes
+    std::size_t offset = 0;  // byte offset in the input
+    std::size_t length = 0;  // bytes
     bool valid = true;
 };
 

@@ -29,26 +29,24 @@ void Workers::run_synchronizer() {
     } catch (const std::exception& e) {
         log_.error("ebs", std::string("roulette synchronizer tick failed: ") + e.what());
     }
-    if (running_) synchronizer_timer_ = scheduler_.after(kSynchronizerPeriod, "roulette.tick", [this] { run_synchronizer(); });
+    if (running_)
+        synchronizer_timer_ = scheduler_.after(kSynchronizerPeriod, "roulette.tick", [this] { run_synchronizer(); });
 }
 
 void Workers::run_expiration() {
     if (!running_) return;
     try {
         payouts_.expire_stale();
-    } catch (const std::exception& e) {
-        log_.error("ebs", std::string("payout expiration sweep failed: ") + e.what());
-    }
-    if (running_) expiration_timer_ = scheduler_.after(kExpirationPeriod, "payout.expiration", [this] { run_expiration(); });
+    } catch (const std::exception& e) { log_.error("ebs", std::string("payout expiration sweep failed: ") + e.what()); }
+    if (running_)
+        expiration_timer_ = scheduler_.after(kExpirationPeriod, "payout.expiration", [this] { run_expiration(); });
 }
 
 void Workers::run_gift_timeouts() {
     if (!running_) return;
     try {
         gifts_.sweep_timeouts();
-    } catch (const std::exception& e) {
-        log_.error("ebs", std::string("gift timeout sweep failed: ") + e.what());
-    }
+    } catch (const std::exception& e) { log_.error("ebs", std::string("gift timeout sweep failed: ") + e.what()); }
     if (running_) gift_timer_ = scheduler_.after(kGiftTimeoutPeriod, "gift.timeouts", [this] { run_gift_timeouts(); });
 }
 

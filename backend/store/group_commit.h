@@ -16,7 +16,9 @@
 
 #include "sim/clock/clock.h"
 
-namespace mgm::sim { class Log; }
+namespace mgm::sim {
+class Log;
+}
 
 namespace mgm::backend {
 
@@ -29,7 +31,7 @@ public:
     // requests that arrived meanwhile are served into the batch first (a plain post would run before them
     // and commit every request on its own).
     GroupCommit(Store& store, sim::Scheduler& scheduler, const sim::Log& log);
-    ~GroupCommit() override;   // commits what is pending
+    ~GroupCommit() override;  // commits what is pending
     GroupCommit(const GroupCommit&) = delete;
     GroupCommit& operator=(const GroupCommit&) = delete;
 
@@ -37,7 +39,7 @@ public:
     // Commits now and releases (or, if the commit failed, aborts) every held write.
     void flush();
 
-    std::uint64_t commits() const { return commits_; }        // batches committed
+    std::uint64_t commits() const { return commits_; }  // batches committed
     std::uint64_t held_writes() const { return held_writes_; }  // writes that waited for a commit
 
 private:
@@ -47,7 +49,7 @@ private:
     sim::Scheduler& scheduler_;
     const sim::Log& log_;
     std::optional<sim::TimerHandle> flush_timer_;
-    std::vector<std::pair<std::function<void()>, std::function<void()>>> held_;   // (send, abort)
+    std::vector<std::pair<std::function<void()>, std::function<void()>>> held_;  // (send, abort)
     std::uint64_t commits_ = 0;
     std::uint64_t held_writes_ = 0;
 };

@@ -120,7 +120,7 @@ std::string PgConnectionSettings::host_port() const {
 
 PgConnectionSettings PgConnectionSettings::parse(std::string_view connection_string) {
     PgConnectionSettings out;
-    std::string options;   // libpq "options": server settings sent at connection start
+    std::string options;  // libpq "options": server settings sent at connection start
     auto set = [&](const char* keyword, std::string value) {
         for (auto& kv : out.libpq)
             if (kv.first == keyword) {
@@ -147,12 +147,14 @@ PgConnectionSettings PgConnectionSettings::parse(std::string_view connection_str
         else if (k == "sslmode") {
             const std::string v = lower_no_spaces(value);
             static const std::pair<const char*, const char*> modes[] = {
-                {"disable", "disable"}, {"allow", "allow"},          {"prefer", "prefer"},
-                {"require", "require"}, {"verifyca", "verify-ca"},   {"verifyfull", "verify-full"},
+                {"disable", "disable"},     {"allow", "allow"},
+                {"prefer", "prefer"},       {"require", "require"},
+                {"verifyca", "verify-ca"},  {"verifyfull", "verify-full"},
                 {"verify-ca", "verify-ca"}, {"verify-full", "verify-full"}};
             const auto* m = std::find_if(std::begin(modes), std::end(modes), [&](auto& p) { return v == p.first; });
             if (m == std::end(modes))
-                bad_setting(key + "='" + value + "' is not one of Disable, Allow, Prefer, Require, VerifyCA, VerifyFull");
+                bad_setting(key + "='" + value +
+                            "' is not one of Disable, Allow, Prefer, Require, VerifyCA, VerifyFull");
             set("sslmode", m->second);
         } else if (k == "rootcertificate") set("sslrootcert", value);
         else if (k == "sslcertificate") set("sslcert", value);
@@ -167,7 +169,8 @@ PgConnectionSettings PgConnectionSettings::parse(std::string_view connection_str
             (void)parse_bool(key, value);
         else if (k == "minimumpoolsize" || k == "minpoolsize" || k == "maximumpoolsize" || k == "maxpoolsize" ||
                  k == "connectionidlelifetime" || k == "connectionlifetime" || k == "connectionpruninginterval" ||
-                 k == "maxautoprepare" || k == "autoprepareminusages" || k == "readbuffersize" || k == "writebuffersize")
+                 k == "maxautoprepare" || k == "autoprepareminusages" || k == "readbuffersize" ||
+                 k == "writebuffersize")
             (void)parse_int(key, value, 0);
         else
             bad_setting("unknown key '" + key +
@@ -255,7 +258,9 @@ public:
         if (!id) throw StoreError("stored uuid is malformed: " + text(col));
         return *id;
     }
-    std::optional<std::string> opt_text(int col) const { return is_null(col) ? std::nullopt : std::optional(text(col)); }
+    std::optional<std::string> opt_text(int col) const {
+        return is_null(col) ? std::nullopt : std::optional(text(col));
+    }
     std::optional<sim::Instant> opt_instant(int col) const {
         return is_null(col) ? std::nullopt : std::optional(instant(col));
     }
@@ -363,8 +368,9 @@ const char* const kMigrations[] = {
 };
 
 // Every data table, in the order clear_all_data and content_digest visit them.
-constexpr const char* kTables[] = {"chat_dedup", "enrollment_idempotency", "event",      "gift_request",
-                                   "gift_usage", "payout",                 "pool_member", "spin_state"};
+constexpr const char* kTables[] = {
+    "chat_dedup", "enrollment_idempotency", "event", "gift_request", "gift_usage", "payout", "pool_member",
+    "spin_state"};
 
 bool is_connection_refusal(PGPing ping) { return ping == PQPING_NO_RESPONSE || ping == PQPING_REJECT; }
 
@@ -413,8 +419,7 @@ PgStore::PgStore(const PgConnectionSettings& settings) : redacted_(settings.reda
 PgStore::~PgStore() {
     try {
         commit_batch();
-    } catch (const StoreError&) {
-    }
+    } catch (const StoreError&) {}
     PQfinish(conn_);
 }
 
@@ -495,7 +500,8 @@ std::string PgStore::content_digest() const {
         rows_text += std::string("table ") + table + "\n";
         auto r = run(std::string("SELECT * FROM ") + table + " ORDER BY 1");
         while (r.step()) {
-            for (int col = 0; col < r.columns(); ++col) rows_text += (r.is_null(col) ? "null" : "v:" + r.text(col)) + '\x1f';
+            for (int col = 0; col < r.columns(); ++col)
+                rows_text += (r.is_null(col) ? "null" : "v:" + r.text(col)) + '\x1f';
             rows_text += '\n';
         }
     }
@@ -522,7 +528,7 @@ void PgStore::begin_write_transaction() {
 }
 
 void PgStore::transaction(const std::function<void()>& fn) {
-    if (transaction_depth_ > 0) {   // join the outer transaction
+    if (transaction_depth_ > 0) {  // join the outer transaction
         fn();
         return;
     }
@@ -546,7 +552,9 @@ void PgStore::transaction(const std::function<void()>& fn) {
     }
 }
 
-void PgStore::enable_group_commit(std::function<void()> on_batch_opened) { on_batch_opened_ = std::move(on_batch_opened); }
+void PgStore::enable_group_commit(std::function<void()> on_batch_opened) {
+    on_batch_opened_ = std::move(on_batch_opened);
+}
 
 void PgStore::commit_batch() {
     if (!batch_open_) return;
@@ -578,7 +586,8 @@ std::optional<PoolMember> PgStore::find_pool_member(std::string_view user) const
 }
 
 bool PgStore::character_name_taken_by_other(std::string_view name, std::string_view user) const {
-    return run("SELECT 1 FROM pool_member WHERE character_name = $1 AND twitch_user_id <> $2 LIMIT 1", name, user).rows() > 0;
+    return run("SELECT 1 FROM pool_member WHERE character_name = $1 AND twitch_user_id <> $2 LIMIT 1", name, user)
+               .rows() > 0;
 }
 
 int PgStore::remove_pool_member(std::string_view user) {
@@ -619,7 +628,9 @@ void PgStore::insert_payout(const Payout& payout) {
     Params p;
     p.bind(payout.id);
     bind_payout_fields(p, payout);
-    execute(sql({"INSERT INTO payout(", kPayoutColumns, ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"}), p);
+    execute(
+        sql({"INSERT INTO payout(", kPayoutColumns, ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"}),
+        p);
 }
 
 void PgStore::update_payout(const Payout& payout) {
@@ -658,9 +669,10 @@ std::optional<Payout> PgStore::latest_payout_for_user(std::string_view user) con
 }
 
 std::optional<Payout> PgStore::latest_pending_payout_for_user(std::string_view user) const {
-    auto r = run(sql({"SELECT ", kPayoutColumns,
-                      " FROM payout WHERE twitch_user_id = $1 AND status = $2 ORDER BY created_at DESC, seq DESC LIMIT 1"}),
-                 user, status_int(PayoutStatus::Pending));
+    auto r =
+        run(sql({"SELECT ", kPayoutColumns,
+                 " FROM payout WHERE twitch_user_id = $1 AND status = $2 ORDER BY created_at DESC, seq DESC LIMIT 1"}),
+            user, status_int(PayoutStatus::Pending));
     return first(r, read_payout<Result>);
 }
 
@@ -731,7 +743,8 @@ void PgStore::update_gift(const GiftRequest& g) {
     p.bind(g.id);
     const auto r = execute(
         "UPDATE gift_request SET streamer_id = $1, viewer_id = $2, viewer_display_name = $3, character_name = $4, "
-        "state = $5, has_item = $6, item_name = $7, item_id = $8, item_count = $9, item_link = $10, item_texture = $11, "
+        "state = $5, has_item = $6, item_name = $7, item_id = $8, item_count = $9, item_link = $10, item_texture = "
+        "$11, "
         "item_bag_id = $12, item_slot_id = $13, created_at = $14, updated_at = $15, timeout_at = $16, "
         "failure_reason = $17 WHERE id = $18",
         p);
@@ -752,18 +765,21 @@ std::vector<GiftRequest> PgStore::list_open_gifts(const std::optional<std::strin
     const int completed = state_int(GiftRequestState::Completed);
     const int failed = state_int(GiftRequestState::Failed);
     if (streamer_id) {
-        auto r = run(sql({"SELECT ", kGiftColumns,
-                          " FROM gift_request WHERE state NOT IN ($1, $2) AND streamer_id = $3 ORDER BY created_at, seq"}),
-                     completed, failed, *streamer_id);
+        auto r =
+            run(sql({"SELECT ", kGiftColumns,
+                     " FROM gift_request WHERE state NOT IN ($1, $2) AND streamer_id = $3 ORDER BY created_at, seq"}),
+                completed, failed, *streamer_id);
         return collect(r, read_gift<Result>);
     }
-    auto r = run(sql({"SELECT ", kGiftColumns, " FROM gift_request WHERE state NOT IN ($1, $2) ORDER BY created_at, seq"}),
-                 completed, failed);
+    auto r =
+        run(sql({"SELECT ", kGiftColumns, " FROM gift_request WHERE state NOT IN ($1, $2) ORDER BY created_at, seq"}),
+            completed, failed);
     return collect(r, read_gift<Result>);
 }
 
 bool PgStore::has_active_gift(std::string_view streamer, std::string_view viewer) const {
-    return run("SELECT 1 FROM gift_request WHERE streamer_id = $1 AND viewer_id = $2 AND state IN ($3, $4, $5, $6) LIMIT 1",
+    return run("SELECT 1 FROM gift_request WHERE streamer_id = $1 AND viewer_id = $2 AND state IN ($3, $4, $5, $6) "
+               "LIMIT 1",
                streamer, viewer, state_int(GiftRequestState::Pending), state_int(GiftRequestState::SelectingItem),
                state_int(GiftRequestState::ItemSelected), state_int(GiftRequestState::WaitingConfirmation))
                .rows() > 0;

@@ -28,10 +28,10 @@ namespace mgm::backend {
 
 // A parsed ConnectionStrings:PostgreSQL (Npgsql's key=value format) as libpq connection keywords.
 struct PgConnectionSettings {
-    std::vector<std::pair<std::string, std::string>> libpq;   // keyword -> value, for PQconnectdbParams
-    int startup_wait_seconds = 15;   // Timeout (Npgsql's default 15): how long to wait for the server to accept
-    std::string redacted;            // the connection string with the password replaced, for messages
-    std::string host_port() const;   // "host:port" for messages
+    std::vector<std::pair<std::string, std::string>> libpq;  // keyword -> value, for PQconnectdbParams
+    int startup_wait_seconds = 15;  // Timeout (Npgsql's default 15): how long to wait for the server to accept
+    std::string redacted;  // the connection string with the password replaced, for messages
+    std::string host_port() const;  // "host:port" for messages
 
     // Throws ConfigError naming the key and the setting for an unknown key, a bad value or bad syntax.
     static PgConnectionSettings parse(std::string_view connection_string);
@@ -49,7 +49,7 @@ public:
 
     int schema_version() const override;
     static int latest_schema_version();
-    void clear_all_data() override;   // TRUNCATE ... RESTART IDENTITY
+    void clear_all_data() override;  // TRUNCATE ... RESTART IDENTITY
     std::string content_digest() const override;
 
     void transaction(const std::function<void()>& fn) override;
@@ -99,26 +99,27 @@ public:
     std::optional<GiftUsage> find_gift_usage(std::string_view id) const override;
     void upsert_gift_usage(const GiftUsage& usage) override;
 
-    void append_event(std::string_view stream_id, std::string_view type, std::string data_json, sim::Instant at) override;
+    void append_event(std::string_view stream_id, std::string_view type, std::string data_json,
+                      sim::Instant at) override;
     std::vector<AuditEvent> list_events() const override;
     std::vector<AuditEvent> list_events(std::string_view stream_id) const override;
 
-    class Result;   // RAII PGresult (pg_store.cpp)
+    class Result;  // RAII PGresult (pg_store.cpp)
     struct Params;  // text parameters of one statement (pg_store.cpp)
 
 private:
     Result execute(std::string_view sql, const Params& params) const;
     template <class... Args>
     Result run(std::string_view sql, const Args&... args) const;
-    void exec_simple(const char* sql) const;        // simple-query protocol (several statements allowed)
-    void begin_write_transaction();                 // BEGIN + the writers' advisory lock
+    void exec_simple(const char* sql) const;  // simple-query protocol (several statements allowed)
+    void begin_write_transaction();  // BEGIN + the writers' advisory lock
     void migrate();
 
     pg_conn* conn_ = nullptr;
     std::string redacted_;
-    mutable std::map<std::string, std::string, std::less<>> prepared_;   // SQL text -> statement name
+    mutable std::map<std::string, std::string, std::less<>> prepared_;  // SQL text -> statement name
     int transaction_depth_ = 0;
-    std::function<void()> on_batch_opened_;   // set: group commit is on
+    std::function<void()> on_batch_opened_;  // set: group commit is on
     bool batch_open_ = false;
 };
 

@@ -120,8 +120,8 @@ SpinState read_spin(const Row& st) {
 template <class Binder>
 void bind_spin(Binder& b, const SpinState& s) {
     b.bind(s.cycle_start, s.spin_cycle_id, s.candidate_twitch_user_id, s.candidate_character_name,
-           s.candidate_twitch_display_name, s.candidate_selected_at, s.verification_deadline, s.payout_created_for_cycle,
-           s.pool_was_empty_at_cycle_start);
+           s.candidate_twitch_display_name, s.candidate_selected_at, s.verification_deadline,
+           s.payout_created_for_cycle, s.pool_was_empty_at_cycle_start);
 }
 
 template <class Row>

@@ -23,7 +23,9 @@ struct SqliteStore::Statement {
 
     Statement(sqlite3* d, sqlite3_stmt* s, bool* in_use = nullptr) : db(d), stmt(s), cached_in_use(in_use) {}
     Statement(Statement&& o) noexcept
-        : db(o.db), stmt(std::exchange(o.stmt, nullptr)), next_index(o.next_index),
+        : db(o.db),
+          stmt(std::exchange(o.stmt, nullptr)),
+          next_index(o.next_index),
           cached_in_use(std::exchange(o.cached_in_use, nullptr)) {}
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
@@ -45,7 +47,8 @@ struct SqliteStore::Statement {
     }
 
     void bind_one(std::string_view v) {
-        check(sqlite3_bind_text(stmt, next_index++, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT), "bind text");
+        check(sqlite3_bind_text(stmt, next_index++, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT),
+              "bind text");
     }
     void bind_one(const std::string& v) { bind_one(std::string_view(v)); }
     void bind_one(const char* v) { bind_one(std::string_view(v)); }
@@ -75,8 +78,7 @@ struct SqliteStore::Statement {
         fail("step");
     }
     void run() {
-        while (step()) {
-        }
+        while (step()) {}
     }
 
     bool is_null(int col) const { return sqlite3_column_type(stmt, col) == SQLITE_NULL; }
@@ -92,7 +94,9 @@ struct SqliteStore::Statement {
         if (!id) throw StoreError("stored uuid is malformed: " + text(col));
         return *id;
     }
-    std::optional<std::string> opt_text(int col) const { return is_null(col) ? std::nullopt : std::optional(text(col)); }
+    std::optional<std::string> opt_text(int col) const {
+        return is_null(col) ? std::nullopt : std::optional(text(col));
+    }
     std::optional<sim::Instant> opt_instant(int col) const {
         return is_null(col) ? std::nullopt : std::optional(instant(col));
     }
@@ -282,11 +286,10 @@ const std::string& migrated_memory_image() {
 void load_migrated_image(sqlite3* db) {
     const std::string& image = migrated_memory_image();
     sqlite3* source = nullptr;
-    int rc = sqlite3_open_v2(":memory:", &source, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(":memory:", &source, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc == SQLITE_OK)
-        rc = sqlite3_deserialize(source, "main",
-                                 reinterpret_cast<unsigned char*>(const_cast<char*>(image.data())),
+        rc = sqlite3_deserialize(source, "main", reinterpret_cast<unsigned char*>(const_cast<char*>(image.data())),
                                  static_cast<sqlite3_int64>(image.size()), static_cast<sqlite3_int64>(image.size()),
                                  SQLITE_DESERIALIZE_READONLY);
     if (rc == SQLITE_OK) {
@@ -332,7 +335,7 @@ SqliteStore::SqliteStore(const std::string& path) {
             exec("PRAGMA wal_autocheckpoint=10000");
             exec("PRAGMA cache_size=-32768");
         }
-        if (path == ":memory:") load_migrated_image(db_);   // then migrate() finds nothing to do
+        if (path == ":memory:") load_migrated_image(db_);  // then migrate() finds nothing to do
         migrate();
     } catch (...) {
         finalize_cached_statements();
@@ -344,9 +347,8 @@ SqliteStore::SqliteStore(const std::string& path) {
 
 SqliteStore::~SqliteStore() {
     try {
-        commit_batch();   // nothing in it was acknowledged yet, but keeping it loses nothing either
-    } catch (const StoreError&) {
-    }
+        commit_batch();  // nothing in it was acknowledged yet, but keeping it loses nothing either
+    } catch (const StoreError&) {}
     finalize_cached_statements();
     sqlite3_close(db_);
 }
@@ -432,7 +434,7 @@ std::string SqliteStore::content_digest() const {
 }
 
 void SqliteStore::transaction(const std::function<void()>& fn) {
-    if (transaction_depth_ > 0) {   // join the outer transaction
+    if (transaction_depth_ > 0) {  // join the outer transaction
         fn();
         return;
     }
@@ -517,7 +519,8 @@ std::optional<SpinState> SqliteStore::load_spin() const {
 }
 
 void SqliteStore::save_spin(const SpinState& s) {
-    auto st = prepare(sql({"INSERT OR REPLACE INTO spin_state(id, ", kSpinColumns, ") VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)"}));
+    auto st = prepare(
+        sql({"INSERT OR REPLACE INTO spin_state(id, ", kSpinColumns, ") VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)"}));
     bind_spin(st, s);
     st.run();
 }
@@ -561,16 +564,17 @@ std::vector<Payout> SqliteStore::list_payouts_with_status(PayoutStatus status) c
 }
 
 std::optional<Payout> SqliteStore::latest_payout_for_user(std::string_view user) const {
-    auto st = prepare(sql(
-        {"SELECT ", kPayoutColumns, " FROM payout WHERE twitch_user_id = ? ORDER BY created_at DESC, seq DESC LIMIT 1"}));
+    auto st = prepare(sql({"SELECT ", kPayoutColumns,
+                           " FROM payout WHERE twitch_user_id = ? ORDER BY created_at DESC, seq DESC LIMIT 1"}));
     st.bind(user);
     if (!st.step()) return std::nullopt;
     return read_payout(st);
 }
 
 std::optional<Payout> SqliteStore::latest_pending_payout_for_user(std::string_view user) const {
-    auto st = prepare(sql({"SELECT ", kPayoutColumns,
-                           " FROM payout WHERE twitch_user_id = ? AND status = ? ORDER BY created_at DESC, seq DESC LIMIT 1"}));
+    auto st = prepare(
+        sql({"SELECT ", kPayoutColumns,
+             " FROM payout WHERE twitch_user_id = ? AND status = ? ORDER BY created_at DESC, seq DESC LIMIT 1"}));
     st.bind(user, status_int(PayoutStatus::Pending));
     if (!st.step()) return std::nullopt;
     return read_payout(st);
@@ -604,7 +608,8 @@ std::vector<Payout> SqliteStore::active_payouts_created_before(sim::Instant cuto
 
 std::optional<EnrollmentRecord> SqliteStore::find_enrollment(std::string_view id) const {
     auto st = prepare(
-        "SELECT id, twitch_user_id, display_name, character_name, enrolled_at FROM enrollment_idempotency WHERE id = ?");
+        "SELECT id, twitch_user_id, display_name, character_name, enrolled_at FROM enrollment_idempotency WHERE id = "
+        "?");
     st.bind(id);
     if (!st.step()) return std::nullopt;
     return read_enrollment(st);
@@ -638,7 +643,6 @@ std::int64_t SqliteStore::chat_dedup_count() const {
 
 // --- gifts ---
 
-
 void SqliteStore::insert_gift(const GiftRequest& g) {
     auto st = prepare(sql({"INSERT INTO gift_request(", kGiftColumns,
                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"}));
@@ -649,7 +653,8 @@ void SqliteStore::insert_gift(const GiftRequest& g) {
 
 void SqliteStore::update_gift(const GiftRequest& g) {
     auto st = prepare(
-        "UPDATE gift_request SET streamer_id = ?, viewer_id = ?, viewer_display_name = ?, character_name = ?, state = ?, "
+        "UPDATE gift_request SET streamer_id = ?, viewer_id = ?, viewer_display_name = ?, character_name = ?, state = "
+        "?, "
         "has_item = ?, item_name = ?, item_id = ?, item_count = ?, item_link = ?, item_texture = ?, item_bag_id = ?, "
         "item_slot_id = ?, created_at = ?, updated_at = ?, timeout_at = ?, failure_reason = ? WHERE id = ?");
     bind_gift_fields(st, g);
@@ -674,18 +679,21 @@ std::vector<GiftRequest> SqliteStore::list_open_gifts(const std::optional<std::s
     const int completed = state_int(GiftRequestState::Completed);
     const int failed = state_int(GiftRequestState::Failed);
     if (streamer_id) {
-        auto st = prepare(sql({"SELECT ", kGiftColumns,
-                               " FROM gift_request WHERE state NOT IN (?, ?) AND streamer_id = ? ORDER BY created_at, seq"}));
+        auto st =
+            prepare(sql({"SELECT ", kGiftColumns,
+                         " FROM gift_request WHERE state NOT IN (?, ?) AND streamer_id = ? ORDER BY created_at, seq"}));
         st.bind(completed, failed, *streamer_id);
         return collect(st, read_gift<Statement>);
     }
-    auto st = prepare(sql({"SELECT ", kGiftColumns, " FROM gift_request WHERE state NOT IN (?, ?) ORDER BY created_at, seq"}));
+    auto st = prepare(
+        sql({"SELECT ", kGiftColumns, " FROM gift_request WHERE state NOT IN (?, ?) ORDER BY created_at, seq"}));
     st.bind(completed, failed);
     return collect(st, read_gift<Statement>);
 }
 
 bool SqliteStore::has_active_gift(std::string_view streamer, std::string_view viewer) const {
-    auto st = prepare("SELECT 1 FROM gift_request WHERE streamer_id = ? AND viewer_id = ? AND state IN (?, ?, ?, ?) LIMIT 1");
+    auto st =
+        prepare("SELECT 1 FROM gift_request WHERE streamer_id = ? AND viewer_id = ? AND state IN (?, ?, ?, ?) LIMIT 1");
     st.bind(streamer, viewer, state_int(GiftRequestState::Pending), state_int(GiftRequestState::SelectingItem),
             state_int(GiftRequestState::ItemSelected), state_int(GiftRequestState::WaitingConfirmation));
     return st.step();
@@ -730,14 +738,14 @@ void SqliteStore::upsert_gift_usage(const GiftUsage& u) {
 
 // --- audit events ---
 
-void SqliteStore::append_event(std::string_view stream_id, std::string_view type, std::string data_json, sim::Instant at) {
+void SqliteStore::append_event(std::string_view stream_id, std::string_view type, std::string data_json,
+                               sim::Instant at) {
     prepare(
         "INSERT INTO event(stream_id, version, type, data, ts) "
         "VALUES (?, (SELECT COALESCE(MAX(version), 0) + 1 FROM event WHERE stream_id = ?), ?, ?, ?)")
         .bind(stream_id, stream_id, type, data_json, at)
         .run();
 }
-
 
 std::vector<AuditEvent> SqliteStore::list_events() const {
     auto st = prepare("SELECT seq, stream_id, version, type, data, ts FROM event ORDER BY seq");

@@ -29,9 +29,9 @@ public:
     SqliteStore(const SqliteStore&) = delete;
     SqliteStore& operator=(const SqliteStore&) = delete;
 
-    int schema_version() const override;           // highest applied migration
-    static int latest_schema_version();   // number of migrations compiled in
-    std::string journal_mode() const;     // "wal" for files, "memory" for :memory:
+    int schema_version() const override;  // highest applied migration
+    static int latest_schema_version();  // number of migrations compiled in
+    std::string journal_mode() const;  // "wal" for files, "memory" for :memory:
 
     // Deletes every row of every table and resets the AUTOINCREMENT counters, keeping the connection, the
     // schema and the prepared statements (StoreRecycler): afterwards the store answers like a new one.
@@ -98,11 +98,12 @@ public:
     void upsert_gift_usage(const GiftUsage& usage) override;
 
     // --- audit events (append-only; version = next in the stream) ---
-    void append_event(std::string_view stream_id, std::string_view type, std::string data_json, sim::Instant at) override;
+    void append_event(std::string_view stream_id, std::string_view type, std::string data_json,
+                      sim::Instant at) override;
     std::vector<AuditEvent> list_events() const override;
     std::vector<AuditEvent> list_events(std::string_view stream_id) const override;
 
-    struct Statement;   // RAII prepared statement (sqlite_store.cpp)
+    struct Statement;  // RAII prepared statement (sqlite_store.cpp)
 
 private:
     void exec(const char* sql);
@@ -118,11 +119,11 @@ private:
         bool in_use = false;
     };
     mutable std::map<std::string, CachedStatement, std::less<>> statement_cache_;
-    std::vector<std::string> data_tables() const;   // every table but schema_version, by name
-    std::vector<std::string> clear_statements_;   // clear_all_data(): one DELETE per table, listed once
+    std::vector<std::string> data_tables() const;  // every table but schema_version, by name
+    std::vector<std::string> clear_statements_;  // clear_all_data(): one DELETE per table, listed once
     sqlite3* db_ = nullptr;
     int transaction_depth_ = 0;
-    std::function<void()> on_batch_opened_;   // set: group commit is on
+    std::function<void()> on_batch_opened_;  // set: group commit is on
     bool batch_open_ = false;
 };
 

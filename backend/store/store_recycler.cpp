@@ -13,7 +13,7 @@ std::unique_ptr<SqliteStore> StoreRecycler::take() {
         idle_.pop_back();
         try {
             store->enable_group_commit({});
-            store->clear_all_data();   // here, not in give_back, so its cost counts for the World that reuses it
+            store->clear_all_data();  // here, not in give_back, so its cost counts for the World that reuses it
             ++reused_;
             return store;
         } catch (const StoreError&) {

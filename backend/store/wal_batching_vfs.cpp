@@ -11,18 +11,18 @@ namespace mgm::backend {
 
 namespace {
 
-constexpr std::size_t kMaxPending = 4u << 20;   // a batch larger than this goes out before it is complete
+constexpr std::size_t kMaxPending = 4u << 20;  // a batch larger than this goes out before it is complete
 // The unix VFS masks a write's size to 17 bits (os_unix.c, seekAndWriteFd): a larger one must be split.
 constexpr std::size_t kMaxWrite = 120u << 10;
 
 // A WAL file: SQLite's handle (base) in front of the default VFS's own file object.
 struct WalFile {
-    sqlite3_file base;              // base.pMethods = &kWalMethods
-    sqlite3_file* real = nullptr;   // the default VFS's file, in the bytes after this struct
-    std::string pending;            // writes not yet passed on, contiguous from pending_offset
+    sqlite3_file base;  // base.pMethods = &kWalMethods
+    sqlite3_file* real = nullptr;  // the default VFS's file, in the bytes after this struct
+    std::string pending;  // writes not yet passed on, contiguous from pending_offset
     sqlite3_int64 pending_offset = 0;
     bool commit_page_next = false;  // the last write was a commit frame's header: its page ends the commit
-    int deferred_error = SQLITE_OK; // a pass-on that failed where SQLite expects no result (xShmBarrier)
+    int deferred_error = SQLITE_OK;  // a pass-on that failed where SQLite expects no result (xShmBarrier)
 };
 
 WalFile* wal(sqlite3_file* file) { return reinterpret_cast<WalFile*>(file); }
@@ -61,7 +61,7 @@ int wal_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 of
     f->pending.append(static_cast<const char*>(data), static_cast<std::size_t>(amount));
     if (f->commit_page_next) {
         f->commit_page_next = false;
-        return pass_on(f);   // the transaction's last write: everything goes out before the commit returns
+        return pass_on(f);  // the transaction's last write: everything goes out before the commit returns
     }
     f->commit_page_next = is_commit_frame_header(data, amount);
     return f->pending.size() >= kMaxPending ? pass_on(f) : SQLITE_OK;
@@ -131,7 +131,7 @@ int batching_open(sqlite3_vfs* self, const char* name, sqlite3_file* file, int f
     sqlite3_vfs* real = default_vfs(self);
     // Anything but a WAL file is the default VFS's file, in place (the slot is big enough for both).
     if (!(flags & SQLITE_OPEN_WAL)) return real->xOpen(real, name, file, flags, out_flags);
-    auto* f = new (file) WalFile{};   // base.pMethods stays null until the open succeeded
+    auto* f = new (file) WalFile{};  // base.pMethods stays null until the open succeeded
     f->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) + sizeof(WalFile));
     const int rc = real->xOpen(real, name, f->real, flags, out_flags);
     if (rc != SQLITE_OK) {
@@ -154,8 +154,12 @@ int batching_access(sqlite3_vfs* self, const char* name, int flags, int* out) {
 int batching_full_pathname(sqlite3_vfs* self, const char* name, int size, char* out) {
     return default_vfs(self)->xFullPathname(default_vfs(self), name, size, out);
 }
-void* batching_dl_open(sqlite3_vfs* self, const char* name) { return default_vfs(self)->xDlOpen(default_vfs(self), name); }
-void batching_dl_error(sqlite3_vfs* self, int size, char* out) { default_vfs(self)->xDlError(default_vfs(self), size, out); }
+void* batching_dl_open(sqlite3_vfs* self, const char* name) {
+    return default_vfs(self)->xDlOpen(default_vfs(self), name);
+}
+void batching_dl_error(sqlite3_vfs* self, int size, char* out) {
+    default_vfs(self)->xDlError(default_vfs(self), size, out);
+}
 void (*batching_dl_sym(sqlite3_vfs* self, void* handle, const char* symbol))(void) {
     return default_vfs(self)->xDlSym(default_vfs(self), handle, symbol);
 }
@@ -163,7 +167,9 @@ void batching_dl_close(sqlite3_vfs* self, void* handle) { default_vfs(self)->xDl
 int batching_randomness(sqlite3_vfs* self, int size, char* out) {
     return default_vfs(self)->xRandomness(default_vfs(self), size, out);
 }
-int batching_sleep(sqlite3_vfs* self, int microseconds) { return default_vfs(self)->xSleep(default_vfs(self), microseconds); }
+int batching_sleep(sqlite3_vfs* self, int microseconds) {
+    return default_vfs(self)->xSleep(default_vfs(self), microseconds);
+}
 int batching_current_time(sqlite3_vfs* self, double* out) {
     return default_vfs(self)->xCurrentTime(default_vfs(self), out);
 }

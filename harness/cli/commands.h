@@ -8,9 +8,9 @@ namespace mgm::harness::cli {
 // One subcommand. `run` gets argv after the subcommand name (argv[0] = "mgm-sim <name>").
 struct Command {
     const char* name;
-    const char* summary;                 // one line for `mgm-sim --help`
-    int (*run)(int argc, char** argv);   // process exit code
-    void (*help)(std::ostream& out);     // `mgm-sim <name> --help`
+    const char* summary;  // one line for `mgm-sim --help`
+    int (*run)(int argc, char** argv);  // process exit code
+    void (*help)(std::ostream& out);  // `mgm-sim <name> --help`
 };
 
 int serve_main(int argc, char** argv);

@@ -13,11 +13,13 @@ namespace {
 
 const Command kCommands[] = {
     {"serve", "start the EBS and the four mocks on real sockets (127.0.0.1:8080/9051-9054)", serve_main, serve_help},
-    {"e2e", "drive the Tier A + Tier B CI flow against running services (exit 1 on the first failed check)",
-     e2e_main, e2e_help},
+    {"e2e", "drive the Tier A + Tier B CI flow against running services (exit 1 on the first failed check)", e2e_main,
+     e2e_help},
 #if __has_include("harness/cli/run_command.h")
-    {"run", "replay scenario files (simulation, or --target real for portable ones); prints each trace digest", run_main, run_help},
-    {"sweep", "replay scenarios under a seed range, optionally with a random fault mix per seed; invariants checked", sweep_main, sweep_help},
+    {"run", "replay scenario files (simulation, or --target real for portable ones); prints each trace digest",
+     run_main, run_help},
+    {"sweep", "replay scenarios under a seed range, optionally with a random fault mix per seed; invariants checked",
+     sweep_main, sweep_help},
 #endif
 };
 

@@ -94,7 +94,8 @@ int run_main(int argc, char** argv) {
             if (!v) return 2;
             auto when = sim::parse_iso8601(*v);
             if (!when) {
-                std::cerr << "mgm-sim run: --break-at wants an ISO-8601 instant like 2026-04-04T12:04:00Z, got '" << *v << "'\n";
+                std::cerr << "mgm-sim run: --break-at wants an ISO-8601 instant like 2026-04-04T12:04:00Z, got '" << *v
+                          << "'\n";
                 return 2;
             }
             options.break_at = *when;
@@ -171,7 +172,8 @@ int run_main(int argc, char** argv) {
                 }
             }
         } catch (const std::exception& e) {
-            std::cout << "FAIL " << s.name << " (" << s.file << "): cannot build the simulated world: " << e.what() << "\n";
+            std::cout << "FAIL " << s.name << " (" << s.file << "): cannot build the simulated world: " << e.what()
+                      << "\n";
             ++failed;
             continue;
         }

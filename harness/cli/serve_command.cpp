@@ -112,8 +112,8 @@ bool is_http_url(std::string_view url) {
 SettingsCheck check_settings(const sim::Settings& settings, bool single_service) {
     SettingsCheck check;
     // Booleans the reference binds with bool.Parse (an unparsable value fails there too); ours the same way.
-    for (const char* key : {"Mgm:GroupCommit", "Mgm:DevSkipSubscriberCheck", "Mgm:EnableE2eHarness",
-                            "Mgm:EventSubEnforceFreshness"}) {
+    for (const char* key :
+         {"Mgm:GroupCommit", "Mgm:DevSkipSubscriberCheck", "Mgm:EnableE2eHarness", "Mgm:EventSubEnforceFreshness"}) {
         auto value = settings.get(key);
         if (value && !value->empty() && !sim::Settings::parse_bool(*value))
             check.errors.push_back(env_name(key) + "='" + *value + "' is not a boolean (true or false)");
@@ -124,7 +124,8 @@ SettingsCheck check_settings(const sim::Settings& settings, bool single_service)
         char* end = nullptr;
         double value = std::strtod(seconds->c_str(), &end);
         if (*end != '\0' || !(value > 0) || value > 3600)
-            check.errors.push_back("Mgm__ShutdownTimeoutSeconds='" + *seconds + "' is not a number of seconds in (0, 3600]");
+            check.errors.push_back("Mgm__ShutdownTimeoutSeconds='" + *seconds +
+                                   "' is not a number of seconds in (0, 3600]");
     }
     if (auto urls = settings.get("ASPNETCORE_URLS"); urls && !urls->empty()) {
         std::vector<std::string> parts;
@@ -147,19 +148,17 @@ SettingsCheck check_settings(const sim::Settings& settings, bool single_service)
             check.warnings.push_back("Mgm__MaxConnections=" + std::to_string(limits.total) +
                                      " is above what the descriptor limit (" + std::to_string(fds.rlim_cur) +
                                      ") allows; accepts will pause when descriptors run out");
-    } catch (const std::invalid_argument& e) {
-        check.errors.push_back(e.what());
-    }
+    } catch (const std::invalid_argument& e) { check.errors.push_back(e.what()); }
     return check;
 }
 
 const char* port_option(Service s) {
     switch (s) {
-        case Service::ebs: return "--ebs-port";
-        case Service::eventsub: return "--eventsub-port";
-        case Service::jwt: return "--jwt-port";
-        case Service::helix: return "--helix-port";
-        case Service::desktop: return "--desktop-port";
+    case Service::ebs: return "--ebs-port";
+    case Service::eventsub: return "--eventsub-port";
+    case Service::jwt: return "--jwt-port";
+    case Service::helix: return "--helix-port";
+    case Service::desktop: return "--desktop-port";
     }
     return "";
 }
@@ -190,17 +189,20 @@ void serve_help(std::ostream& out) {
            "  Mgm__DevSkipSubscriberCheck       true\n"
            "  Mgm__EnableE2eHarness             true\n"
            "  Mgm__SqlitePath                   mgm-ebs.sqlite in the working directory (kept across restarts);\n"
-           "                                    :memory: for a fresh store per run (tests, CI); the startup line names it\n"
+           "                                    :memory: for a fresh store per run (tests, CI); the startup line names "
+           "it\n"
            "  ConnectionStrings__PostgreSQL     unset; Npgsql key=value (Host=127.0.0.1;Port=5432;Database=mgm;\n"
            "                                    Username=postgres;Password=postgres): the EBS stores in PostgreSQL\n"
-           "  Mgm__GroupCommit                  true (one COMMIT per event-loop pass, answers held until it; false: per\n"
+           "  Mgm__GroupCommit                  true (one COMMIT per event-loop pass, answers held until it; false: "
+           "per\n"
            "                                    transaction)\n"
            "  Twitch__EventSubSecret            e2e-ci-eventsub-secret (EBS and MockEventSubWebhook)\n"
            "  Twitch__HelixApiBaseUrl           http://127.0.0.1:9053\n"
            "  Twitch__BroadcasterAccessToken    e2e-ci-broadcast-token\n"
            "  Twitch__BroadcasterUserId         e2e-ci-broadcaster\n"
            "  Twitch__HelixClientId             e2e-ci-helix-client\n"
-           "  Twitch__ExtensionSecret           (unset: Development key SHA-256(\"mgm-dev-extension-secret-change-me\"))\n"
+           "  Twitch__ExtensionSecret           (unset: Development key "
+           "SHA-256(\"mgm-dev-extension-secret-change-me\"))\n"
            "  Twitch__ExtensionClientId         (unset: no audience)\n"
            "  Backend__BaseUrl                  http://127.0.0.1:8080 (MockEventSubWebhook's forward target)\n"
            "  SyntheticDesktop__BackendBaseUrl  http://127.0.0.1:8080\n"
@@ -330,7 +332,7 @@ int serve_main(int argc, char** argv) {
         return 1;
     }
 
-    world->trace().set_enabled(false);   // nothing reads it here; see Trace::set_enabled
+    world->trace().set_enabled(false);  // nothing reads it here; see Trace::set_enabled
     for (Service s : harness::kAllServices) {
         if (!world->runs(s)) continue;
         std::cout << "mgm-sim serve: " << harness::service_name(s) << " listening on " << world->url(s) << "\n";
@@ -367,7 +369,7 @@ int serve_main(int argc, char** argv) {
                          else
                              std::cout << "mgm-sim serve: shutdown timeout: closing " << world->open_connections()
                                        << " connection(s) still open" << std::endl;
-                         boost::asio::post(io, finish);   // not from inside a session's own close
+                         boost::asio::post(io, finish);  // not from inside a session's own close
                      });
         signals->async_wait([&](const boost::system::error_code& again, int) {
             if (again) return;

@@ -19,10 +19,11 @@ ServeStore choose_serve_store(const sim::Settings& settings) {
         std::error_code ec;
         auto absolute = std::filesystem::absolute(store.sqlite_path, ec);
         std::string shown = ec ? store.sqlite_path : absolute.lexically_normal().string();
-        store.description = "SQLite file " + shown +
-                            (configured && !configured->empty() ? " (Mgm__SqlitePath)"
-                                                                : " (default; Mgm__SqlitePath=:memory: for a fresh store)") +
-                            ", kept across restarts";
+        store.description =
+            "SQLite file " + shown +
+            (configured && !configured->empty() ? " (Mgm__SqlitePath)"
+                                                : " (default; Mgm__SqlitePath=:memory: for a fresh store)") +
+            ", kept across restarts";
     }
     if (auto pg = settings.get("ConnectionStrings:PostgreSQL"); pg && !pg->empty()) {
         // The reference's store: PostgreSQL wins over SQLite (the EBS reads the same key, backend/ebs.cpp).
@@ -31,9 +32,7 @@ ServeStore choose_serve_store(const sim::Settings& settings) {
         std::string shown;
         try {
             shown = backend::PgConnectionSettings::parse(*pg).redacted;
-        } catch (const std::exception&) {
-            shown = "(invalid; the EBS reports why)";
-        }
+        } catch (const std::exception&) { shown = "(invalid; the EBS reports why)"; }
         store.durable = true;
         store.description = "PostgreSQL " + shown + " (ConnectionStrings__PostgreSQL), kept across restarts";
     }

@@ -14,9 +14,9 @@ namespace mgm::harness::cli {
 inline constexpr const char* kServeDefaultSqliteFile = "mgm-ebs.sqlite";
 
 struct ServeStore {
-    std::string sqlite_path;            // what goes into Mgm:SqlitePath (":memory:" or a file path)
-    bool durable = true;                // false for ":memory:" (everything lost at exit)
-    std::string description;            // the startup line's text after "store: "
+    std::string sqlite_path;  // what goes into Mgm:SqlitePath (":memory:" or a file path)
+    bool durable = true;  // false for ":memory:" (everything lost at exit)
+    std::string description;  // the startup line's text after "store: "
     std::vector<std::string> warnings;  // printed as "mgm-sim serve: warning: ..."
 };
 

@@ -71,9 +71,8 @@ void draw_progress(std::uint64_t done, std::uint64_t total, std::uint64_t tolera
                    const std::string& current) {
     constexpr int kWidth = 30;
     const int filled = total == 0 ? kWidth : static_cast<int>(done * kWidth / total);
-    std::cout << "\r[" << std::string(filled, '#') << std::string(kWidth - filled, '.') << "] " << done << "/"
-              << total << " runs  " << tolerated << " tolerated  " << failed << " failed  " << current << "\x1b[K"
-              << std::flush;
+    std::cout << "\r[" << std::string(filled, '#') << std::string(kWidth - filled, '.') << "] " << done << "/" << total
+              << " runs  " << tolerated << " tolerated  " << failed << " failed  " << current << "\x1b[K" << std::flush;
 }
 
 }  // namespace
@@ -148,11 +147,11 @@ int sweep_main(int argc, char** argv) {
     const std::uint64_t per_scenario = seeds->last - seeds->first + 1;
     const std::uint64_t total = per_scenario * scenarios.size();
     std::uint64_t done = 0, passed = 0, tolerated = 0, failed = 0, checks = 0, events = 0, deviating = 0;
-    std::vector<std::pair<std::string, std::string>> failures;   // (repro command, report)
+    std::vector<std::pair<std::string, std::string>> failures;  // (repro command, report)
 
     for (const auto& s : scenarios) {
         std::uint64_t s_pass = 0, s_tolerated = 0, s_failed = 0;
-        std::map<std::string, std::uint64_t> s_deviations;   // known deviation -> seeds that showed it
+        std::map<std::string, std::uint64_t> s_deviations;  // known deviation -> seeds that showed it
         for (std::uint64_t seed = seeds->first;; ++seed) {
             if (tty) draw_progress(done, total, tolerated, failed, s.name + " seed " + std::to_string(seed));
             scenario::SeedOutcome outcome = scenario::run_seed(s, seed, options);
@@ -162,16 +161,16 @@ int sweep_main(int argc, char** argv) {
             if (!outcome.result.known_deviations.empty()) ++deviating;
             for (const auto& deviation : outcome.result.known_deviations) ++s_deviations[deviation];
             switch (outcome.verdict) {
-                case scenario::Verdict::pass: ++passed, ++s_pass; break;
-                case scenario::Verdict::tolerated: ++tolerated, ++s_tolerated; break;
-                case scenario::Verdict::fail: {
-                    ++failed, ++s_failed;
-                    std::ostringstream report;
-                    report << "FAIL " << s.name << " seed " << seed << " (" << outcome.faults.describe() << ")\n"
-                           << outcome.result.failure;
-                    failures.emplace_back(scenario::reproduce_command(s.file, seed, options), report.str());
-                    break;
-                }
+            case scenario::Verdict::pass: ++passed, ++s_pass; break;
+            case scenario::Verdict::tolerated: ++tolerated, ++s_tolerated; break;
+            case scenario::Verdict::fail: {
+                ++failed, ++s_failed;
+                std::ostringstream report;
+                report << "FAIL " << s.name << " seed " << seed << " (" << outcome.faults.describe() << ")\n"
+                       << outcome.result.failure;
+                failures.emplace_back(scenario::reproduce_command(s.file, seed, options), report.str());
+                break;
+            }
             }
             if (verbose)
                 std::cout << scenario::to_string(outcome.verdict) << " " << s.name << " seed " << seed << " ("

@@ -172,7 +172,8 @@ FlowReport run_tier_a_b_flow(Driver& driver, const TierBFlowOptions& o, std::ost
              auto r = driver.request("POST", eventsub + "/api/twitch/eventsub", raw, h, timeout);
              const auto& resp = expect_status(r, 200, "MockEventSubWebhook -> EBS", "POST /api/twitch/eventsub");
              if (!resp.body.empty())
-                 throw StepFailed{"MockEventSubWebhook -> EBS: expected an empty 200, got body " + abbreviated(resp.body)};
+                 throw StepFailed{"MockEventSubWebhook -> EBS: expected an empty 200, got body " +
+                                  abbreviated(resp.body)};
              return "HTTP 200 (message " + message_id + ")";
          }},
         {"Tier A: token from MockExtensionJwt, GET /api/pool/me enrolled",
@@ -197,8 +198,10 @@ FlowReport run_tier_a_b_flow(Driver& driver, const TierBFlowOptions& o, std::ost
              h.set("X-MGM-ApiKey", o.api_key);
              json body = {{"twitchUserId", o.twitch_user_id}};
              auto r = driver.post_json(ebs + "/api/e2e/prepare-pending-payout", body.dump(), h, timeout);
-             json doc = parse_json(expect_status(r, 200, "EBS", "prepare-pending-payout"), "EBS", "prepare-pending-payout");
-             if (!doc.contains("payoutId") || !doc["payoutId"].is_string() || doc["payoutId"].get<std::string>().empty())
+             json doc =
+                 parse_json(expect_status(r, 200, "EBS", "prepare-pending-payout"), "EBS", "prepare-pending-payout");
+             if (!doc.contains("payoutId") || !doc["payoutId"].is_string() ||
+                 doc["payoutId"].get<std::string>().empty())
                  throw StepFailed{"EBS: prepare-pending-payout: no payoutId in " + abbreviated(doc.dump())};
              expect_equal(doc, "characterName", o.character_name, "EBS", "prepare-pending-payout");
              payout_id = doc["payoutId"].get<std::string>();
@@ -286,9 +289,7 @@ FlowReport run_tier_a_b_flow(Driver& driver, const TierBFlowOptions& o, std::ost
         try {
             done.detail = step.body();
             done.ok = true;
-        } catch (const StepFailed& failed) {
-            done.detail = failed.message;
-        } catch (const std::exception& e) {
+        } catch (const StepFailed& failed) { done.detail = failed.message; } catch (const std::exception& e) {
             done.detail = std::string("unexpected error: ") + e.what();
         }
         done.elapsed = driver.now() - started;

@@ -46,7 +46,7 @@ TierBFlowOptions flow_options_for(World& world);
 struct FlowStep {
     std::string name;
     bool ok = false;
-    std::string detail;   // what was checked, or why it failed (names the failing component)
+    std::string detail;  // what was checked, or why it failed (names the failing component)
     sim::Duration elapsed{0};  // on the driver's clock
 };
 

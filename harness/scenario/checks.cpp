@@ -29,7 +29,8 @@ void check_expected_headers(const json& expected, const http::ClientResult& resu
             if (actual) throw StepFailure("expected no " + it.key() + " header, got \"" + *actual + "\"");
             continue;
         }
-        if (!actual) throw StepFailure("expected header " + it.key() + ": " + wanted + ", header missing; " + describe(result));
+        if (!actual)
+            throw StepFailure("expected header " + it.key() + ": " + wanted + ", header missing; " + describe(result));
         if (wanted != "$any" && *actual != wanted)
             throw StepFailure("expected header " + it.key() + ": " + wanted + ", got \"" + *actual + "\"");
     }
@@ -49,8 +50,9 @@ void check_expect(const json& expect, const http::ClientResult& result) {
     const http::Response& response = *result.response;
     if (expect.contains("status")) {
         const json& s = expect["status"];
-        bool ok = s.is_array() ? std::any_of(s.begin(), s.end(), [&](const json& v) { return v.get<int>() == response.status; })
-                               : s.get<int>() == response.status;
+        bool ok = s.is_array()
+                      ? std::any_of(s.begin(), s.end(), [&](const json& v) { return v.get<int>() == response.status; })
+                      : s.get<int>() == response.status;
         if (!ok) throw StepFailure("expected status " + s.dump() + ", got " + describe(result));
     }
     if (expect.contains("body") && response.body != expect["body"].get<std::string>())
@@ -60,7 +62,8 @@ void check_expect(const json& expect, const http::ClientResult& result) {
     if (expect.contains("headers")) check_expected_headers(expect["headers"], result);
     if (expect.contains("json")) {
         auto actual = parse_json(response.body);
-        if (!actual) throw StepFailure("expected a JSON body matching " + expect["json"].dump() + ", got " + describe(result));
+        if (!actual)
+            throw StepFailure("expected a JSON body matching " + expect["json"].dump() + ", got " + describe(result));
         std::string where, why;
         if (!json_subset_match(expect["json"], *actual, &where, &why))
             throw StepFailure("body mismatch at " + where + ": " + why + "\n  expected (subset) " +
@@ -72,7 +75,9 @@ void capture_from(RunContext& run, const json& capture, const json& source, cons
     for (auto it = capture.begin(); it != capture.end(); ++it) {
         const std::string path = it.value().get<std::string>();
         auto value = json_path_get(source, path);
-        if (!value) throw StepFailure("capture " + it.key() + ": no \"" + path + "\" in " + what + ": " + truncate(source.dump()));
+        if (!value)
+            throw StepFailure("capture " + it.key() + ": no \"" + path + "\" in " + what + ": " +
+                              truncate(source.dump()));
         run.set_variable(it.key(), json_to_variable_text(*value));
     }
 }
@@ -204,7 +209,7 @@ void check_phase(RunContext& run, const json& value) {
 
 void check_helix_requests(RunContext& run, const json& check) {
     json all = helix_requests(run);
-    json messages = json::array();   // of the accepted (2xx) calls
+    json messages = json::array();  // of the accepted (2xx) calls
     for (const auto& r : all["requests"]) {
         int status = r.value("status", 0);
         if (status >= 200 && status < 300) {
@@ -280,7 +285,8 @@ void check_events(RunContext& run, const json& check) {
     if (check.contains("count") && matching.size() != check["count"].get<std::size_t>())
         throw StepFailure("expected " + check["count"].dump() + " " + name + " events" +
                           (check.contains("where") ? " matching " + check["where"].dump() : "") + ", found " +
-                          std::to_string(matching.size()) + (matching.empty() ? "" : ": " + truncate(matching.dump(), 900)));
+                          std::to_string(matching.size()) +
+                          (matching.empty() ? "" : ": " + truncate(matching.dump(), 900)));
     if (!check.contains("count") && matching.empty())
         throw StepFailure("expected at least one " + name + " event, found none");
 }
@@ -327,7 +333,7 @@ struct AssertCheck {
     const char* name;
     // real_sockets: reads only what the services answer over HTTP (or the variables).
     Reach reach;
-    void (*validate)(const ParseContext& ctx, const std::string& pointer, const json& value);   // nullptr: any
+    void (*validate)(const ParseContext& ctx, const std::string& pointer, const json& value);  // nullptr: any
     void (*run)(RunContext& run, const json& value);
 };
 

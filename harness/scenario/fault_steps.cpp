@@ -28,7 +28,8 @@ void validate_fault(const StepValidation& s) {
     if (spec.contains("for")) require_duration(ctx, pointer + "/for", spec["for"], "for");
     if (spec.contains("min")) require_duration(ctx, pointer + "/min", spec["min"], "min");
     if (spec.contains("max")) require_duration(ctx, pointer + "/max", spec["max"], "max");
-    if (v == "latency" && !spec.contains("min")) ctx.fail(pointer, "a latency fault needs \"min\" (and optionally \"max\")");
+    if (v == "latency" && !spec.contains("min"))
+        ctx.fail(pointer, "a latency fault needs \"min\" (and optionally \"max\")");
 }
 
 void run_fault(RunContext& run, const Step&, const json& step) {

@@ -28,9 +28,9 @@ const std::set<std::string>& http_methods() {
 
 // A viewer token from MockExtensionJwt's /token, as the CI's Tier A gate gets one.
 std::string viewer_token(RunContext& run, const std::string& user, const std::string& name) {
-    auto result = run.send("jwt", "GET",
-                           "/token?userId=" + http::percent_encode(user) + "&displayName=" + http::percent_encode(name),
-                           {}, {});
+    auto result =
+        run.send("jwt", "GET",
+                 "/token?userId=" + http::percent_encode(user) + "&displayName=" + http::percent_encode(name), {}, {});
     if (!result.ok() || result.response->status != 200)
         throw StepFailure("could not get a viewer JWT from MockExtensionJwt: " + describe(result));
     auto body = parse_json(result.response->body);
@@ -44,7 +44,8 @@ std::string viewer_token(RunContext& run, const std::string& user, const std::st
 http::ClientResult deliver_eventsub(RunContext& run, const json& spec, const std::string& body) {
     http::Headers headers;
     headers.set("Content-Type", "application/json");
-    std::string message_id = spec.contains("message_id") ? spec["message_id"].get<std::string>() : run.rng->uuid_v4().str();
+    std::string message_id =
+        spec.contains("message_id") ? spec["message_id"].get<std::string>() : run.rng->uuid_v4().str();
     std::string timestamp = spec.contains("timestamp") ? spec["timestamp"].get<std::string>()
                                                        : std::to_string(run.now().unix_seconds_floor());
     if (spec.value("sign", true)) {
@@ -74,7 +75,8 @@ void validate_chat(const StepValidation& s) {
     if (v.contains("badges"))
         require_type(ctx, vp + "/badges", v["badges"], v["badges"].is_array(), "badges must be an array of set ids");
     if (v.contains("via"))
-        require_type(ctx, vp + "/via", v["via"], v["via"] == "mock" || v["via"] == "ebs", "via must be \"mock\" or \"ebs\"");
+        require_type(ctx, vp + "/via", v["via"], v["via"] == "mock" || v["via"] == "ebs",
+                     "via must be \"mock\" or \"ebs\"");
 }
 
 void run_chat(RunContext& run, const Step&, const json& step) {
@@ -108,9 +110,11 @@ void validate_eventsub(const StepValidation& s) {
     require_keys(ctx, vp, v, {"body", "headers", "sign", "secret", "message_id", "timestamp", "via"}, {"body"});
     if (v.contains("headers"))
         require_type(ctx, vp + "/headers", v["headers"], v["headers"].is_object(), "headers must be an object");
-    if (v.contains("sign")) require_type(ctx, vp + "/sign", v["sign"], v["sign"].is_boolean(), "sign must be true/false");
+    if (v.contains("sign"))
+        require_type(ctx, vp + "/sign", v["sign"], v["sign"].is_boolean(), "sign must be true/false");
     if (v.contains("via"))
-        require_type(ctx, vp + "/via", v["via"], v["via"] == "mock" || v["via"] == "ebs", "via must be \"mock\" or \"ebs\"");
+        require_type(ctx, vp + "/via", v["via"], v["via"] == "mock" || v["via"] == "ebs",
+                     "via must be \"mock\" or \"ebs\"");
 }
 
 void run_eventsub(RunContext& run, const Step&, const json& step) {
@@ -139,7 +143,9 @@ void validate_http(const StepValidation& s) {
     if (spec.contains("viewer")) {
         const json& viewer = spec["viewer"];
         if (viewer.is_object()) require_keys(ctx, pointer + "/viewer", viewer, {"user", "name"}, {"user"});
-        else require_type(ctx, pointer + "/viewer", viewer, viewer.is_string(), "viewer must be a user id or {user, name}");
+        else
+            require_type(ctx, pointer + "/viewer", viewer, viewer.is_string(),
+                         "viewer must be a user id or {user, name}");
     }
     if (spec.contains("jwt")) {
         require_keys(ctx, pointer + "/jwt", spec["jwt"],
@@ -148,12 +154,15 @@ void validate_http(const StepValidation& s) {
             require_duration(ctx, pointer + "/jwt/expires_in", spec["jwt"]["expires_in"], "expires_in");
     }
     if (spec.contains("api_key"))
-        require_type(ctx, pointer + "/api_key", spec["api_key"], spec["api_key"].is_boolean() || spec["api_key"].is_string(),
+        require_type(ctx, pointer + "/api_key", spec["api_key"],
+                     spec["api_key"].is_boolean() || spec["api_key"].is_string(),
                      "api_key must be true or a key string");
     if (spec.contains("headers"))
-        require_type(ctx, pointer + "/headers", spec["headers"], spec["headers"].is_object(), "headers must be an object");
+        require_type(ctx, pointer + "/headers", spec["headers"], spec["headers"].is_object(),
+                     "headers must be an object");
     if (spec.contains("body"))
-        require_type(ctx, pointer + "/body", spec["body"], spec["body"].is_string(), "body must be a string (use json for JSON)");
+        require_type(ctx, pointer + "/body", spec["body"], spec["body"].is_string(),
+                     "body must be a string (use json for JSON)");
     if (spec.contains("timeout")) require_duration(ctx, pointer + "/timeout", spec["timeout"], "timeout");
     if (spec.contains("expect")) validate_expect(ctx, pointer + "/expect", spec["expect"]);
     if (spec.contains("capture")) validate_capture(ctx, pointer + "/capture", spec["capture"]);
@@ -234,7 +243,8 @@ void run_http(RunContext& run, const Step&, const json& step) {
     std::string body;
     if (step.contains("json")) body = step["json"].dump();
     else if (step.contains("body")) body = step["body"].get<std::string>();
-    sim::Duration timeout = step.contains("timeout") ? run.duration(step["timeout"], "timeout") : harness::kDriverDefaultTimeout;
+    sim::Duration timeout =
+        step.contains("timeout") ? run.duration(step["timeout"], "timeout") : harness::kDriverDefaultTimeout;
     auto result = run.send(step.value("service", "ebs"), method, target, headers, body, timeout);
     check_expect(step.value("expect", json::object()), result);  // no expect: any response will do
     if (step.contains("capture")) capture_response(run, step["capture"], result);

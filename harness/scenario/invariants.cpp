@@ -13,18 +13,18 @@
 
 namespace mgm::harness::scenario {
 
-using nlohmann::json;
 using backend::PayoutStatus;
+using nlohmann::json;
 
 const char* to_string(Invariant invariant) {
     switch (invariant) {
-        case Invariant::one_active_payout_per_viewer: return "one_active_payout_per_viewer";
-        case Invariant::sent_gold_cap: return "sent_gold_cap";
-        case Invariant::one_announcement_per_payout: return "one_announcement_per_payout";
-        case Invariant::unique_pool_names: return "unique_pool_names";
-        case Invariant::sent_viewer_left_pool: return "sent_viewer_left_pool";
-        case Invariant::payout_created_by_verify_rules: return "payout_created_by_verify_rules";
-        case Invariant::terminal_status_is_final: return "terminal_status_is_final";
+    case Invariant::one_active_payout_per_viewer: return "one_active_payout_per_viewer";
+    case Invariant::sent_gold_cap: return "sent_gold_cap";
+    case Invariant::one_announcement_per_payout: return "one_announcement_per_payout";
+    case Invariant::unique_pool_names: return "unique_pool_names";
+    case Invariant::sent_viewer_left_pool: return "sent_viewer_left_pool";
+    case Invariant::payout_created_by_verify_rules: return "payout_created_by_verify_rules";
+    case Invariant::terminal_status_is_final: return "terminal_status_is_final";
     }
     return "?";
 }
@@ -107,9 +107,9 @@ void InvariantChecker::on_event(const std::string& name, const json& fields) {
     } else if (name == "helix.announced") {
         const std::string payout = field(fields, "payoutId");
         if (++announcements_[payout] > 1)
-            pending_.emplace_back(Invariant::one_announcement_per_payout,
-                                  "payout " + payout + " announced in chat " + std::to_string(announcements_[payout]) +
-                                      " times");
+            pending_.emplace_back(
+                Invariant::one_announcement_per_payout,
+                "payout " + payout + " announced in chat " + std::to_string(announcements_[payout]) + " times");
     }
 }
 
@@ -142,8 +142,9 @@ void InvariantChecker::check_payouts_and_pool() {
         if (!inserted && it->second != status) {
             if (is_terminal(it->second))
                 fail(Invariant::terminal_status_is_final,
-                     "payout " + id + " left terminal status " + backend::to_string(static_cast<PayoutStatus>(it->second)) +
-                         " for " + backend::to_string(p.status));
+                     "payout " + id + " left terminal status " +
+                         backend::to_string(static_cast<PayoutStatus>(it->second)) + " for " +
+                         backend::to_string(p.status));
             if (p.status == PayoutStatus::Sent) sent_users_to_check_.push_back(p.twitch_user_id);
             it->second = status;
         } else if (inserted && p.status == PayoutStatus::Sent) {
@@ -152,18 +153,19 @@ void InvariantChecker::check_payouts_and_pool() {
     }
 
     // Per viewer: active count and Sent gold.
-    std::map<std::string, std::pair<int, std::int64_t>> per_user;   // user -> (active, sent gold)
+    std::map<std::string, std::pair<int, std::int64_t>> per_user;  // user -> (active, sent gold)
     for (const auto& p : payouts) {
         auto& [active, sent] = per_user[p.twitch_user_id];
         if (is_active(p.status) && ++active > 1)
-            fail(Invariant::one_active_payout_per_viewer,
-                 "viewer " + p.twitch_user_id + " has " + std::to_string(active) + " active (Pending/InProgress) payouts");
+            fail(Invariant::one_active_payout_per_viewer, "viewer " + p.twitch_user_id + " has " +
+                                                              std::to_string(active) +
+                                                              " active (Pending/InProgress) payouts");
         if (p.status == PayoutStatus::Sent) {
             sent += p.gold_amount;
             if (sent > backend::kLifetimeSentGoldCap)
-                fail(Invariant::sent_gold_cap,
-                     "viewer " + p.twitch_user_id + " has " + std::to_string(sent) + " gold Sent (cap " +
-                         std::to_string(backend::kLifetimeSentGoldCap) + ")");
+                fail(Invariant::sent_gold_cap, "viewer " + p.twitch_user_id + " has " + std::to_string(sent) +
+                                                   " gold Sent (cap " + std::to_string(backend::kLifetimeSentGoldCap) +
+                                                   ")");
         }
     }
 
@@ -202,7 +204,8 @@ void InvariantChecker::fail(Invariant invariant, const std::string& detail) {
            << "  " << detail << "\n"
            << "  simulated time: " << sim::format_iso8601(now) << "\n"
            << "  trace so far: " << records_seen_ << " records; the last " << tail_.size() << ":\n";
-    for (const auto& record : tail_) report << "    " << record.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+    for (const auto& record : tail_)
+        report << "    " << record.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
     throw InvariantViolation(invariant, now, detail, report.str());
 }
 

@@ -17,26 +17,30 @@
 #include "sim/core/time.h"
 #include "sim/trace/trace.h"
 
-namespace mgm::backend { class Store; }
+namespace mgm::backend {
+class Store;
+}
 namespace mgm::sim {
 class Clock;
 class Trace;
 }  // namespace mgm::sim
-namespace mgm::harness { class World; }
+namespace mgm::harness {
+class World;
+}
 
 namespace mgm::harness::scenario {
 
 // The checked invariants (docs/RELIABILITY.md §1).
 enum class Invariant {
-    one_active_payout_per_viewer,      // at most one Pending/InProgress payout per viewer
-    sent_gold_cap,                     // Sent gold <= 10,000 per viewer
-    one_announcement_per_payout,       // at most one helix.announced per payout
-    unique_pool_names,                 // no two viewers hold the same character name in the pool
-    sent_viewer_left_pool,             // after the Sent commit the viewer is not in the pool
-    payout_created_by_verify_rules,    // every payout follows a verify of that cycle's candidate, once per cycle
-    terminal_status_is_final,          // Sent/Failed/Cancelled/Expired never change
+    one_active_payout_per_viewer,  // at most one Pending/InProgress payout per viewer
+    sent_gold_cap,  // Sent gold <= 10,000 per viewer
+    one_announcement_per_payout,  // at most one helix.announced per payout
+    unique_pool_names,  // no two viewers hold the same character name in the pool
+    sent_viewer_left_pool,  // after the Sent commit the viewer is not in the pool
+    payout_created_by_verify_rules,  // every payout follows a verify of that cycle's candidate, once per cycle
+    terminal_status_is_final,  // Sent/Failed/Cancelled/Expired never change
 };
-const char* to_string(Invariant invariant);   // "one_active_payout_per_viewer", ...
+const char* to_string(Invariant invariant);  // "one_active_payout_per_viewer", ...
 
 class InvariantViolation : public std::runtime_error {
 public:
@@ -96,13 +100,13 @@ private:
     std::uint64_t checks_run_ = 0;
     std::deque<nlohmann::json> tail_;
     std::uint64_t records_seen_ = 0;
-    std::map<std::string, CycleModel> cycles_;               // spinCycleId -> model
-    std::set<std::string> created_payouts_;                  // ids seen in payout.created
-    std::map<std::string, int> last_status_;                 // payout id -> last seen status
-    std::map<std::string, int> announcements_;               // payout id -> helix.announced count
-    std::vector<std::string> sent_users_to_check_;           // users whose payout just became Sent
-    std::vector<std::pair<Invariant, std::string>> pending_; // violations seen in events, reported at check
-    std::map<std::string, std::string> enrolled_via_;        // user -> source of their last pool.enrolled
+    std::map<std::string, CycleModel> cycles_;  // spinCycleId -> model
+    std::set<std::string> created_payouts_;  // ids seen in payout.created
+    std::map<std::string, int> last_status_;  // payout id -> last seen status
+    std::map<std::string, int> announcements_;  // payout id -> helix.announced count
+    std::vector<std::string> sent_users_to_check_;  // users whose payout just became Sent
+    std::vector<std::pair<Invariant, std::string>> pending_;  // violations seen in events, reported at check
+    std::map<std::string, std::string> enrolled_via_;  // user -> source of their last pool.enrolled
     std::vector<std::string> known_deviations_;
     std::set<std::string> known_duplicate_names_;
     sim::Trace::Subscription subscription_;  // last: unsubscribes before the members it writes go

@@ -29,7 +29,8 @@ std::optional<bool> match_string_matcher(const std::string& pattern, const json&
     if (pattern == "$any") return true;
     if (pattern == "$null") return actual.is_null();
     if (pattern == "$nonempty") return actual.is_string() && !actual.get<std::string>().empty();
-    if (pattern == "$uuid") return actual.is_string() && sim::Uuid::parse_hyphenated(actual.get<std::string>()).has_value();
+    if (pattern == "$uuid")
+        return actual.is_string() && sim::Uuid::parse_hyphenated(actual.get<std::string>()).has_value();
     if (pattern == "$iso") return actual.is_string() && sim::parse_iso8601(actual.get<std::string>()).has_value();
     return std::nullopt;
 }
@@ -49,7 +50,8 @@ bool match_string(const std::string& pattern, const json& actual, const std::str
 }
 
 // {"$len": N}: an array's or object's size, or a string's length.
-bool match_length(const json& wanted, const json& actual, const std::string& path, std::string* where, std::string* why) {
+bool match_length(const json& wanted, const json& actual, const std::string& path, std::string* where,
+                  std::string* why) {
     if (!actual.is_array() && !actual.is_object() && !actual.is_string())
         return fail(where, why, path, "expected something with a length, got " + short_dump(actual));
     std::size_t n = actual.is_string() ? actual.get_ref<const std::string&>().size() : actual.size();
@@ -73,7 +75,8 @@ bool match_contains(const json& wanted, const json& actual, const std::string& p
             }
         }
         if (!found)
-            return fail(where, why, path, "no element matches " + short_dump(wanted_list[i]) + " in " + short_dump(actual));
+            return fail(where, why, path,
+                        "no element matches " + short_dump(wanted_list[i]) + " in " + short_dump(actual));
     }
     return true;
 }
@@ -81,7 +84,8 @@ bool match_contains(const json& wanted, const json& actual, const std::string& p
 bool match_object(const json& expected, const json& actual, const std::string& path, std::string* where,
                   std::string* why) {
     // Structural matchers written as single-key objects.
-    if (expected.size() == 1 && expected.contains("$len")) return match_length(expected["$len"], actual, path, where, why);
+    if (expected.size() == 1 && expected.contains("$len"))
+        return match_length(expected["$len"], actual, path, where, why);
     if (expected.size() == 1 && expected.contains("$contains"))
         return match_contains(expected["$contains"], actual, path, where, why);
     if (!actual.is_object()) return fail(where, why, path, "expected an object, got " + short_dump(actual));
@@ -102,8 +106,9 @@ bool match_array(const json& expected, const json& actual, const std::string& pa
                  std::string* why) {
     if (!actual.is_array()) return fail(where, why, path, "expected an array, got " + short_dump(actual));
     if (expected.size() != actual.size())
-        return fail(where, why, path, "expected " + std::to_string(expected.size()) + " elements, got " +
-                                          std::to_string(actual.size()) + ": " + short_dump(actual));
+        return fail(where, why, path,
+                    "expected " + std::to_string(expected.size()) + " elements, got " + std::to_string(actual.size()) +
+                        ": " + short_dump(actual));
     for (std::size_t i = 0; i < expected.size(); ++i) {
         if (!match(expected[i], actual[i], path + "/" + std::to_string(i), where, why)) return false;
     }
@@ -140,9 +145,7 @@ std::optional<json> json_path_get(const json& root, std::string_view path) {
             json::json_pointer pointer{std::string(path)};
             if (!root.contains(pointer)) return std::nullopt;
             return root.at(pointer);
-        } catch (const json::exception&) {
-            return std::nullopt;
-        }
+        } catch (const json::exception&) { return std::nullopt; }
     }
     const json* node = &root;
     std::size_t pos = 0;
@@ -155,7 +158,8 @@ std::optional<json> json_path_get(const json& root, std::string_view path) {
             if (it == node->end()) return std::nullopt;
             node = &*it;
         } else if (node->is_array()) {
-            if (key.empty() || !std::all_of(key.begin(), key.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+            if (key.empty() || !std::all_of(key.begin(), key.end(),
+                                            [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
                 return std::nullopt;
             std::size_t index = std::stoul(key);
             if (index >= node->size()) return std::nullopt;

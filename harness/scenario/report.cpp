@@ -60,7 +60,7 @@ RunResult& finish(RunContext& run, RunResult& result) {
     if (run.invariants) {
         result.invariant_checks = run.invariants->checks_run();
         result.known_deviations = run.invariants->known_deviations();
-        run.world->loop().set_after_event(nullptr);   // teardown events are not checked
+        run.world->loop().set_after_event(nullptr);  // teardown events are not checked
     }
     if (run.world) {
         result.digest = run.world->trace().digest_hex();

@@ -40,9 +40,7 @@ std::string describe(const http::ClientResult& result) {
 std::optional<json> parse_json(const std::string& text) {
     try {
         return json::parse(text);
-    } catch (const json::exception&) {
-        return std::nullopt;
-    }
+    } catch (const json::exception&) { return std::nullopt; }
 }
 
 json load_body_json(const http::ClientResult& result) {
@@ -57,7 +55,8 @@ json load_body_json(const http::ClientResult& result) {
 const std::vector<BuiltinVariable>& builtin_variables() {
     static const std::vector<BuiltinVariable> table = {
         {"now", false, [](const RunContext& run) { return sim::format_iso8601(run.now()); }},
-        {"cycle", false, [](const RunContext& run) { return sim::format_iso8601(backend::floor_to_5_minutes(run.now())); }},
+        {"cycle", false,
+         [](const RunContext& run) { return sim::format_iso8601(backend::floor_to_5_minutes(run.now())); }},
         {"boundary", false,
          [](const RunContext& run) { return sim::format_iso8601(backend::next_5_minute_boundary(run.now())); }},
         {"start", false, [](const RunContext& run) { return sim::format_iso8601(run.scenario.start); }},
@@ -114,7 +113,8 @@ void RunContext::build_world() {
     for (const auto& [key, value] : scenario.config) {
         std::string lower = key;
         for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        if (lower == "twitch:helixapibaseurl" || lower == "backend:baseurl" || lower == "syntheticdesktop:backendbaseurl")
+        if (lower == "twitch:helixapibaseurl" || lower == "backend:baseurl" ||
+            lower == "syntheticdesktop:backendbaseurl")
             config.wire_urls = false;
     }
     if (options.configure_world) options.configure_world(config);
@@ -128,8 +128,9 @@ void RunContext::build_world() {
         world->loop().set_before_fire([this, when](sim::Instant deadline) {
             if (break_raised || deadline < when) return;
             break_raised = true;
-            std::cerr << "mgm-sim: --break-at " << sim::format_iso8601(when) << ": raising SIGTRAP before the event due at "
-                      << sim::format_iso8601(deadline) << " (now " << sim::format_iso8601(world->clock().now()) << ")\n";
+            std::cerr << "mgm-sim: --break-at " << sim::format_iso8601(when)
+                      << ": raising SIGTRAP before the event due at " << sim::format_iso8601(deadline) << " (now "
+                      << sim::format_iso8601(world->clock().now()) << ")\n";
             std::raise(SIGTRAP);
         });
     }

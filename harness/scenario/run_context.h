@@ -45,9 +45,9 @@ public:
 
 // Message helpers shared by the executors.
 std::string truncate(std::string text, std::size_t limit = 600);
-std::string describe(const http::ClientResult& result);   // "HTTP 200 (type), body: ..." or "no response: ..."
+std::string describe(const http::ClientResult& result);  // "HTTP 200 (type), body: ..." or "no response: ..."
 std::optional<nlohmann::json> parse_json(const std::string& text);
-nlohmann::json load_body_json(const http::ClientResult& result);   // StepFailure unless a JSON response
+nlohmann::json load_body_json(const http::ClientResult& result);  // StepFailure unless a JSON response
 
 // The built-in variables, in the order messages list them. A scenario may read them but never assign them.
 // `stored` ones are fixed for the run and kept with the scenario's own variables (they are listed among the
@@ -59,7 +59,7 @@ struct BuiltinVariable {
 };
 const std::vector<BuiltinVariable>& builtin_variables();
 bool is_builtin_variable(std::string_view name);
-std::string builtin_variable_list();   // "now, cycle, boundary, start, seed"
+std::string builtin_variable_list();  // "now, cycle, boundary, start, seed"
 
 class RunContext {
 public:
@@ -70,14 +70,14 @@ public:
 
     bool simulation() const { return world != nullptr; }
     sim::Instant now() const;
-    void require_simulation(const char* what) const;   // StepFailure "<what> needs the simulation target"
+    void require_simulation(const char* what) const;  // StepFailure "<what> needs the simulation target"
 
     // ----- variables --------------------------------------------------------------------------------------
     std::optional<std::string> variable(const std::string& name) const;
     void set_variable(const std::string& name, std::string value) { vars[name] = std::move(value); }
-    std::string substitute(const std::string& text) const;    // "${name}" -> value; StepFailure when unknown
-    nlohmann::json substitute(const nlohmann::json& value) const;   // every string, except a repeat's "steps"
-    sim::Instant instant(const nlohmann::json& value, const char* what) const;    // ISO-8601 or anchor+offset
+    std::string substitute(const std::string& text) const;  // "${name}" -> value; StepFailure when unknown
+    nlohmann::json substitute(const nlohmann::json& value) const;  // every string, except a repeat's "steps"
+    sim::Instant instant(const nlohmann::json& value, const char* what) const;  // ISO-8601 or anchor+offset
     sim::Duration duration(const nlohmann::json& value, const char* what) const;  // "90s" or seconds
 
     // ----- HTTP -------------------------------------------------------------------------------------------
@@ -96,18 +96,18 @@ public:
     // Declared before world so it outlives the World's teardown (the loop's hook points at it).
     std::unique_ptr<InvariantChecker> invariants;
     std::unique_ptr<World> world;
-    std::vector<std::unique_ptr<http::Server>> stubs;   // after world: destroyed first
+    std::vector<std::unique_ptr<http::Server>> stubs;  // after world: destroyed first
     std::unique_ptr<Driver> owned_driver;
     Driver* driver = nullptr;
-    std::vector<nlohmann::json> events;   // domain events recorded in the trace, in order
+    std::vector<nlohmann::json> events;  // domain events recorded in the trace, in order
     sim::Trace::Subscription events_subscription;  // after events: gone before it, while world lives on
-    const Step* current = nullptr;        // the step being run (the failure report names it)
+    const Step* current = nullptr;  // the step being run (the failure report names it)
     std::size_t steps_run = 0;
-    std::uint64_t observers = 0;          // fresh observer ids for assert phase
+    std::uint64_t observers = 0;  // fresh observer ids for assert phase
     bool break_raised = false;
 
 private:
-    void build_world();   // simulation: the World, its invariant checker, event listener and --break-at hook
+    void build_world();  // simulation: the World, its invariant checker, event listener and --break-at hook
 
     std::map<std::string, std::string> vars;
 };

@@ -22,8 +22,9 @@ void run_step(RunContext& run, const Step& step) {
     run.current = &step;
     ++run.steps_run;
     if (run.world)
-        run.world->trace().record("scenario", "step",
-                                  json{{"step", step.path}, {"line", step.line}, {"verb", std::string(step_kind_name(step.kind))}});
+        run.world->trace().record(
+            "scenario", "step",
+            json{{"step", step.path}, {"line", step.line}, {"verb", std::string(step_kind_name(step.kind))}});
     if (run.options.progress)
         *run.options.progress << "[" << sim::format_iso8601(run.now()) << "] " << run.scenario.name << " step "
                               << step.path << " (line " << step.line << "): " << step.summary() << "\n";
@@ -88,7 +89,8 @@ void validate_log(const StepValidation& s) {
 
 void run_log(RunContext& run, const Step&, const json& spec) {
     if (run.options.progress)
-        *run.options.progress << "[" << sim::format_iso8601(run.now()) << "]   " << spec["log"].get<std::string>() << "\n";
+        *run.options.progress << "[" << sim::format_iso8601(run.now()) << "]   " << spec["log"].get<std::string>()
+                              << "\n";
 }
 
 // ----- a run ---------------------------------------------------------------------------------------------
@@ -101,14 +103,16 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     result.seed = run.seed;
     result.started_at = run.now();
     if (options.target == Target::real && !scenario.portable) {
-        result.failure = "  this scenario controls the simulated clock or reads simulation-only state; only files "
-                         "marked \"portable\": true run with --target real";
+        result.failure =
+            "  this scenario controls the simulated clock or reads simulation-only state; only files "
+            "marked \"portable\": true run with --target real";
         result.ended_at = run.now();
         return finish(run, result);
     }
     if (options.target == Target::real && !scenario.config.empty()) {
-        result.failure = "  \"config\" overrides cannot be applied to services that are already running; "
-                         "portable scenarios must not set config";
+        result.failure =
+            "  \"config\" overrides cannot be applied to services that are already running; "
+            "portable scenarios must not set config";
         result.ended_at = run.now();
         return finish(run, result);
     }

@@ -26,10 +26,10 @@ enum class Target { simulation, real };
 
 struct RunOptions {
     Target target = Target::simulation;
-    std::optional<std::uint64_t> seed;       // overrides the scenario's seed (--seed)
-    std::optional<sim::Instant> break_at;    // raise SIGTRAP before the first event at/after this instant
-    bool keep_trace = false;                 // keep JSONL lines in memory (RunResult::trace_jsonl)
-    std::ostream* progress = nullptr;        // one line per step, stamped with simulated time (-v)
+    std::optional<std::uint64_t> seed;  // overrides the scenario's seed (--seed)
+    std::optional<sim::Instant> break_at;  // raise SIGTRAP before the first event at/after this instant
+    bool keep_trace = false;  // keep JSONL lines in memory (RunResult::trace_jsonl)
+    std::ostream* progress = nullptr;  // one line per step, stamped with simulated time (-v)
     sim::LogLevel log_level = sim::LogLevel::warn;  // the World's log (stderr), lines carry simulated time
     // Check the EBS invariants (harness/scenario/invariants.h) after every simulated event and at the end.
     bool check_invariants = true;
@@ -47,16 +47,16 @@ struct RunResult {
     std::string scenario_name;
     std::string file;
     std::uint64_t seed = 0;
-    std::size_t steps_run = 0;               // top-level and nested steps executed (incl. the failing one)
+    std::size_t steps_run = 0;  // top-level and nested steps executed (incl. the failing one)
     sim::Instant started_at;
-    sim::Instant ended_at;                   // simulated (or wall-clock in real mode) time at the end
-    std::string digest;                      // trace SHA-256 (simulation); empty in real mode
+    sim::Instant ended_at;  // simulated (or wall-clock in real mode) time at the end
+    std::string digest;  // trace SHA-256 (simulation); empty in real mode
     std::uint64_t trace_records = 0;
-    std::string failure;                     // multi-line report when !passed
+    std::string failure;  // multi-line report when !passed
     FailureKind failure_kind = FailureKind::none;
-    std::uint64_t invariant_checks = 0;      // full invariant checks run (0 when disabled)
-    std::vector<std::string> known_deviations;   // tolerated, documented departures (InvariantChecker)
-    std::string trace_jsonl;                 // when RunOptions::keep_trace
+    std::uint64_t invariant_checks = 0;  // full invariant checks run (0 when disabled)
+    std::vector<std::string> known_deviations;  // tolerated, documented departures (InvariantChecker)
+    std::string trace_jsonl;  // when RunOptions::keep_trace
 };
 
 // Never throws for scenario failures (they are in RunResult); throws std::runtime_error only for a World

@@ -92,9 +92,18 @@ private:
             while (true) {
                 skip_space();
                 if (pos_ >= text_.size()) return;
-                if (text_[pos_] == '}') { ++pos_; return; }
-                if (text_[pos_] == ',') { ++pos_; continue; }
-                if (text_[pos_] != '"') { ++pos_; continue; }  // malformed: the real parser reports it
+                if (text_[pos_] == '}') {
+                    ++pos_;
+                    return;
+                }
+                if (text_[pos_] == ',') {
+                    ++pos_;
+                    continue;
+                }
+                if (text_[pos_] != '"') {
+                    ++pos_;
+                    continue;
+                }  // malformed: the real parser reports it
                 std::string key = string_token();
                 skip_space();
                 if (pos_ < text_.size() && text_[pos_] == ':') ++pos_;
@@ -106,8 +115,14 @@ private:
             while (true) {
                 skip_space();
                 if (pos_ >= text_.size()) return;
-                if (text_[pos_] == ']') { ++pos_; return; }
-                if (text_[pos_] == ',') { ++pos_; continue; }
+                if (text_[pos_] == ']') {
+                    ++pos_;
+                    return;
+                }
+                if (text_[pos_] == ',') {
+                    ++pos_;
+                    continue;
+                }
                 value(pointer + "/" + std::to_string(index++));
             }
         } else if (c == '"') {
@@ -143,7 +158,8 @@ json parse_json_with_comments(std::string_view text, const std::string& file) {
     } catch (const json::parse_error& e) {
         // byte position -> line
         std::size_t byte = std::min<std::size_t>(e.byte, text.size());
-        int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(byte), '\n'));
+        int line =
+            1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(byte), '\n'));
         throw ScenarioError(file, line, std::string("invalid JSON: ") + e.what());
     }
 }
@@ -213,7 +229,8 @@ Scenario parse_scenario(std::string_view text, const std::string& file) {
     scenario.file = file;
     scenario.name = root.contains("name") ? root["name"].get<std::string>() : file_stem(file);
     if (root.contains("description")) {
-        require_type(ctx, "/description", root["description"], root["description"].is_string(), "description must be a string");
+        require_type(ctx, "/description", root["description"], root["description"].is_string(),
+                     "description must be a string");
         scenario.description = root["description"].get<std::string>();
     }
     read_run_keys(ctx, root, scenario);

@@ -31,43 +31,43 @@ private:
 
 // Every step kind. The step's kind is the one verb key it carries ("http", "advance", ...).
 enum class StepKind {
-    chat,       // a chat message through the EventSub mock (signed with the configured secret)
-    eventsub,   // a raw EventSub delivery: chosen body and headers
-    http,       // any HTTP request to any service, with expect + capture
-    desktop,    // SyntheticDesktop POST /run-sequence
-    advance,    // move simulated time: to an instant, by a duration, to a boundary or phase
-    wait,       // run until a condition or domain event holds (simulated-time limit)
-    fault,      // network faults for a time span (latency, partition, drop, refuse)
-    helix_fail, // make MockHelixApi fail its next N calls (status or dropped connection)
-    assert_,    // check Helix requests, pool, payouts, roulette phase, events, time
-    set,        // set variables
-    repeat,     // run nested steps N times with a counter variable
-    log,        // print a note (progress, documentation)
-    stub,       // a scripted HTTP service on the simulated network (e.g. a Helix with subscriptions)
+    chat,  // a chat message through the EventSub mock (signed with the configured secret)
+    eventsub,  // a raw EventSub delivery: chosen body and headers
+    http,  // any HTTP request to any service, with expect + capture
+    desktop,  // SyntheticDesktop POST /run-sequence
+    advance,  // move simulated time: to an instant, by a duration, to a boundary or phase
+    wait,  // run until a condition or domain event holds (simulated-time limit)
+    fault,  // network faults for a time span (latency, partition, drop, refuse)
+    helix_fail,  // make MockHelixApi fail its next N calls (status or dropped connection)
+    assert_,  // check Helix requests, pool, payouts, roulette phase, events, time
+    set,  // set variables
+    repeat,  // run nested steps N times with a counter variable
+    log,  // print a note (progress, documentation)
+    stub,  // a scripted HTTP service on the simulated network (e.g. a Helix with subscriptions)
 };
 
 std::string_view step_kind_name(StepKind kind);
 
 struct Step {
     StepKind kind = StepKind::log;
-    std::size_t index = 0;      // 1-based position among its siblings
-    std::string path;           // "7" or "12.3" for a nested step (repeat)
-    int line = 0;               // line of the step's opening brace in the file
-    nlohmann::json spec;        // the step object as written (variables substituted at run time)
-    std::vector<Step> children; // repeat's nested steps
+    std::size_t index = 0;  // 1-based position among its siblings
+    std::string path;  // "7" or "12.3" for a nested step (repeat)
+    int line = 0;  // line of the step's opening brace in the file
+    nlohmann::json spec;  // the step object as written (variables substituted at run time)
+    std::vector<Step> children;  // repeat's nested steps
     // One line for messages: `http POST /api/roulette/verify-candidate`.
     std::string summary() const;
 };
 
 struct Scenario {
-    std::string file;          // as given on the command line
-    std::string name;          // "name" or the file stem
+    std::string file;  // as given on the command line
+    std::string name;  // "name" or the file stem
     std::string description;
     std::uint64_t seed = 1;
-    sim::Instant start;        // default: 2026-04-04T12:00:00Z
-    bool portable = false;     // no clock control: may also run with --target real
+    sim::Instant start;  // default: 2026-04-04T12:00:00Z
+    bool portable = false;  // no clock control: may also run with --target real
     std::map<std::string, std::string> config;  // settings overrides ("Mgm:ApiKey" -> value)
-    std::map<std::string, std::string> vars;    // initial variables
+    std::map<std::string, std::string> vars;  // initial variables
     std::vector<Step> steps;
 };
 

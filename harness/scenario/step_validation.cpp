@@ -81,8 +81,9 @@ void validate_expect(const ParseContext& ctx, const std::string& pointer, const 
     require_keys(ctx, pointer, expect, {"status", "json", "body", "headers", "empty", "error"});
     if (expect.contains("status")) {
         const json& s = expect["status"];
-        bool ok = s.is_number_integer() ||
-                  (s.is_array() && std::all_of(s.begin(), s.end(), [](const json& v) { return v.is_number_integer(); }));
+        bool ok =
+            s.is_number_integer() ||
+            (s.is_array() && std::all_of(s.begin(), s.end(), [](const json& v) { return v.is_number_integer(); }));
         require_type(ctx, pointer + "/status", s, ok, "status must be an integer or an array of integers");
     }
     if (expect.contains("body"))
@@ -91,7 +92,8 @@ void validate_expect(const ParseContext& ctx, const std::string& pointer, const 
         require_type(ctx, pointer + "/headers", expect["headers"], expect["headers"].is_object(),
                      "headers must be an object");
     if (expect.contains("empty"))
-        require_type(ctx, pointer + "/empty", expect["empty"], expect["empty"].is_boolean(), "empty must be true/false");
+        require_type(ctx, pointer + "/empty", expect["empty"], expect["empty"].is_boolean(),
+                     "empty must be true/false");
     if (expect.contains("error"))
         require_type(ctx, pointer + "/error", expect["error"], expect["error"].is_string(),
                      "error must be a string (\"timeout\", \"connection refused\", ...)");
@@ -99,7 +101,8 @@ void validate_expect(const ParseContext& ctx, const std::string& pointer, const 
 
 void require_assignable(const ParseContext& ctx, const std::string& pointer, const std::string& name) {
     if (is_builtin_variable(name))
-        ctx.fail(pointer, "\"" + name + "\" is a built-in variable (" + builtin_variable_list() + "); pick another name");
+        ctx.fail(pointer,
+                 "\"" + name + "\" is a built-in variable (" + builtin_variable_list() + "); pick another name");
 }
 
 void validate_capture(const ParseContext& ctx, const std::string& pointer, const json& capture) {

@@ -16,7 +16,7 @@ namespace mgm::harness::scenario {
 
 struct ParseContext {
     const std::string& file;
-    const std::map<std::string, int>& lines;   // JSON pointer -> line (json_value_lines)
+    const std::map<std::string, int>& lines;  // JSON pointer -> line (json_value_lines)
     int line_of(const std::string& pointer) const;
     [[noreturn]] void fail(const std::string& pointer, const std::string& message) const;
 };
@@ -24,14 +24,14 @@ struct ParseContext {
 // What a verb's validator sees: the step object and the verb's own value, each with its JSON pointer.
 struct StepValidation {
     const ParseContext& ctx;
-    const std::string& pointer;   // "/steps/3"
-    const nlohmann::json& spec;   // the step object
-    const std::string& vp;        // "/steps/3/http"
-    const nlohmann::json& v;      // the verb's value
-    Step& step;                   // repeat fills in its children
+    const std::string& pointer;  // "/steps/3"
+    const nlohmann::json& spec;  // the step object
+    const std::string& vp;  // "/steps/3/http"
+    const nlohmann::json& v;  // the verb's value
+    Step& step;  // repeat fills in its children
 };
 
-bool has_variable(const nlohmann::json& value);   // a string with "${": checked when it runs
+bool has_variable(const nlohmann::json& value);  // a string with "${": checked when it runs
 // Anchors are resolved at run time; at load time any identifier-looking anchor is accepted.
 std::optional<sim::Instant> parse_instant_shape(const std::string& text);
 

@@ -64,15 +64,16 @@ void run_helix_fail(RunContext& run, const Step& step, const StepSpec& spec);
 // ----- checks.cpp: assertions, response expectations, captures, and the state they read ------------------
 void validate_assert(const StepValidation& s);
 void run_assert(RunContext& run, const Step& step, const StepSpec& spec);
-bool assert_needs_simulation(const StepSpec& spec);   // any of its checks reads simulation-only state
-std::vector<std::string> assert_check_names();         // in the order they run
+bool assert_needs_simulation(const StepSpec& spec);  // any of its checks reads simulation-only state
+std::vector<std::string> assert_check_names();  // in the order they run
 // `expect` against a response (or a transport failure).
 void check_expect(const nlohmann::json& expect, const http::ClientResult& result);
 // Variables from a JSON value (`what` names it in messages) or from a response ("$status", "$body", paths).
-void capture_from(RunContext& run, const nlohmann::json& capture, const nlohmann::json& source, const std::string& what);
+void capture_from(RunContext& run, const nlohmann::json& capture, const nlohmann::json& source,
+                  const std::string& what);
 void capture_response(RunContext& run, const nlohmann::json& capture, const http::ClientResult& result);
-const backend::Store& store(RunContext& run);   // the World's EBS store (simulation only)
-std::string current_phase(RunContext& run);           // "idle" or the spin phase now, from the store
+const backend::Store& store(RunContext& run);  // the World's EBS store (simulation only)
+std::string current_phase(RunContext& run);  // "idle" or the spin phase now, from the store
 // The newest recorded domain event named `name` matching `where` (null: any), at or after `from_index`.
 std::optional<nlohmann::json> find_event(const RunContext& run, const std::string& name, const nlohmann::json& where,
                                          std::size_t from_index);

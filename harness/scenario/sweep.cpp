@@ -15,7 +15,7 @@ namespace mgm::harness::scenario {
 
 namespace {
 
-std::uint64_t mix64(std::uint64_t x) {   // splitmix64 finaliser: a seeded permutation-like key per timer
+std::uint64_t mix64(std::uint64_t x) {  // splitmix64 finaliser: a seeded permutation-like key per timer
     x += 0x9e3779b97f4a7c15ULL;
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
@@ -128,9 +128,9 @@ FaultMix draw_fault_mix(std::uint64_t seed) {
 
 const char* to_string(Verdict verdict) {
     switch (verdict) {
-        case Verdict::pass: return "pass";
-        case Verdict::tolerated: return "tolerated";
-        case Verdict::fail: return "FAIL";
+    case Verdict::pass: return "pass";
+    case Verdict::tolerated: return "tolerated";
+    case Verdict::fail: return "FAIL";
     }
     return "?";
 }
@@ -144,7 +144,7 @@ SeedOutcome run_seed(const Scenario& scenario, std::uint64_t seed, const SweepOp
     RunOptions run;
     run.seed = seed;
     run.check_invariants = true;
-    run.log_level = sim::LogLevel::off;   // faults make the services log warnings by the hundred
+    run.log_level = sim::LogLevel::off;  // faults make the services log warnings by the hundred
     run.configure_world = [&mix, &options](harness::WorldConfig& config) {
         config.store_recycler = options.store_recycler;
         if (options.faults && mix.shuffle_same_instant) {
@@ -157,12 +157,10 @@ SeedOutcome run_seed(const Scenario& scenario, std::uint64_t seed, const SweepOp
     }
     outcome.result = run_scenario(scenario, run);
     const RunResult& r = outcome.result;
-    if (r.passed)
-        outcome.verdict = Verdict::pass;
+    if (r.passed) outcome.verdict = Verdict::pass;
     else if (r.failure_kind == FailureKind::step && options.faults && mix.any() && !options.strict)
         outcome.verdict = Verdict::tolerated;
-    else
-        outcome.verdict = Verdict::fail;
+    else outcome.verdict = Verdict::fail;
     return outcome;
 }
 

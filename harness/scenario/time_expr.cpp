@@ -82,9 +82,12 @@ std::string format_duration(sim::Duration d) {
     if (ticks == 0) return "0s";
     std::string out = ticks < 0 ? "-" : "";
     std::uint64_t rest = ticks < 0 ? static_cast<std::uint64_t>(-(ticks + 1)) + 1 : static_cast<std::uint64_t>(ticks);
-    const std::pair<const char*, std::uint64_t> units[] = {
-        {"d", 86'400ULL * kTicksPerSecond}, {"h", 3'600ULL * kTicksPerSecond}, {"m", 60ULL * kTicksPerSecond},
-        {"s", kTicksPerSecond},            {"ms", kTicksPerMilli},            {"t", 1}};
+    const std::pair<const char*, std::uint64_t> units[] = {{"d", 86'400ULL * kTicksPerSecond},
+                                                           {"h", 3'600ULL * kTicksPerSecond},
+                                                           {"m", 60ULL * kTicksPerSecond},
+                                                           {"s", kTicksPerSecond},
+                                                           {"ms", kTicksPerMilli},
+                                                           {"t", 1}};
     for (const auto& [name, size] : units) {
         if (rest >= size) {
             out += std::to_string(rest / size) + name;
@@ -100,8 +103,8 @@ std::optional<sim::Instant> parse_instant(std::string_view text, const AnchorLoo
     if (auto iso = sim::parse_iso8601(text)) return iso;
     // anchor name: letters, digits, '_' and '.'; then an optional offset starting with + or -.
     std::size_t pos = 0;
-    while (pos < text.size() && (std::isalnum(static_cast<unsigned char>(text[pos])) || text[pos] == '_' ||
-                                 text[pos] == '.')) {
+    while (pos < text.size() &&
+           (std::isalnum(static_cast<unsigned char>(text[pos])) || text[pos] == '_' || text[pos] == '.')) {
         ++pos;
     }
     if (pos == 0) return std::nullopt;

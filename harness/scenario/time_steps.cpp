@@ -85,8 +85,8 @@ void validate_wait(const StepValidation& s) {
     const auto& [ctx, pointer, spec, vp, v, step] = s;
     require_keys(ctx, pointer, spec, {"wait", "within", "capture", "note"});
     require_keys(ctx, vp, v, {"event", "where", "new", "payout", "status", "helix_requests", "pool", "phase"});
-    int conditions =
-        v.contains("event") + v.contains("payout") + v.contains("helix_requests") + v.contains("pool") + v.contains("phase");
+    int conditions = v.contains("event") + v.contains("payout") + v.contains("helix_requests") + v.contains("pool") +
+                     v.contains("phase");
     if (conditions != 1) ctx.fail(vp, "wait needs exactly one of event, payout, helix_requests, pool, phase");
     if (v.contains("payout") && !v.contains("status")) ctx.fail(vp, "wait for a payout needs \"status\"");
     if (v.contains("pool")) validate_pool_check(ctx, vp + "/pool", v["pool"]);
@@ -153,8 +153,8 @@ WaitCondition wait_condition(RunContext& run, const json& spec, std::size_t firs
 
 void run_wait(RunContext& run, const Step&, const json& step) {
     const json& spec = step["wait"];
-    const sim::Duration within = step.contains("within") ? run.duration(step["within"], "within")
-                                                         : sim::Duration(std::chrono::minutes(10));
+    const sim::Duration within =
+        step.contains("within") ? run.duration(step["within"], "within") : sim::Duration(std::chrono::minutes(10));
     const sim::Instant limit = run.now() + within;
     const std::size_t first_event = spec.value("new", false) ? run.events.size() : 0;
     const WaitCondition condition = wait_condition(run, spec, first_event);

@@ -44,7 +44,8 @@ const std::vector<Verb>& verbs() {
         {StepKind::helix_fail, "helix_fail", validate_helix_fail, run_helix_fail, real},
         {StepKind::assert_, "assert", validate_assert, run_assert, real, assert_needs_simulation},
         {StepKind::set, "set", validate_set, run_set, real},
-        {StepKind::repeat, "repeat", validate_repeat, run_repeat, real, nullptr, repeat_detail, Substitution::nested_steps},
+        {StepKind::repeat, "repeat", validate_repeat, run_repeat, real, nullptr, repeat_detail,
+         Substitution::nested_steps},
         {StepKind::log, "log", validate_log, run_log, real, nullptr, text_or_json},
         {StepKind::stub, "stub", validate_stub, run_stub, sim_only},
     };

@@ -28,7 +28,7 @@ enum class Substitution { whole_step, nested_steps };
 
 struct Verb {
     StepKind kind;
-    std::string_view name;   // the step's verb key
+    std::string_view name;  // the step's verb key
     // Load time: the step's shape (keys, types, durations, instants). Throws ScenarioError (file:line).
     void (*validate)(const StepValidation& step);
     // Run time: `spec` is the step object, its variables substituted as `substitution` says.

@@ -13,8 +13,8 @@
 
 namespace mgm::harness {
 
-http::ClientResult Driver::request(std::string method, const std::string& url, std::string body,
-                                   http::Headers headers, sim::Duration timeout) {
+http::ClientResult Driver::request(std::string method, const std::string& url, std::string body, http::Headers headers,
+                                   sim::Duration timeout) {
     auto parsed = http::parse_http_url(url);
     if (!parsed) {
         http::ClientResult bad;
@@ -44,7 +44,8 @@ http::ClientResult Driver::post_json(const std::string& url, std::string body, h
 
 // ---------------------------------------------------------------------------------------------------------
 
-SimDriver::SimDriver(sim::SimLoop& loop, sim::Network& network, sim::Scheduler& scheduler, sim::Trace* trace, std::string from)
+SimDriver::SimDriver(sim::SimLoop& loop, sim::Network& network, sim::Scheduler& scheduler, sim::Trace* trace,
+                     std::string from)
     : loop_(loop), client_(std::make_unique<http::Client>(network, scheduler, std::move(from), trace, "driver")) {}
 
 SimDriver::~SimDriver() = default;

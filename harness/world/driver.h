@@ -11,7 +11,9 @@
 #include "sim/http/client.h"
 #include "sim/http/message.h"
 
-namespace boost::asio { class io_context; }
+namespace boost::asio {
+class io_context;
+}
 
 namespace mgm::sim {
 class Network;

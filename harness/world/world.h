@@ -24,12 +24,16 @@
 #include "sim/trace/log.h"
 #include "sim/core/settings.h"
 
-namespace boost::asio { class io_context; }
+namespace boost::asio {
+class io_context;
+}
 namespace mgm::backend {
 class Ebs;
 class StoreRecycler;
 }  // namespace mgm::backend
-namespace mgm::http { class Server; }
+namespace mgm::http {
+class Server;
+}
 namespace mgm::fakes {
 class MockEventSubWebhook;
 class MockExtensionJwt;
@@ -55,8 +59,8 @@ enum class WorldMode { simulation, real };
 
 // The five services, in start order (the EBS first: the reference starts the mocks after it answers).
 enum class Service { ebs = 0, eventsub = 1, jwt = 2, helix = 3, desktop = 4 };
-inline constexpr std::array<Service, 5> kAllServices = {Service::ebs, Service::eventsub, Service::jwt,
-                                                         Service::helix, Service::desktop};
+inline constexpr std::array<Service, 5> kAllServices = {Service::ebs, Service::eventsub, Service::jwt, Service::helix,
+                                                        Service::desktop};
 
 // "ebs", "eventsub", "jwt", "helix", "desktop": names for --only, logs, trace actors and Rng streams.
 std::string_view service_name(Service service);
@@ -80,8 +84,8 @@ inline constexpr std::size_t kDefaultMaxConnections = 10000;
 inline constexpr std::size_t kReservedDescriptors = 64;
 struct ConnectionLimits {
     std::size_t per_service = kDefaultMaxConnectionsPerService;
-    std::size_t total = 0;          // 0 = no total cap
-    bool total_explicit = false;    // Mgm:MaxConnections was set
+    std::size_t total = 0;  // 0 = no total cap
+    bool total_explicit = false;  // Mgm:MaxConnections was set
 };
 // Throws std::invalid_argument naming the environment variable for a value that is not a positive number.
 ConnectionLimits connection_limits(const sim::Settings& settings, bool real_mode);
@@ -94,7 +98,7 @@ struct WorldConfig {
     // Root of every Rng stream (derived per service: "ebs", "eventsub", "jwt", "helix", "desktop", "net").
     // Real mode with no seed draws one from entropy.
     std::optional<std::uint64_t> seed = 1;
-    sim::Instant start = kDefaultSimulationStart;   // simulation only; real mode uses the wall clock
+    sim::Instant start = kDefaultSimulationStart;  // simulation only; real mode uses the wall clock
     sim::Settings settings = reference_ci_settings();  // one configuration shared by all five services
     // Per-service overrides: keys laid over the shared settings (and the wired URLs) for that service only.
     std::map<Service, sim::Settings> service_settings;

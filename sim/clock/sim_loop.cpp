@@ -51,16 +51,14 @@ bool SimLoop::step(Instant limit) {
 }
 
 void SimLoop::run_until(Instant t) {
-    while (step(t)) {
-    }
+    while (step(t)) {}
     clock_.advance_to(t);
 }
 
 void SimLoop::run_for(Duration d) { run_until(clock_.now() + d); }
 
 void SimLoop::run_until_idle() {
-    while (step(kEndOfTime)) {
-    }
+    while (step(kEndOfTime)) {}
 }
 
 bool SimLoop::run_until(const std::function<bool()>& pred, Instant limit) {

@@ -7,7 +7,9 @@
 
 #include "sim/clock/clock.h"
 
-namespace boost::asio { class io_context; }
+namespace boost::asio {
+class io_context;
+}
 
 namespace mgm::sim {
 

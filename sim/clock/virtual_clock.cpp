@@ -50,8 +50,8 @@ void VirtualClock::queue_push(const Key& key) {
     }
     // A tie-breaker key that sorts before some already due now: insert in place.
     auto first = target.begin() + static_cast<std::ptrdiff_t>(bucket0_head_);
-    target.insert(std::upper_bound(first, target.end(), key, [this](const Key& a, const Key& b) { return earlier(a, b); }),
-                  key);
+    target.insert(
+        std::upper_bound(first, target.end(), key, [this](const Key& a, const Key& b) { return earlier(a, b); }), key);
 }
 
 bool VirtualClock::queue_settle() {
@@ -93,7 +93,8 @@ void VirtualClock::renumber_ranks() {
     for (int b = 1; b < kBucketCount; ++b)
         for (Key& key : buckets_[b]) keys.push_back(&key);
     std::sort(keys.begin(), keys.end(), [this](const Key* a, const Key* b) { return earlier(*a, *b); });
-    for (std::size_t i = 0; i < keys.size(); ++i) keys[i]->order = (static_cast<std::uint64_t>(i) << 32) | keys[i]->slot();
+    for (std::size_t i = 0; i < keys.size(); ++i)
+        keys[i]->order = (static_cast<std::uint64_t>(i) << 32) | keys[i]->slot();
     next_rank_ = keys.size();
     std::make_heap(early_.begin(), early_.end(), [this](const Key& a, const Key& b) { return earlier(b, a); });
 }

@@ -91,7 +91,7 @@ private:
     std::uint64_t fired_count_ = 0;
     std::size_t pending_count_ = 0;
     std::size_t cancelled_in_queue_ = 0;  // keys whose timer was cancelled but that are still queued
-    std::size_t queued_count_ = 0;        // keys in all buckets (pending + cancelled), early_ excluded
+    std::size_t queued_count_ = 0;  // keys in all buckets (pending + cancelled), early_ excluded
     Instant queue_last_;
     std::vector<Key> buckets_[kBucketCount];
     std::size_t bucket0_head_ = 0;

@@ -41,7 +41,7 @@ std::string hmac(HmacAlgorithm algorithm, std::string_view key, std::string_view
 struct HmacKey::State {
     HmacAlgorithm algorithm;
     SHA256_CTX inner256{}, outer256{};
-    SHA512_CTX inner512{}, outer512{};   // SHA-384 and SHA-512
+    SHA512_CTX inner512{}, outer512{};  // SHA-384 and SHA-512
 };
 
 namespace {
@@ -119,11 +119,10 @@ std::string HmacKey::sign(std::initializer_list<std::string_view> parts) const {
     case HmacAlgorithm::sha384:
         return keyed_mac<SHA512_CTX, SHA384_Update, SHA384_Final>(state_->inner512, state_->outer512,
                                                                   SHA384_DIGEST_LENGTH, parts);
-    case HmacAlgorithm::sha512:
-        break;
+    case HmacAlgorithm::sha512: break;
     }
-    return keyed_mac<SHA512_CTX, SHA512_Update, SHA512_Final>(state_->inner512, state_->outer512,
-                                                              SHA512_DIGEST_LENGTH, parts);
+    return keyed_mac<SHA512_CTX, SHA512_Update, SHA512_Final>(state_->inner512, state_->outer512, SHA512_DIGEST_LENGTH,
+                                                              parts);
 }
 
 std::string to_hex_lower(std::string_view bytes) {

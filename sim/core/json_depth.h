@@ -7,7 +7,7 @@
 
 namespace mgm::sim {
 
-inline constexpr int kJsonMaxDepth = 64;   // System.Text.Json's JsonReaderOptions default
+inline constexpr int kJsonMaxDepth = 64;  // System.Text.Json's JsonReaderOptions default
 
 // False when arrays/objects nest deeper than max_depth (string contents are skipped).
 bool json_nesting_within(std::string_view text, int max_depth = kJsonMaxDepth);

@@ -15,12 +15,12 @@
 // definitions in json_instances.cpp. Only the ones that many units instantiate: the instantiation unit
 // compiles every member of each, used or not (the ordered_json parser, used by 3 units, cost more there
 // than it saved). The parser types are what json::parse(std::string) builds.
-#define MGM_JSON_INSTANCES(X)                                                                          \
-    X(detail::serializer<json>)                                                                        \
-    X(detail::serializer<ordered_json>)                                                                \
-    X(detail::json_sax_dom_parser<json>)                                                               \
-    X(detail::json_sax_dom_callback_parser<json>)                                                      \
-    X(detail::lexer<json, detail::iterator_input_adapter<std::string::const_iterator>>)                \
+#define MGM_JSON_INSTANCES(X)                                                           \
+    X(detail::serializer<json>)                                                         \
+    X(detail::serializer<ordered_json>)                                                 \
+    X(detail::json_sax_dom_parser<json>)                                                \
+    X(detail::json_sax_dom_callback_parser<json>)                                       \
+    X(detail::lexer<json, detail::iterator_input_adapter<std::string::const_iterator>>) \
     X(detail::parser<json, detail::iterator_input_adapter<std::string::const_iterator>>)
 
 #define MGM_JSON_EXTERN_INSTANCE(...) extern template class __VA_ARGS__;

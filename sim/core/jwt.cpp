@@ -12,9 +12,9 @@ namespace {
 
 std::string_view algorithm_name(Algorithm algorithm) {
     switch (algorithm) {
-        case Algorithm::hs256: return "HS256";
-        case Algorithm::hs384: return "HS384";
-        case Algorithm::hs512: return "HS512";
+    case Algorithm::hs256: return "HS256";
+    case Algorithm::hs384: return "HS384";
+    case Algorithm::hs512: return "HS512";
     }
     return "HS256";
 }
@@ -28,9 +28,9 @@ std::optional<crypto::HmacAlgorithm> parse_algorithm(std::string_view name) {
 
 crypto::HmacAlgorithm to_hmac(Algorithm algorithm) {
     switch (algorithm) {
-        case Algorithm::hs256: return crypto::HmacAlgorithm::sha256;
-        case Algorithm::hs384: return crypto::HmacAlgorithm::sha384;
-        case Algorithm::hs512: return crypto::HmacAlgorithm::sha512;
+    case Algorithm::hs256: return crypto::HmacAlgorithm::sha256;
+    case Algorithm::hs384: return crypto::HmacAlgorithm::sha384;
+    case Algorithm::hs512: return crypto::HmacAlgorithm::sha512;
     }
     return crypto::HmacAlgorithm::sha256;
 }
@@ -111,8 +111,8 @@ std::string encode(const nlohmann::ordered_json& payload, std::string_view key, 
     nlohmann::ordered_json header;
     header["alg"] = std::string(algorithm_name(algorithm));
     header["typ"] = "JWT";
-    std::string signing_input = crypto::base64url_encode(dump_compact(header)) + "." +
-                                crypto::base64url_encode(dump_compact(payload));
+    std::string signing_input =
+        crypto::base64url_encode(dump_compact(header)) + "." + crypto::base64url_encode(dump_compact(payload));
     const std::string signature = crypto::hmac(to_hmac(algorithm), key, signing_input);
     return signing_input + "." + crypto::base64url_encode(signature);
 }
@@ -150,7 +150,8 @@ ValidationResult validate(std::string_view token, const ValidationParameters& pa
     const auto header_bytes = crypto::base64url_decode(header_part);
     const auto payload_bytes = crypto::base64url_decode(payload_part);
     if (!header_bytes || !payload_bytes) return fail("The token is malformed");
-    if (!json_nesting_within(*header_bytes) || !json_nesting_within(*payload_bytes)) return fail("The token is malformed");
+    if (!json_nesting_within(*header_bytes) || !json_nesting_within(*payload_bytes))
+        return fail("The token is malformed");
     const auto header = nlohmann::ordered_json::parse(*header_bytes, nullptr, false);
     const auto payload = nlohmann::ordered_json::parse(*payload_bytes, nullptr, false);
     if (header.is_discarded() || !header.is_object() || payload.is_discarded() || !payload.is_object()) {
@@ -165,8 +166,7 @@ ValidationResult validate(std::string_view token, const ValidationParameters& pa
     if (parameters.key.size() < 16) return fail("The signature key was not found");
     const auto signature = crypto::base64url_decode(signature_part);
     if (!signature || signature->empty()) return fail("The signature is invalid");
-    const std::string expected =
-        crypto::hmac(*hmac_algorithm, parameters.key, token.substr(0, dot2));
+    const std::string expected = crypto::hmac(*hmac_algorithm, parameters.key, token.substr(0, dot2));
     if (!crypto::constant_time_equals(expected, *signature)) return fail("The signature is invalid");
 
     // Lifetime: exp required; nbf optional; both with the clock skew.

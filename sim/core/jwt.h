@@ -18,8 +18,7 @@ enum class Algorithm { hs256, hs384, hs512 };
 
 // "<base64url header>.<base64url payload>.<base64url signature>" with header {"alg":"HS256","typ":"JWT"}.
 // The payload is written compactly in its own key order (raw UTF-8).
-std::string encode(const nlohmann::ordered_json& payload, std::string_view key,
-                   Algorithm algorithm = Algorithm::hs256);
+std::string encode(const nlohmann::ordered_json& payload, std::string_view key, Algorithm algorithm = Algorithm::hs256);
 
 // Claim types after the inbound mapping the reference relies on: "sub"/"nameid" become
 // kNameIdentifier, "unique_name" becomes kName; every other claim keeps its JWT name.
@@ -41,14 +40,14 @@ std::optional<std::string> twitch_user_id(const Claims& claims);
 std::string display_name(const Claims& claims, std::string_view user_id);
 
 struct ValidationParameters {
-    std::string key;                        // HMAC key bytes (>= 16 bytes, else every token fails)
-    std::string audience;                   // empty: audience not validated
+    std::string key;  // HMAC key bytes (>= 16 bytes, else every token fails)
+    std::string audience;  // empty: audience not validated
     Duration clock_skew = std::chrono::minutes(5);
 };
 
 struct ValidationResult {
-    std::optional<Claims> claims;           // set when the token is valid
-    std::string error;                      // why not ("The signature is invalid", ...); empty when valid
+    std::optional<Claims> claims;  // set when the token is valid
+    std::string error;  // why not ("The signature is invalid", ...); empty when valid
     bool ok() const { return claims.has_value(); }
 };
 

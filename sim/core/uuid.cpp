@@ -168,7 +168,7 @@ std::optional<Uuid> Uuid::parse_any(std::string_view text) {
         return parse_d(text.substr(1, 36));
     }
     if (has_hyphen) return parse_d(text);  // "D"
-    return parse_digits(text, false);      // "N"
+    return parse_digits(text, false);  // "N"
 }
 
 std::optional<Uuid> Uuid::parse_hyphenated(std::string_view text) { return parse_digits(text, true); }

@@ -33,9 +33,7 @@ std::string describe_error(const sim::ErrorCode& ec, bool timed_out) {
     return ec.message();
 }
 
-bool method_allows_body(const std::string& method) {
-    return method == "POST" || method == "PUT" || method == "PATCH";
-}
+bool method_allows_body(const std::string& method) { return method == "POST" || method == "PUT" || method == "PATCH"; }
 
 }  // namespace
 
@@ -66,8 +64,12 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 public:
     Exchange(Client::State& client, std::uint64_t id, std::string address, Request request, ClientOptions options,
              std::function<void(ClientResult)> done)
-        : client_(client), id_(id), address_(std::move(address)), request_(std::move(request)),
-          options_(options), done_(std::move(done)) {
+        : client_(client),
+          id_(id),
+          address_(std::move(address)),
+          request_(std::move(request)),
+          options_(options),
+          done_(std::move(done)) {
         if (options_.max_attempts < 1) options_.max_attempts = 1;
     }
 
@@ -116,24 +118,23 @@ private:
                                // A failed write is reported by the read (reset/eof) or the timeout.
                                (void)self, (void)token, (void)ec;
                            });
-        bhttp::async_read(*stream_, buffer_, *parser_, [self = shared_from_this(), token](beast::error_code ec, std::size_t) {
-            if (self->token_ != token) return;
-            if (ec) {
-                self->attempt_failed(ec, false);
-                return;
-            }
-            self->on_response();
-        });
+        bhttp::async_read(*stream_, buffer_, *parser_,
+                          [self = shared_from_this(), token](beast::error_code ec, std::size_t) {
+                              if (self->token_ != token) return;
+                              if (ec) {
+                                  self->attempt_failed(ec, false);
+                                  return;
+                              }
+                              self->on_response();
+                          });
     }
 
     bhttp::request<bhttp::string_body> build_message() const {
         bhttp::request<bhttp::string_body> message;
         message.version(11);
         auto verb = bhttp::string_to_verb(request_.method);
-        if (verb == bhttp::verb::unknown)
-            message.method_string(request_.method);
-        else
-            message.method(verb);
+        if (verb == bhttp::verb::unknown) message.method_string(request_.method);
+        else message.method(verb);
         message.target(request_.target.empty() ? "/" : request_.target);
         bool has_connection = false;
         for (const auto& header : request_.headers.all()) {
@@ -143,8 +144,7 @@ private:
         }
         if (message.find(bhttp::field::host) == message.end()) message.set(bhttp::field::host, address_);
         if (!has_connection) message.set(bhttp::field::connection, "close");
-        if (!request_.body.empty() || method_allows_body(request_.method))
-            message.content_length(request_.body.size());
+        if (!request_.body.empty() || method_allows_body(request_.method)) message.content_length(request_.body.size());
         message.body() = request_.body;
         return message;
     }
@@ -165,8 +165,8 @@ private:
     }
 
     void attempt_failed(sim::ErrorCode ec, bool timed_out) {
-        record(nlohmann::json{{"method", request_.method}, {"target", request_.target},
-                              {"error", describe_error(ec, timed_out)}});
+        record(nlohmann::json{
+            {"method", request_.method}, {"target", request_.target}, {"error", describe_error(ec, timed_out)}});
         end_attempt();
         result_.error = ec;
         result_.timed_out = timed_out;
@@ -218,8 +218,7 @@ private:
     std::optional<bhttp::response_parser<bhttp::string_body>> parser_;
 };
 
-Client::Client(sim::Network& network, sim::Scheduler& scheduler, std::string from, sim::Trace* trace,
-               std::string actor)
+Client::Client(sim::Network& network, sim::Scheduler& scheduler, std::string from, sim::Trace* trace, std::string actor)
     : state_(std::make_shared<State>(network, scheduler, std::move(from), trace, std::move(actor))) {}
 
 Client::~Client() {

@@ -10,19 +10,21 @@
 #include "sim/http/message.h"
 #include "sim/network/network.h"
 
-namespace mgm::sim { class Trace; }
+namespace mgm::sim {
+class Trace;
+}
 
 namespace mgm::http {
 
 struct ClientOptions {
     sim::Duration timeout = std::chrono::seconds(100);  // per attempt (.NET HttpClient default 100 s)
-    int max_attempts = 1;                               // retries only on transport errors/timeouts
+    int max_attempts = 1;  // retries only on transport errors/timeouts
     sim::Duration retry_delay{0};
 };
 
 struct ClientResult {
     std::optional<Response> response;  // set when a full response arrived
-    sim::ErrorCode error;              // transport error (refused, reset, eof) when no response
+    sim::ErrorCode error;  // transport error (refused, reset, eof) when no response
     bool timed_out = false;
     int attempts = 0;
     bool ok() const { return response.has_value(); }

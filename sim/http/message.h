@@ -35,12 +35,12 @@ private:
 };
 
 struct Request {
-    std::string method;   // "GET", "POST", ... as received (upper case on the wire)
-    std::string target;   // "/api/gift-requests?streamerId=1" as received
-    std::string path;     // percent-decoded path without query: "/api/gift-requests"
-    std::string query;    // raw query without '?': "streamerId=1"
+    std::string method;  // "GET", "POST", ... as received (upper case on the wire)
+    std::string target;  // "/api/gift-requests?streamerId=1" as received
+    std::string path;  // percent-decoded path without query: "/api/gift-requests"
+    std::string query;  // raw query without '?': "streamerId=1"
     Headers headers;
-    std::string body;     // raw bytes
+    std::string body;  // raw bytes
     std::string remote_address;  // "127.0.0.1:50123" (the rate limiter's IP partition uses the host part)
 
     // First value of a query parameter, percent- and '+'-decoded; nullopt when absent.

@@ -75,16 +75,16 @@ bool RouteMatcher::matches(const Route& route, const std::vector<std::string_vie
         const Segment& segment = route.segments[i];
         const std::string_view value = path_segments[i];
         switch (segment.kind) {
-            case Segment::Kind::literal:
-                if (!iequals(segment.text, value)) return false;
-                break;
-            case Segment::Kind::parameter:
-                if (value.empty()) return false;
-                break;
-            case Segment::Kind::guid_parameter:
-                // A value the constraint rejects is "no route" (404), never a 400.
-                if (!mgm::sim::Uuid::parse_any(value)) return false;
-                break;
+        case Segment::Kind::literal:
+            if (!iequals(segment.text, value)) return false;
+            break;
+        case Segment::Kind::parameter:
+            if (value.empty()) return false;
+            break;
+        case Segment::Kind::guid_parameter:
+            // A value the constraint rejects is "no route" (404), never a 400.
+            if (!mgm::sim::Uuid::parse_any(value)) return false;
+            break;
         }
     }
     if (params != nullptr) {

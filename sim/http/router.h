@@ -21,10 +21,10 @@ using SyncHandler = std::function<Response(const Request&, const Params&)>;
 
 struct RouteMatch {
     enum class Kind { found, not_found, method_not_allowed } kind = Kind::not_found;
-    std::size_t route = 0;                  // when found: the route's index, in registration order
+    std::size_t route = 0;  // when found: the route's index, in registration order
     Params params;
-    std::string pattern;                    // the route's pattern, when found ("/api/payouts/{id:guid}/status")
-    std::string allow;                      // "GET, POST" when method_not_allowed
+    std::string pattern;  // the route's pattern, when found ("/api/payouts/{id:guid}/status")
+    std::string allow;  // "GET, POST" when method_not_allowed
 };
 
 // What a client gets when no route matched: 404 empty, or 405 empty + Allow for a path known under other

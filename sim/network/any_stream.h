@@ -35,7 +35,9 @@ public:
     using executor_type = boost::asio::io_context::executor_type;
 
     AnyStream(std::unique_ptr<ByteStream> stream, executor_type executor)
-        : stream_(std::move(stream)), executor_(executor), write_copy_(std::make_shared<std::string>()),
+        : stream_(std::move(stream)),
+          executor_(executor),
+          write_copy_(std::make_shared<std::string>()),
           written_(std::make_shared<std::uint64_t>(0)) {}
 
     AnyStream(AnyStream&&) = default;
@@ -63,8 +65,8 @@ public:
         return boost::asio::async_initiate<ReadHandler, void(boost::system::error_code, std::size_t)>(
             [this](auto&& completion, const MutableBufferSequence& seq) {
                 boost::asio::mutable_buffer target;
-                for (auto it = boost::asio::buffer_sequence_begin(seq);
-                     it != boost::asio::buffer_sequence_end(seq); ++it) {
+                for (auto it = boost::asio::buffer_sequence_begin(seq); it != boost::asio::buffer_sequence_end(seq);
+                     ++it) {
                     boost::asio::mutable_buffer b(*it);
                     if (b.size() > 0) {
                         target = b;
@@ -77,9 +79,7 @@ public:
                     return;
                 }
                 if (!stream_) {
-                    boost::asio::post(executor_, [wrapped] {
-                        wrapped(boost::asio::error::bad_descriptor, 0);
-                    });
+                    boost::asio::post(executor_, [wrapped] { wrapped(boost::asio::error::bad_descriptor, 0); });
                     return;
                 }
                 if (!tap_) {
@@ -108,9 +108,7 @@ public:
                     return;
                 }
                 if (!stream_) {
-                    boost::asio::post(executor_, [wrapped] {
-                        wrapped(boost::asio::error::bad_descriptor, 0);
-                    });
+                    boost::asio::post(executor_, [wrapped] { wrapped(boost::asio::error::bad_descriptor, 0); });
                     return;
                 }
                 // The copy is shared with the completion so it outlives this AnyStream if a TCP write is
@@ -138,14 +136,13 @@ private:
             boost::asio::executor_work_guard<boost::asio::associated_executor_t<Decayed, executor_type>> work;
         };
         auto executor = boost::asio::get_associated_executor(handler, executor_);
-        auto pending = std::make_shared<Pending>(
-            Pending{std::forward<Handler>(handler), boost::asio::make_work_guard(executor)});
+        auto pending =
+            std::make_shared<Pending>(Pending{std::forward<Handler>(handler), boost::asio::make_work_guard(executor)});
         return [pending](ErrorCode ec, std::size_t n) {
             auto executor = pending->work.get_executor();
             auto work = std::move(pending->work);
-            boost::asio::dispatch(executor, [handler = std::move(pending->handler), ec, n]() mutable {
-                std::move(handler)(ec, n);
-            });
+            boost::asio::dispatch(
+                executor, [handler = std::move(pending->handler), ec, n]() mutable { std::move(handler)(ec, n); });
             work.reset();
         };
     }

@@ -10,10 +10,10 @@
 namespace mgm::sim::ci {
 
 inline constexpr std::string_view kHost = "127.0.0.1";
-inline constexpr std::uint16_t kEbsPort = 8080;               // the EBS ("backend")
-inline constexpr std::uint16_t kEventSubWebhookPort = 9051;   // MockEventSubWebhook
-inline constexpr std::uint16_t kExtensionJwtPort = 9052;      // MockExtensionJwt
-inline constexpr std::uint16_t kHelixApiPort = 9053;          // MockHelixApi
+inline constexpr std::uint16_t kEbsPort = 8080;  // the EBS ("backend")
+inline constexpr std::uint16_t kEventSubWebhookPort = 9051;  // MockEventSubWebhook
+inline constexpr std::uint16_t kExtensionJwtPort = 9052;  // MockExtensionJwt
+inline constexpr std::uint16_t kHelixApiPort = 9053;  // MockHelixApi
 inline constexpr std::uint16_t kSyntheticDesktopPort = 9054;  // SyntheticDesktop
 
 // "127.0.0.1:<port>" and "http://127.0.0.1:<port>".

@@ -41,7 +41,7 @@ struct LoopbackNetwork::Impl {
     std::map<std::string, AcceptHandler> listeners;
     LinkFaults default_faults;
     std::map<std::pair<std::string, std::string>, LinkFaults> link_faults;  // key: unordered pair
-    std::set<std::pair<std::string, std::string>> partitions;               // key: unordered pair
+    std::set<std::pair<std::string, std::string>> partitions;  // key: unordered pair
     std::uint32_t next_ephemeral_port = kFirstEphemeralPort;
 
     static constexpr std::uint32_t kFirstEphemeralPort = 49152;
@@ -91,8 +91,8 @@ struct Connection : std::enable_shared_from_this<Connection> {
         std::string inbox;  // arrived, not yet read
         std::size_t inbox_offset = 0;
         bool peer_finished = false;  // FIN arrived: reads return eof once the inbox is empty
-        bool reset = false;          // RST arrived or this end reset: reads/writes fail
-        bool closed = false;         // closed locally
+        bool reset = false;  // RST arrived or this end reset: reads/writes fail
+        bool closed = false;  // closed locally
         // The one outstanding read.
         char* read_data = nullptr;
         std::size_t read_size = 0;
@@ -108,13 +108,16 @@ struct Connection : std::enable_shared_from_this<Connection> {
 
     Connection(boost::asio::io_context& io, std::weak_ptr<LoopbackNetwork::Impl> network, std::string from,
                std::string to, std::string client_address)
-        : io(io), network(std::move(network)), from(std::move(from)), to(std::move(to)),
+        : io(io),
+          network(std::move(network)),
+          from(std::move(from)),
+          to(std::move(to)),
           client_address(std::move(client_address)) {}
 
     boost::asio::io_context& io;
     std::weak_ptr<LoopbackNetwork::Impl> network;
-    std::string from;            // link names used for faults and partitions
-    std::string to;              // the listening address
+    std::string from;  // link names used for faults and partitions
+    std::string to;  // the listening address
     std::string client_address;  // "127.0.0.1:<ephemeral>"
     End ends[2];
 
@@ -202,7 +205,9 @@ struct Connection : std::enable_shared_from_this<Connection> {
             std::size_t chunk = size - offset;
             if (faults.split_max_bytes > 0) {
                 std::size_t limit = std::min(chunk, faults.split_max_bytes);
-                chunk = limit == 1 ? 1 : static_cast<std::size_t>(net->rng.uniform_range(1, static_cast<std::int64_t>(limit)));
+                chunk = limit == 1
+                            ? 1
+                            : static_cast<std::size_t>(net->rng.uniform_range(1, static_cast<std::int64_t>(limit)));
             }
             send(*net, 1 - side, Packet{Packet::Kind::data, std::string(data + offset, chunk)});
             offset += chunk;
@@ -249,15 +254,11 @@ struct Connection : std::enable_shared_from_this<Connection> {
         bool lost = !net || net->partitioned(from, to);  // a partition also eats bytes already in flight
         if (!lost && !end.closed) {
             switch (packet.kind) {
-                case Packet::Kind::data:
-                    if (!end.reset && !end.peer_finished) end.inbox.append(packet.bytes);
-                    break;
-                case Packet::Kind::fin:
-                    end.peer_finished = true;
-                    break;
-                case Packet::Kind::rst:
-                    end.reset = true;
-                    break;
+            case Packet::Kind::data:
+                if (!end.reset && !end.peer_finished) end.inbox.append(packet.bytes);
+                break;
+            case Packet::Kind::fin: end.peer_finished = true; break;
+            case Packet::Kind::rst: end.reset = true; break;
             }
             kick_read(side);
         }
@@ -293,12 +294,8 @@ public:
     }
     void close() override { connection_->close(side_); }
     bool is_open() const override { return !connection_->ends[side_].closed; }
-    std::string local_address() const override {
-        return side_ == 0 ? connection_->client_address : connection_->to;
-    }
-    std::string remote_address() const override {
-        return side_ == 0 ? connection_->to : connection_->client_address;
-    }
+    std::string local_address() const override { return side_ == 0 ? connection_->client_address : connection_->to; }
+    std::string remote_address() const override { return side_ == 0 ? connection_->to : connection_->client_address; }
 
 private:
     std::shared_ptr<Connection> connection_;
@@ -330,9 +327,8 @@ void LoopbackNetwork::connect(const std::string& from, const std::string& to, Co
     Duration latency = net.draw_latency(faults);
     if (net.draw(faults.connect_refuse_probability)) {
         net.record("connect_refused", from, to);
-        net.after(latency, "net.connect", [done = std::move(done)] {
-            done(boost::asio::error::connection_refused, nullptr);
-        });
+        net.after(latency, "net.connect",
+                  [done = std::move(done)] { done(boost::asio::error::connection_refused, nullptr); });
         return;
     }
     std::weak_ptr<Impl> weak = impl_;

@@ -18,11 +18,11 @@ class Trace;
 
 // Fault knobs for a link (or the default for all links). Zero values mean "perfect network".
 struct LinkFaults {
-    Duration latency_min{0};            // one-way delivery delay, drawn uniformly in [min, max]
+    Duration latency_min{0};  // one-way delivery delay, drawn uniformly in [min, max]
     Duration latency_max{0};
     double connect_refuse_probability = 0;  // connect() fails with connection_refused
-    double reset_probability = 0;           // per write: the connection is reset instead of delivering
-    std::size_t split_max_bytes = 0;        // >0: each write is delivered in random chunks of 1..N bytes
+    double reset_probability = 0;  // per write: the connection is reset instead of delivering
+    std::size_t split_max_bytes = 0;  // >0: each write is delivered in random chunks of 1..N bytes
 };
 
 class LoopbackNetwork final : public Network {

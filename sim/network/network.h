@@ -9,7 +9,9 @@
 
 #include <boost/system/error_code.hpp>
 
-namespace boost::asio { class io_context; }
+namespace boost::asio {
+class io_context;
+}
 
 namespace mgm::sim {
 

@@ -47,7 +47,7 @@ std::string format_endpoint(const tcp::endpoint& endpoint) {
 // The network's current output barrier, shared with its streams (a stream may outlive the network).
 struct BarrierSlot {
     OutputBarrier* barrier = nullptr;
-    std::function<void(const std::string&)> warn;   // the network's warning sink (shared the same way)
+    std::function<void(const std::string&)> warn;  // the network's warning sink (shared the same way)
 };
 
 // Out of descriptors (or kernel memory) for a new socket: the pending connection stays queued, so an
@@ -90,9 +90,8 @@ public:
                 socket_.async_write_some(boost::asio::buffer(data, size), std::move(*shared_done));
             },
             [this, shared_done] {
-                boost::asio::post(socket_.get_executor(), [done = std::move(*shared_done)] {
-                    done(boost::asio::error::operation_aborted, 0);
-                });
+                boost::asio::post(socket_.get_executor(),
+                                  [done = std::move(*shared_done)] { done(boost::asio::error::operation_aborted, 0); });
             });
     }
     void close() override {
@@ -114,7 +113,8 @@ private:
 
 // One listening socket and its accept loop. Shared with pending accepts so closing is safe.
 struct TcpListener : std::enable_shared_from_this<TcpListener> {
-    TcpListener(boost::asio::io_context& io, Network::AcceptHandler on_accept, std::shared_ptr<const BarrierSlot> barrier)
+    TcpListener(boost::asio::io_context& io, Network::AcceptHandler on_accept,
+                std::shared_ptr<const BarrierSlot> barrier)
         : acceptor(io), backoff(io), on_accept(std::move(on_accept)), barrier(std::move(barrier)) {}
 
     tcp::acceptor acceptor;
@@ -122,7 +122,7 @@ struct TcpListener : std::enable_shared_from_this<TcpListener> {
     Network::AcceptHandler on_accept;
     std::shared_ptr<const BarrierSlot> barrier;
     std::string bound;
-    bool exhausted = false;          // in an out-of-descriptors episode (logged once)
+    bool exhausted = false;  // in an out-of-descriptors episode (logged once)
     std::uint64_t exhausted_count = 0;
 
     void accept_next() {
@@ -223,6 +223,8 @@ void TcpNetwork::connect(const std::string& from, const std::string& to, Connect
 
 void TcpNetwork::set_output_barrier(OutputBarrier* barrier) { impl_->barrier->barrier = barrier; }
 
-void TcpNetwork::set_warning_sink(std::function<void(const std::string&)> sink) { impl_->barrier->warn = std::move(sink); }
+void TcpNetwork::set_warning_sink(std::function<void(const std::string&)> sink) {
+    impl_->barrier->warn = std::move(sink);
+}
 
 }  // namespace mgm::sim

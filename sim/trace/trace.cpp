@@ -51,12 +51,12 @@ public:
     }
     void value(const nlohmann::json& v) {
         switch (v.type()) {
-            case nlohmann::json::value_t::string: return string(v.get_ref<const std::string&>());
-            case nlohmann::json::value_t::number_unsigned: out_ += std::to_string(v.get<std::uint64_t>()); return;
-            case nlohmann::json::value_t::number_integer: out_ += std::to_string(v.get<std::int64_t>()); return;
-            case nlohmann::json::value_t::boolean: out_ += v.get<bool>() ? "true" : "false"; return;
-            case nlohmann::json::value_t::null: out_ += "null"; return;
-            default: return serialize(v);
+        case nlohmann::json::value_t::string: return string(v.get_ref<const std::string&>());
+        case nlohmann::json::value_t::number_unsigned: out_ += std::to_string(v.get<std::uint64_t>()); return;
+        case nlohmann::json::value_t::number_integer: out_ += std::to_string(v.get<std::int64_t>()); return;
+        case nlohmann::json::value_t::boolean: out_ += v.get<bool>() ? "true" : "false"; return;
+        case nlohmann::json::value_t::null: out_ += "null"; return;
+        default: return serialize(v);
         }
     }
     void finish() { out_ += first_ ? "{}" : "}"; }
@@ -91,15 +91,13 @@ std::string canonical_line(const nlohmann::json& fields, const Entry* extras, st
     LineWriter writer(line);
     auto write_entry = [&](const Entry& e) {
         writer.key(e.key);
-        if (e.kind == Entry::Kind::text)
-            writer.string(e.text);
-        else
-            line += std::to_string(e.number);
+        if (e.kind == Entry::Kind::text) writer.string(e.text);
+        else line += std::to_string(e.number);
     };
     std::size_t next = 0;
     auto write_field = [&](std::string_view key, const nlohmann::json& value) {
         while (next < extra_count && extras[next].key < key) write_entry(extras[next++]);
-        if (next < extra_count && extras[next].key == key) return;   // the extra wins
+        if (next < extra_count && extras[next].key == key) return;  // the extra wins
         writer.key(key);
         writer.value(value);
     };

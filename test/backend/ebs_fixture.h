@@ -89,9 +89,9 @@ public:
         REQUIRE_FALSE(server_->start());
     }
 
-    std::vector<http::Request> requests;        // requests that reached a Helix route
-    std::vector<std::string> seen_targets;      // "METHOD target" of everything received
-    std::deque<int> scripted_statuses;   // 0 = close the connection without answering (transport error)
+    std::vector<http::Request> requests;  // requests that reached a Helix route
+    std::vector<std::string> seen_targets;  // "METHOD target" of everything received
+    std::deque<int> scripted_statuses;  // 0 = close the connection without answering (transport error)
     int default_status = 204;
     bool subscribed = false;
 
@@ -133,8 +133,7 @@ public:
             world.stop();
             helix.stop();
             loop.run_until_idle();
-        } catch (...) {
-        }
+        } catch (...) {}
     }
 
     // Sends one request over the loopback network and runs the simulation until the answer arrives.
@@ -263,7 +262,7 @@ public:
     }
 
     // Members in construction order.
-    std::vector<std::string> log_lines;   // the World's log (info and up)
+    std::vector<std::string> log_lines;  // the World's log (info and up)
     harness::World world;
     sim::Trace& trace;
     sim::VirtualClock& clock;

@@ -96,8 +96,10 @@ TEST_CASE("rate limiter: 5 per 60 s fixed window per partition, recovery after t
 // that calls FixedWindowRateLimiter.TryReplenish; ReplenishInternal refills once a window has passed since
 // the last replenishment and makes the heartbeat's instant the new window start. So windows follow the
 // timer, not the first request after a window ended.
-TEST_CASE("rate limiter: FixedWindowRateLimiter replenishes on the partitioned limiter's 100 ms heartbeat, "
-          "not at the first request after a window ends", "[api][ratelimit]") {
+TEST_CASE(
+    "rate limiter: FixedWindowRateLimiter replenishes on the partitioned limiter's 100 ms heartbeat, "
+    "not at the first request after a window ends",
+    "[api][ratelimit]") {
     const sim::Instant origin = sim::Instant::from_unix_seconds(1775390400);
     sim::VirtualClock clock(origin);
     FixedWindowRateLimiter limiter(clock);  // heartbeats at origin + k * 100 ms
@@ -120,8 +122,10 @@ TEST_CASE("rate limiter: FixedWindowRateLimiter replenishes on the partitioned l
 // DefaultPartitionedRateLimiter.cs: at a heartbeat, a limiter whose IdleDuration (time since all of its
 // permits came back, FixedWindowRateLimiter._idleSince) exceeds 10 s is removed; the next request builds a
 // new one whose window starts at that request.
-TEST_CASE("rate limiter: a partition idle for more than 10 s after refilling is dropped, and the next request "
-          "starts a new window", "[api][ratelimit]") {
+TEST_CASE(
+    "rate limiter: a partition idle for more than 10 s after refilling is dropped, and the next request "
+    "starts a new window",
+    "[api][ratelimit]") {
     const sim::Instant origin = sim::Instant::from_unix_seconds(1775390400);
     sim::VirtualClock clock(origin);
     FixedWindowRateLimiter limiter(clock);

@@ -9,9 +9,12 @@ using namespace mgm::backend::api;
 namespace {
 
 const Schema kItemSchema = {
-    {"name", "Name", FieldKind::required_string},  {"id", "Id", FieldKind::int32},
-    {"count", "Count", FieldKind::int32},          {"link", "Link", FieldKind::required_string},
-    {"texture", "Texture", FieldKind::required_string}, {"bagId", "BagId", FieldKind::int32},
+    {"name", "Name", FieldKind::required_string},
+    {"id", "Id", FieldKind::int32},
+    {"count", "Count", FieldKind::int32},
+    {"link", "Link", FieldKind::required_string},
+    {"texture", "Texture", FieldKind::required_string},
+    {"bagId", "BagId", FieldKind::int32},
     {"slotId", "SlotId", FieldKind::int32},
 };
 const Schema kSelectSchema = {{"item", "Item", FieldKind::object, &kItemSchema}};
@@ -72,7 +75,7 @@ TEST_CASE("binding: case-insensitive names, unknown ignored, numbers as strings,
     auto result = bind_body(R"({"SCHEMAVERSION":"1","characterNAME":"Hero","extra":[1,{"x":null}],
                            "spinCycleId":"3F2504E0-4F89-11D3-9A0C-0305E82C3301","online":true,
                            "capturedAt":"2026-04-04T12:01:23.4567891Z"})",
-                       kVerifySchema);
+                            kVerifySchema);
     REQUIRE(result.value);
     const Json& v = *result.value;
     REQUIRE(v["schemaVersion"] == 1);
@@ -90,8 +93,8 @@ TEST_CASE("binding: case-insensitive names, unknown ignored, numbers as strings,
 }
 
 TEST_CASE("binding: required strings missing, null or blank give a ValidationProblem", "[api][binding]") {
-    for (const char* body : {R"({})", R"({"characterName":null})", R"({"characterName":"   "})",
-                             R"({"characterName":""})"}) {
+    for (const char* body :
+         {R"({})", R"({"characterName":null})", R"({"characterName":"   "})", R"({"characterName":""})"}) {
         INFO(body);
         auto result = bind_body(body, kVerifySchema);
         REQUIRE(result.error);
@@ -107,10 +110,12 @@ TEST_CASE("binding: required strings missing, null or blank give a ValidationPro
 TEST_CASE("binding: nested required object and its strings (D11: empty texture rejected)", "[api][binding]") {
     auto missing = bind_body(R"({})", kSelectSchema);
     REQUIRE(error_body(missing)["errors"].contains("Item"));
-    auto empty_texture = bind_body(R"({"item":{"name":"Sword","id":1,"count":1,"link":"l","texture":""}})", kSelectSchema);
+    auto empty_texture =
+        bind_body(R"({"item":{"name":"Sword","id":1,"count":1,"link":"l","texture":""}})", kSelectSchema);
     REQUIRE(error_body(empty_texture)["errors"].contains("Item.Texture"));
-    auto ok = bind_body(R"({"Item":{"NAME":"Sword","id":"19019","count":1,"link":"l","texture":"t","bagId":0,"slotId":3}})",
-                   kSelectSchema);
+    auto ok =
+        bind_body(R"({"Item":{"NAME":"Sword","id":"19019","count":1,"link":"l","texture":"t","bagId":0,"slotId":3}})",
+                  kSelectSchema);
     REQUIRE(ok.value);
     REQUIRE((*ok.value)["item"]["id"] == 19019);
     REQUIRE((*ok.value)["item"]["slotId"] == 3);
@@ -147,7 +152,7 @@ TEST_CASE("binding: enums by name case-insensitively or by integer", "[api][bind
     REQUIRE((*bind_body(R"({"status":"SENT"})", kStatusSchema).value)["status"] == 2);
     REQUIRE((*bind_body(R"({"status":5})", kStatusSchema).value)["status"] == 5);
     REQUIRE((*bind_body(R"({"status":42})", kStatusSchema).value)["status"] == 42);  // unknown value kept
-    REQUIRE((*bind_body(R"({})", kStatusSchema).value)["status"] == 0);              // missing -> Pending
+    REQUIRE((*bind_body(R"({})", kStatusSchema).value)["status"] == 0);  // missing -> Pending
     REQUIRE(error_body(bind_body(R"({"status":"shipped"})", kStatusSchema))["errors"].contains("$.status"));
     REQUIRE(error_body(bind_body(R"({"status":null})", kStatusSchema))["errors"].contains("$.status"));
     REQUIRE((*bind_body(R"({"state":"waitingconfirmation","reason":null})", kPatchGiftSchema).value)["state"] == 3);
@@ -170,9 +175,9 @@ TEST_CASE("binding: JsonStringEnumConverter accepts trimmed names, numeric strin
     REQUIRE(status(R"({"status":" Sent "})") == 2);
     REQUIRE(status("{\"status\":\"\\tSent\\n\"}") == 2);
     REQUIRE(status("{\"status\":\"\xC2\xA0Sent\xE3\x80\x80\"}") == 2);  // NBSP, ideographic space: char.IsWhiteSpace
-    REQUIRE(status(R"({"status":"1"})") == 1);      // numeric strings are ordinals
+    REQUIRE(status(R"({"status":"1"})") == 1);  // numeric strings are ordinals
     REQUIRE(status(R"({"status":" +3 "})") == 3);
-    REQUIRE(status(R"({"status":"-1"})") == -1);    // any Int32, defined or not
+    REQUIRE(status(R"({"status":"-1"})") == -1);  // any Int32, defined or not
     REQUIRE(status(R"({"status":"42"})") == 42);
     REQUIRE(status(R"({"status":"007"})") == 7);
     REQUIRE_FALSE(status(R"({"status":"2147483648"})"));  // Int32 overflow
@@ -180,10 +185,10 @@ TEST_CASE("binding: JsonStringEnumConverter accepts trimmed names, numeric strin
     REQUIRE_FALSE(status(R"({"status":"0x1"})"));
     REQUIRE(status(R"({"status":"InProgress, Sent"})") == 3);  // 1 | 2 = Failed
     REQUIRE(status(R"({"status":"sent,cancelled"})") == 6);
-    REQUIRE(status(R"({"status":"Sent,"})") == 2);             // one trailing comma ends the list
+    REQUIRE(status(R"({"status":"Sent,"})") == 2);  // one trailing comma ends the list
     REQUIRE_FALSE(status(R"({"status":",Sent"})"));
     REQUIRE_FALSE(status(R"({"status":"Sent,,Failed"})"));
-    REQUIRE_FALSE(status(R"({"status":"Sent, 1"})"));          // numbers are not list members
+    REQUIRE_FALSE(status(R"({"status":"Sent, 1"})"));  // numbers are not list members
     REQUIRE_FALSE(status(R"({"status":""})"));
     REQUIRE_FALSE(status(R"({"status":"   "})"));
     REQUIRE_FALSE(status(R"({"status":"In Progress"})"));
@@ -204,13 +209,29 @@ TEST_CASE("binding: date-times follow System.Text.Json's ISO-8601 reader (JsonHe
     REQUIRE(parsed("2026-04-04T14:05:07+02")->ticks == utc("2026-04-04T12:05:07Z"));  // hours-only offset
     REQUIRE(parsed("2026-04-04T10:05-02:00")->ticks == utc("2026-04-04T12:05:00Z"));
     REQUIRE(parsed("2026-04-05T02:05:07+14:00"));
-    for (const char* bad : {"2026-04-04t12:05:07Z", "2026-04-04T12:05:07z", "2026-04-04 12:05:07Z",
-                            "2026-04-04T12Z", "2026-04-04T12", "2026-04-04Z", "2026-04", "26-04-04",
-                            "2026-04-04T12:05:07.", "2026-04-04T12:05:07.12345678912345678Z",
-                            "2026-04-04T12:05:07+0200", "2026-04-04T12:05:07+2", "2026-04-04T12:05:07+14:01",
-                            "2026-04-04T12:05:07+15:00", "2026-04-04T24:00:00Z", "2026-04-04T12:05:60Z",
-                            "0000-01-01T00:00:00Z", "0001-01-01T00:00:00+01:00", "2026-02-29", "2026-04-04T12:05:07Z ",
-                            " 2026-04-04", "2026-04-04T12:5:07Z", ""}) {
+    for (const char* bad : {"2026-04-04t12:05:07Z",
+                            "2026-04-04T12:05:07z",
+                            "2026-04-04 12:05:07Z",
+                            "2026-04-04T12Z",
+                            "2026-04-04T12",
+                            "2026-04-04Z",
+                            "2026-04",
+                            "26-04-04",
+                            "2026-04-04T12:05:07.",
+                            "2026-04-04T12:05:07.12345678912345678Z",
+                            "2026-04-04T12:05:07+0200",
+                            "2026-04-04T12:05:07+2",
+                            "2026-04-04T12:05:07+14:01",
+                            "2026-04-04T12:05:07+15:00",
+                            "2026-04-04T24:00:00Z",
+                            "2026-04-04T12:05:60Z",
+                            "0000-01-01T00:00:00Z",
+                            "0001-01-01T00:00:00+01:00",
+                            "2026-02-29",
+                            "2026-04-04T12:05:07Z ",
+                            " 2026-04-04",
+                            "2026-04-04T12:5:07Z",
+                            ""}) {
         INFO(bad);
         REQUIRE_FALSE(parsed(bad));
     }
@@ -232,11 +253,11 @@ TEST_CASE("binding: Content-Type charset as SystemTextJsonInputFormatter selects
         INFO(type);
         REQUIRE(bind_body(json, kVerifySchema, type).value);
     }
-    for (const char* type : {"application/json; charset=utf8", "application/json; charset=\"utf-8\"",
-                             "application/json; charset=us-ascii", "application/json; charset=iso-8859-1",
-                             "application/json; charset=utf-16be", "application/json; charset=utf-32",
-                             "application/json; charset=utf-7", "application/json; charset=latin-9",
-                             "application/json; charset="}) {
+    for (const char* type :
+         {"application/json; charset=utf8", "application/json; charset=\"utf-8\"", "application/json; charset=us-ascii",
+          "application/json; charset=iso-8859-1", "application/json; charset=utf-16be",
+          "application/json; charset=utf-32", "application/json; charset=utf-7", "application/json; charset=latin-9",
+          "application/json; charset="}) {
         INFO(type);
         auto result = bind_body(json, kVerifySchema, type);
         REQUIRE(result.error);
@@ -266,13 +287,14 @@ TEST_CASE("binding: Content-Type charset as SystemTextJsonInputFormatter selects
     }
     // Invalid UTF-16 throws out of the reference's formatter (500 from the EBS's catch-all).
     REQUIRE_THROWS(bind_body(utf16le(u"{}", false) + "x", kVerifySchema, "application/json; charset=utf-16"));
-    REQUIRE_THROWS(bind_body(utf16le(u"{\"a\":\"", false) + std::string("\x00\xDC", 2) + utf16le(u"\"}", false), kVerifySchema,
-                             "application/json; charset=utf-16"));
+    REQUIRE_THROWS(bind_body(utf16le(u"{\"a\":\"", false) + std::string("\x00\xDC", 2) + utf16le(u"\"}", false),
+                             kVerifySchema, "application/json; charset=utf-16"));
     // A UTF-16 body sent as UTF-8 is malformed JSON: 400.
     REQUIRE(bind_body(utf16le(u"{}", false), kVerifySchema).error->status == 400);
 }
 
-TEST_CASE("binding: empty, malformed, non-object, deep and invalid UTF-8 bodies are 400, never a crash", "[api][binding]") {
+TEST_CASE("binding: empty, malformed, non-object, deep and invalid UTF-8 bodies are 400, never a crash",
+          "[api][binding]") {
     REQUIRE(error_body(bind_body("", kVerifySchema))["errors"].contains("body"));
     // SystemTextJsonInputFormatter returns NoValue for a JSON null as for an empty body: BodyModelBinder's
     // "A non-empty request body is required." under "" plus the required parameter "body".
@@ -283,19 +305,19 @@ TEST_CASE("binding: empty, malformed, non-object, deep and invalid UTF-8 bodies 
         REQUIRE(errors[""][0] == "A non-empty request body is required.");
         REQUIRE(errors["body"][0] == "The body field is required.");
     }
-    for (std::string body : {std::string("{"), std::string("{\"characterName\":\"Hero\",}"), std::string("[1,2]"),
-                             std::string("\"Hero\""), std::string("42"), std::string("{} {}"),
-                             std::string("{\"characterName\":\"\xff\xfe\"}"), std::string("{\"a\":\"\xc3\"}"),
-                             std::string("// c\n{}"), std::string(100000, '[') + std::string(100000, ']'),
-                             std::string("{\"characterName\":\"Hero\",\"x\":") + std::string(65, '[') +
-                                 std::string(65, ']') + "}"}) {
+    for (std::string body :
+         {std::string("{"), std::string("{\"characterName\":\"Hero\",}"), std::string("[1,2]"), std::string("\"Hero\""),
+          std::string("42"), std::string("{} {}"), std::string("{\"characterName\":\"\xff\xfe\"}"),
+          std::string("{\"a\":\"\xc3\"}"), std::string("// c\n{}"), std::string(100000, '[') + std::string(100000, ']'),
+          std::string("{\"characterName\":\"Hero\",\"x\":") + std::string(65, '[') + std::string(65, ']') + "}"}) {
         INFO(body.substr(0, 40));
         auto result = bind_body(body, kVerifySchema);
         REQUIRE(result.error);
         REQUIRE(result.error->status == 400);
     }
     // 64 levels are fine.
-    std::string ok = std::string("{\"characterName\":\"Hero\",\"x\":") + std::string(63, '[') + std::string(63, ']') + "}";
+    std::string ok =
+        std::string("{\"characterName\":\"Hero\",\"x\":") + std::string(63, '[') + std::string(63, ']') + "}";
     REQUIRE(bind_body(ok, kVerifySchema).value);
     // A BOM before the document is skipped.
     REQUIRE(bind_body("\xEF\xBB\xBF{\"characterName\":\"Hero\"}", kVerifySchema).value);
@@ -304,12 +326,15 @@ TEST_CASE("binding: empty, malformed, non-object, deep and invalid UTF-8 bodies 
 TEST_CASE("responses: ApiError, ProblemDetails, harness error and enum names", "[api][binding]") {
     auto error = api_error(409, "active_payout_exists", "User already has an active payout.");
     REQUIRE(error.status == 409);
-    REQUIRE(error.body == R"({"code":"active_payout_exists","message":"User already has an active payout.","details":{}})");
+    REQUIRE(error.body ==
+            R"({"code":"active_payout_exists","message":"User already has an active payout.","details":{}})");
     REQUIRE(error.headers.get("Content-Type") == std::optional<std::string>("application/json; charset=utf-8"));
 
     auto not_found = problem(404, fixed_trace());
-    REQUIRE(not_found.body == R"({"type":"https://tools.ietf.org/html/rfc9110#section-15.5.5","title":"Not Found","status":404,"traceId":")" +
-                                  fixed_trace() + "\"}");
+    REQUIRE(
+        not_found.body ==
+        R"({"type":"https://tools.ietf.org/html/rfc9110#section-15.5.5","title":"Not Found","status":404,"traceId":")" +
+            fixed_trace() + "\"}");
     REQUIRE(harness_error(400, "Viewer is not in the pool; run enrollment first.").body ==
             R"({"error":"Viewer is not in the pool; run enrollment first."})");
     // Raw UTF-8, not \u escapes.

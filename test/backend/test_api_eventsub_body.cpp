@@ -114,7 +114,7 @@ public:
         // Mostly a notification-like object; sometimes any value at the top.
         if (rng_.chance(0.1)) return value(0);
         std::string out = "{";
-        if (rng_.chance(0.4)) {   // a chat notification with a generated event, then maybe more members
+        if (rng_.chance(0.4)) {  // a chat notification with a generated event, then maybe more members
             out += "\"subscription\":{\"type\":\"channel.chat.message\"},\"event\":" + member("event", 1);
             if (rng_.chance(0.7)) return out + "}";
         }
@@ -133,7 +133,7 @@ private:
     }
 
     std::string member(const std::string& key, int depth) {
-        if (rng_.chance(0.25)) return value(depth);   // any kind, also where an object is expected
+        if (rng_.chance(0.25)) return value(depth);  // any kind, also where an object is expected
         if (key == "subscription") return object(depth, {"type", "type", "version"});
         if (key == "event")
             return object(depth, {"message_id", "chatter_user_id", "chatter_user_login", "broadcaster_user_id",
@@ -146,7 +146,8 @@ private:
             return out + "]";
         }
         if (key == "badge") return object(depth, {"set_id", "set_id", "id", "info"});
-        if (key == "type") return pick({"\"channel.chat.message\"", "\"channel.chat.message\"", "\"other.type\"", "null"});
+        if (key == "type")
+            return pick({"\"channel.chat.message\"", "\"channel.chat.message\"", "\"other.type\"", "null"});
         if (key == "set_id") return pick({"\"subscriber\"", "\"founder\"", "\"premium\"", "\"vip\"", "null", "\"\""});
         if (key == "text") return pick({"\"!twgold Abcdef\"", "\"!twgift\"", "\"!twgift Abc\"", "\"hi\"", "null"});
         return scalar();
@@ -197,10 +198,13 @@ TEST_CASE("EventSub body: hand-picked shapes read like the DOM reading", "[ebs][
         "{\"subscription\":{\"type\":\"channel.chat.message\"}}",
         "{\"subscription\":{\"type\":\"channel.chat.message\"},\"event\":[]}",
         "{\"subscription\":{\"type\":\"channel.chat.message\"},\"event\":{}}",
-        "{\"subscription\":{\"type\":\"channel.chat.message\"},\"event\":{\"message_id\":\"m\",\"chatter_user_id\":\"u\","
-        "\"chatter_user_login\":\"l\",\"message\":{\"text\":\"!twgold Abcdef\"},\"badges\":[{\"set_id\":\"founder\"}]}}",
+        "{\"subscription\":{\"type\":\"channel.chat.message\"},\"event\":{\"message_id\":\"m\",\"chatter_user_id\":"
+        "\"u\","
+        "\"chatter_user_login\":\"l\",\"message\":{\"text\":\"!twgold "
+        "Abcdef\"},\"badges\":[{\"set_id\":\"founder\"}]}}",
         // the last repeated "event" wins as a whole: no message_id from the first one
-        "{\"subscription\":{\"type\":\"channel.chat.message\"},\"event\":{\"message_id\":\"m\"},\"event\":{\"chatter_user_id\":\"u\"}}",
+        "{\"subscription\":{\"type\":\"channel.chat.message\"},\"event\":{\"message_id\":\"m\"},\"event\":{\"chatter_"
+        "user_id\":\"u\"}}",
         // a matching badge stops the loop before a malformed one
         "{\"subscription\":{\"type\":\"channel.chat.message\"},\"event\":{\"badges\":[{\"set_id\":\"premium\"},7]}}",
         "{\"subscription\":{\"type\":\"channel.chat.message\"},\"event\":{\"badges\":[7,{\"set_id\":\"premium\"}]}}",
@@ -211,8 +215,10 @@ TEST_CASE("EventSub body: hand-picked shapes read like the DOM reading", "[ebs][
         "\"broadcaster_user_id\":null}}",
         "{\"subscription\":{\"type\":\"channel.chat.message\"},\"event\":{\"message\":{\"text\":\"!twgift Abc\"},"
         "\"broadcaster_user_id\":1}}",
-        "{\"subscription\":{\"type\":\"channel.chat.message\"},\"event\":{\"message\":{\"text\":\"hi\"},\"broadcaster_user_id\":1}}",
-        "{\"a\":{\"event\":{\"message_id\":\"nested, not read\"}},\"subscription\":{\"type\":\"channel.chat.message\"},\"event\":{}}",
+        "{\"subscription\":{\"type\":\"channel.chat.message\"},\"event\":{\"message\":{\"text\":\"hi\"},\"broadcaster_"
+        "user_id\":1}}",
+        "{\"a\":{\"event\":{\"message_id\":\"nested, not "
+        "read\"}},\"subscription\":{\"type\":\"channel.chat.message\"},\"event\":{}}",
         "{\"subscription\":{\"type\":\"channel.chat.message\"}} trailing",
         "{\"subscription\":",
         "{\"x\":1e400}",

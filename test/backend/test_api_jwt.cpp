@@ -13,15 +13,28 @@ const std::string kDevKey = crypto::sha256("mgm-dev-extension-secret-change-me")
 const Instant kNow = Instant::from_unix_seconds(1775390400);  // 2026-04-05T12:00:00Z
 
 const char* kValid =
-    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjoidmlld2VyLXRjMDE3IiwidW5pcXVlX25hbWUiOiJEaXNwbGF5VGMwMTciLCJuYmYiOjE3NzUzOTA0MDAsImV4cCI6NDEwMjQ0NDgwMCwiaWF0IjoxNzc1MzkwNDAwLCJhdWQiOiJ0ZXN0LWV4dGVuc2lvbi1jbGllbnQtaWQifQ.CLpibDFkk9_43phvpxrxUQYk5LVeTpPsOKMusCMArSk";
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    "eyJ1c2VyX2lkIjoidmlld2VyLXRjMDE3IiwidW5pcXVlX25hbWUiOiJEaXNwbGF5VGMwMTciLCJuYmYiOjE3NzUzOTA0MDAsImV4cCI6NDEwMjQ0ND"
+    "gwMCwiaWF0IjoxNzc1MzkwNDAwLCJhdWQiOiJ0ZXN0LWV4dGVuc2lvbi1jbGllbnQtaWQifQ.CLpibDFkk9_"
+    "43phvpxrxUQYk5LVeTpPsOKMusCMArSk";
 const char* kExpired =
-    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjoidmlld2VyLXRjMDE3IiwidW5pcXVlX25hbWUiOiJEaXNwbGF5VGMwMTciLCJuYmYiOjE1Nzc4MzMyMDAsImV4cCI6MTU3NzgzNjgwMCwiaWF0IjoxNTc3ODMzMjAwLCJhdWQiOiJ0ZXN0LWV4dGVuc2lvbi1jbGllbnQtaWQifQ.sNu4xaO_Tk10cTQvXRrDYxuRjGBJhjGtMW7JRt1ssY0";
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    "eyJ1c2VyX2lkIjoidmlld2VyLXRjMDE3IiwidW5pcXVlX25hbWUiOiJEaXNwbGF5VGMwMTciLCJuYmYiOjE1Nzc4MzMyMDAsImV4cCI6MTU3NzgzNj"
+    "gwMCwiaWF0IjoxNTc3ODMzMjAwLCJhdWQiOiJ0ZXN0LWV4dGVuc2lvbi1jbGllbnQtaWQifQ.sNu4xaO_"
+    "Tk10cTQvXRrDYxuRjGBJhjGtMW7JRt1ssY0";
 const char* kWrongAudience =
-    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjoidmlld2VyLXRjMDE3IiwidW5pcXVlX25hbWUiOiJEaXNwbGF5VGMwMTciLCJuYmYiOjE3NzUzOTA0MDAsImV4cCI6NDEwMjQ0NDgwMCwiaWF0IjoxNzc1MzkwNDAwLCJhdWQiOiJvdGhlci1jbGllbnQifQ.BC6ApTHCYRi-NgqBNgFkpaChMdlw6wMWfzVbPfq0_2c";
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    "eyJ1c2VyX2lkIjoidmlld2VyLXRjMDE3IiwidW5pcXVlX25hbWUiOiJEaXNwbGF5VGMwMTciLCJuYmYiOjE3NzUzOTA0MDAsImV4cCI6NDEwMjQ0ND"
+    "gwMCwiaWF0IjoxNzc1MzkwNDAwLCJhdWQiOiJvdGhlci1jbGllbnQifQ.BC6ApTHCYRi-NgqBNgFkpaChMdlw6wMWfzVbPfq0_2c";
 const char* kNoAudience =
-    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjoiZTJlLXZpZXdlci0xIiwidW5pcXVlX25hbWUiOiJFMkVWaWV3ZXIiLCJuYmYiOjE3NzUzOTA0MDAsImV4cCI6NDEwMjQ0NDgwMCwiaWF0IjoxNzc1MzkwNDAwfQ.Q3RO6doxGWVju5jEQk92kdnCUFwX7AplqkxIWzK6BZw";
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    "eyJ1c2VyX2lkIjoiZTJlLXZpZXdlci0xIiwidW5pcXVlX25hbWUiOiJFMkVWaWV3ZXIiLCJuYmYiOjE3NzUzOTA0MDAsImV4cCI6NDEwMjQ0NDgwMC"
+    "wiaWF0IjoxNzc1MzkwNDAwfQ.Q3RO6doxGWVju5jEQk92kdnCUFwX7AplqkxIWzK6BZw";
 const char* kWrongKey =
-    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjoidmlld2VyLXRjMDE3IiwidW5pcXVlX25hbWUiOiJEaXNwbGF5VGMwMTciLCJuYmYiOjE3NzUzOTA0MDAsImV4cCI6NDEwMjQ0NDgwMCwiaWF0IjoxNzc1MzkwNDAwLCJhdWQiOiJ0ZXN0LWV4dGVuc2lvbi1jbGllbnQtaWQifQ.GPxWw6bEzdtNNG8pstOsHmgYK2JQBJrc00cU_Du33jU";
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    "eyJ1c2VyX2lkIjoidmlld2VyLXRjMDE3IiwidW5pcXVlX25hbWUiOiJEaXNwbGF5VGMwMTciLCJuYmYiOjE3NzUzOTA0MDAsImV4cCI6NDEwMjQ0ND"
+    "gwMCwiaWF0IjoxNzc1MzkwNDAwLCJhdWQiOiJ0ZXN0LWV4dGVuc2lvbi1jbGllbnQtaWQifQ.GPxWw6bEzdtNNG8pstOsHmgYK2JQBJrc00cU_"
+    "Du33jU";
 
 jwt::ValidationParameters with_audience(std::string audience) {
     jwt::ValidationParameters p;
@@ -89,8 +102,9 @@ TEST_CASE("jwt: HS384 and HS512 accepted - alg none and unknown algorithms rejec
     const std::string none_signed = signing + "." + crypto::base64url_encode(crypto::hmac_sha256(kDevKey, signing));
     REQUIRE_FALSE(jwt::validate(none_signed, with_audience(""), kNow).ok());
     const std::string rs = crypto::base64url_encode(R"({"alg":"RS256","typ":"JWT"})") + "." + body;
-    REQUIRE_FALSE(jwt::validate(rs + "." + crypto::base64url_encode(crypto::hmac_sha256(kDevKey, rs)),
-                                with_audience(""), kNow).ok());
+    REQUIRE_FALSE(
+        jwt::validate(rs + "." + crypto::base64url_encode(crypto::hmac_sha256(kDevKey, rs)), with_audience(""), kNow)
+            .ok());
 }
 
 TEST_CASE("jwt: exp is required, nbf honoured, 5-minute skew both ways", "[api][jwt]") {
@@ -103,8 +117,8 @@ TEST_CASE("jwt: exp is required, nbf honoured, 5-minute skew both ways", "[api][
     };
     const std::int64_t now = kNow.unix_seconds_floor();
     REQUIRE_FALSE(jwt::validate(token(std::nullopt, std::nullopt), with_audience(""), kNow).ok());
-    REQUIRE(jwt::validate(token(std::nullopt, now - 299), with_audience(""), kNow).ok());   // within skew
-    REQUIRE(jwt::validate(token(std::nullopt, now - 300), with_audience(""), kNow).ok());   // exactly at skew
+    REQUIRE(jwt::validate(token(std::nullopt, now - 299), with_audience(""), kNow).ok());  // within skew
+    REQUIRE(jwt::validate(token(std::nullopt, now - 300), with_audience(""), kNow).ok());  // exactly at skew
     REQUIRE_FALSE(jwt::validate(token(std::nullopt, now - 301), with_audience(""), kNow).ok());
     REQUIRE(jwt::validate(token(now + 300, now + 3600), with_audience(""), kNow).ok());
     REQUIRE_FALSE(jwt::validate(token(now + 301, now + 3600), with_audience(""), kNow).ok());

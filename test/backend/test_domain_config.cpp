@@ -51,7 +51,7 @@ TEST_CASE("D10 development without a secret uses SHA-256 of the dev seed", "[dom
 TEST_CASE("D10 a configured base64 secret is the key in any environment", "[domain][config]") {
     EbsConfig c;
     c.extension_secret = "WTpH/r8Ubs3MYT7kajHzQfJiMOx9/styaDT2hGsXWvI=";
-    c.eventsub_secret = "eventsub-secret";   // Production also needs these (D10b)
+    c.eventsub_secret = "eventsub-secret";  // Production also needs these (D10b)
     c.api_key = "desktop-key";
     CHECK(sim::crypto::to_hex_lower(c.extension_jwt_key()) ==
           "593a47febf146ecdcc613ee46a31f341f26230ec7dfecb726834f6846b175af2");
@@ -69,7 +69,7 @@ TEST_CASE("D10b outside Development an empty EventSub secret or API key refuses 
     CHECK_THROWS_WITH(c.validate(), Catch::Contains("Mgm__ApiKey"));
     c.api_key = "desktop-key";
     CHECK_NOTHROW(c.validate());
-    c.environment = "Development";   // the reference CI's environment: empty values are allowed there
+    c.environment = "Development";  // the reference CI's environment: empty values are allowed there
     c.api_key = "";
     c.eventsub_secret = "";
     CHECK_NOTHROW(c.validate());
@@ -78,16 +78,18 @@ TEST_CASE("D10b outside Development an empty EventSub secret or API key refuses 
 TEST_CASE("D10 refuse to start: no secret outside Development, invalid base64, short key", "[domain][config]") {
     EbsConfig c;
     c.environment = "Production";
-    CHECK_THROWS_WITH(c.validate(), Catch::Contains("Twitch:ExtensionSecret") && Catch::Contains("Twitch__ExtensionSecret"));
+    CHECK_THROWS_WITH(c.validate(),
+                      Catch::Contains("Twitch:ExtensionSecret") && Catch::Contains("Twitch__ExtensionSecret"));
     c.environment = "Development";
     c.extension_secret = "not base64!";
     CHECK_THROWS_AS(c.validate(), ConfigError);
     CHECK_THROWS_WITH(c.validate(), Catch::Contains("Twitch__ExtensionSecret"));
-    c.extension_secret = sim::crypto::base64_encode("short-key");   // 9 bytes
+    c.extension_secret = sim::crypto::base64_encode("short-key");  // 9 bytes
     CHECK_THROWS_WITH(c.validate(), Catch::Contains("16 bytes"));
 }
 
-TEST_CASE("D10 secret handling mirrors .NET: whitespace inside base64 is skipped, a blank secret is no key", "[domain][config]") {
+TEST_CASE("D10 secret handling mirrors .NET: whitespace inside base64 is skipped, a blank secret is no key",
+          "[domain][config]") {
     EbsConfig c;
     c.environment = "Development";
     c.extension_secret = "WTpH/r8Ubs3MYT7kajHzQfJiMOx9\n/styaDT2hGsXWvI=";
@@ -96,7 +98,7 @@ TEST_CASE("D10 secret handling mirrors .NET: whitespace inside base64 is skipped
     // Non-empty but blank: the reference decodes it (zero bytes) instead of using the dev key.
     c.extension_secret = "   ";
     CHECK_THROWS_AS(c.validate(), ConfigError);
-    c.environment = " Development";   // IsDevelopment does not trim
+    c.environment = " Development";  // IsDevelopment does not trim
     c.extension_secret.clear();
     CHECK_FALSE(c.is_development());
     CHECK_THROWS_AS(c.validate(), ConfigError);

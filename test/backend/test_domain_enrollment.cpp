@@ -12,7 +12,8 @@ ClaimRequest claim(std::string user, std::string display, std::string name, std:
     return ClaimRequest{std::move(user), std::move(display), std::move(name), std::move(id)};
 }
 
-ChatMessage chat(std::string message_id, std::string user, std::string login, std::string text, bool subscriber = true) {
+ChatMessage chat(std::string message_id, std::string user, std::string login, std::string text,
+                 bool subscriber = true) {
     return ChatMessage{std::move(message_id), std::move(user), std::move(login), std::move(text), subscriber};
 }
 
@@ -38,7 +39,8 @@ TEST_CASE("RT-051 claim is idempotent: 201 then 200 with the same body", "[domai
     CHECK(record->enrolled_at == w.clock.now());
 }
 
-TEST_CASE("GAP-15 idempotent replay returns the stored name and changes nothing, even with an active payout", "[domain][claim]") {
+TEST_CASE("GAP-15 idempotent replay returns the stored name and changes nothing, even with an active payout",
+          "[domain][claim]") {
     DomainWorld w;
     REQUIRE(w.enrollment.claim(claim("u", "D", "  Abcd ", "k1")).ok());
     w.store.remove_pool_member("u");
@@ -63,7 +65,10 @@ TEST_CASE("RT-052 enrollment id bound to another user is duplicate_enrollment", 
 
 TEST_CASE("RT-053 / GAP-16 active payouts block the claim - terminal ones do not", "[domain][claim]") {
     DomainWorld w;
-    SECTION("Pending") { w.add_payout("blocked-user", "Xyzz", PayoutStatus::Pending, w.clock.now(), "spin:00000000-0000-0000-0000-000000000001"); }
+    SECTION("Pending") {
+        w.add_payout("blocked-user", "Xyzz", PayoutStatus::Pending, w.clock.now(),
+                     "spin:00000000-0000-0000-0000-000000000001");
+    }
     SECTION("InProgress") { w.add_payout("blocked-user", "Xyzz", PayoutStatus::InProgress, w.clock.now()); }
     auto r = w.enrollment.claim(claim("blocked-user", "B", "Abcd", "new-enroll-1"));
     REQUIRE_FALSE(r.ok());
@@ -82,8 +87,9 @@ TEST_CASE("GAP-16 Sent/Failed/Cancelled/Expired payouts do not block", "[domain]
 TEST_CASE("RT-054 / GAP-17 lifetime cap: 9 Sent payouts allow the claim, 10 block it", "[domain][claim]") {
     DomainWorld w(at("2026-04-05T12:00:00Z"));
     for (int i = 0; i < 9; ++i)
-        w.add_payout("capped-user", "Abcd", PayoutStatus::Sent, w.clock.now() - std::chrono::minutes(i), "hist-" + std::to_string(i));
-    w.add_payout("capped-user", "Abcd", PayoutStatus::Failed, w.clock.now());   // only Sent counts
+        w.add_payout("capped-user", "Abcd", PayoutStatus::Sent, w.clock.now() - std::chrono::minutes(i),
+                     "hist-" + std::to_string(i));
+    w.add_payout("capped-user", "Abcd", PayoutStatus::Failed, w.clock.now());  // only Sent counts
     auto nine = w.enrollment.claim(claim("capped-user", "C", "Abcd", "fresh-enroll-9"));
     CHECK(nine.ok());
     w.add_payout("capped-user", "Abcd", PayoutStatus::Sent, w.clock.now() - std::chrono::minutes(9), "hist-9");
@@ -92,7 +98,8 @@ TEST_CASE("RT-054 / GAP-17 lifetime cap: 9 Sent payouts allow the claim, 10 bloc
     CHECK(ten.error() == ApiError{409, "lifetime_cap_reached", "Lifetime 10,000g cap reached."});
 }
 
-TEST_CASE("RT-055 without DevSkipSubscriberCheck every valid claim is not_subscriber (after validation)", "[domain][claim]") {
+TEST_CASE("RT-055 without DevSkipSubscriberCheck every valid claim is not_subscriber (after validation)",
+          "[domain][claim]") {
     auto config = test_config();
     config.dev_skip_subscriber_check = false;
     DomainWorld w(at("2026-04-05T10:00:00Z"), config);
@@ -115,11 +122,13 @@ TEST_CASE("RT-056 invalid name is invalid_character_name with the reference's va
         "12 Unicode letters in Latin or Cyrillic scripts only (docs/overview/SPEC.md \xD0\x92\xC2\xA7"
         "4).";
     CHECK(r.error().message == expected);
-    CHECK(r.error().message == "CharacterName must be 2вЂ“12 Unicode letters in Latin or Cyrillic scripts only "
-                               "(docs/overview/SPEC.md В§4).");
+    CHECK(r.error().message ==
+          "CharacterName must be 2вЂ“12 Unicode letters in Latin or Cyrillic scripts only "
+          "(docs/overview/SPEC.md В§4).");
 }
 
-TEST_CASE("RT-022 / GAP-18 blank enrollment id is also invalid_character_name - messages join with newlines", "[domain][claim]") {
+TEST_CASE("RT-022 / GAP-18 blank enrollment id is also invalid_character_name - messages join with newlines",
+          "[domain][claim]") {
     DomainWorld w;
     auto r = w.enrollment.claim(claim("u1", "D", "Abcd", " "));
     REQUIRE_FALSE(r.ok());
@@ -137,7 +146,7 @@ TEST_CASE("GAP-14 name taken by another viewer is 409 - the same viewer may re-c
     auto r = w.enrollment.claim(claim("other", "D", "Taken", "k1"));
     REQUIRE_FALSE(r.ok());
     CHECK(r.error() == ApiError{409, "character_name_taken_in_pool", "Character name is taken by another viewer."});
-    CHECK(w.enrollment.claim(claim("other", "D", "taken", "k2")).ok());   // case-sensitive
+    CHECK(w.enrollment.claim(claim("other", "D", "taken", "k2")).ok());  // case-sensitive
     CHECK(w.enrollment.claim(claim("owner", "O", "Taken", "k3")).ok());
 }
 
@@ -161,7 +170,7 @@ TEST_CASE("claim replaces the user's row and moves it to the end", "[domain][cla
     const auto pool = w.store.list_pool();
     REQUIRE(pool.size() == 2);
     CHECK(pool[0].twitch_user_id == "b");
-    CHECK(pool[1] .twitch_user_id == "a");
+    CHECK(pool[1].twitch_user_id == "a");
     CHECK(pool[1].character_name == "Cccc");
     CHECK(pool[1].twitch_display_name == "A2");
     // The old name is free again.
@@ -210,7 +219,8 @@ TEST_CASE("RT-033 chat: non-subscribers are ignored and not deduplicated", "[dom
 
 TEST_CASE("RT-034 chat: subscriber with a valid !twgold joins the pool, display = login", "[domain][chat]") {
     DomainWorld w;
-    CHECK(w.enrollment.enroll_from_chat(chat("m-new", "viewer-1", "Disp", "!twgold Abcd")) == ChatEnrollResult::enrolled);
+    CHECK(w.enrollment.enroll_from_chat(chat("m-new", "viewer-1", "Disp", "!twgold Abcd")) ==
+          ChatEnrollResult::enrolled);
     const auto pool = w.store.list_pool();
     REQUIRE(pool.size() == 1);
     CHECK(pool[0] == PoolMember{"viewer-1", "Disp", "Abcd", pool[0].seq});
@@ -233,12 +243,15 @@ TEST_CASE("RT-035 chat: a name held by another viewer is ignored", "[domain][cha
 TEST_CASE("chat enrollment: every ignore reason in order, dedup only on success", "[domain][chat]") {
     DomainWorld w;
     CHECK(w.enrollment.enroll_from_chat(chat("m1", "u", "l", "hello")) == ChatEnrollResult::ignored_not_a_command);
-    CHECK(w.enrollment.enroll_from_chat(chat("m2", "u", "l", "!twgold Ab12")) == ChatEnrollResult::ignored_invalid_name);
+    CHECK(w.enrollment.enroll_from_chat(chat("m2", "u", "l", "!twgold Ab12")) ==
+          ChatEnrollResult::ignored_invalid_name);
     w.add_payout("u", "Abcd", PayoutStatus::InProgress, w.clock.now());
-    CHECK(w.enrollment.enroll_from_chat(chat("m3", "u", "l", "!twgold Abcd")) == ChatEnrollResult::ignored_active_payout);
+    CHECK(w.enrollment.enroll_from_chat(chat("m3", "u", "l", "!twgold Abcd")) ==
+          ChatEnrollResult::ignored_active_payout);
     DomainWorld capped;
     for (int i = 0; i < 10; ++i) capped.add_payout("u", "Abcd", PayoutStatus::Sent, capped.clock.now());
-    CHECK(capped.enrollment.enroll_from_chat(chat("m4", "u", "l", "!twgold Abcd")) == ChatEnrollResult::ignored_lifetime_cap);
+    CHECK(capped.enrollment.enroll_from_chat(chat("m4", "u", "l", "!twgold Abcd")) ==
+          ChatEnrollResult::ignored_lifetime_cap);
     CHECK(w.store.chat_dedup_count() == 0);
     CHECK(capped.store.chat_dedup_count() == 0);
     CHECK(w.store.list_pool().empty());

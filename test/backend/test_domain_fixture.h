@@ -3,7 +3,7 @@
 #pragma once
 
 #include <catch2/catch.hpp>
-#include <catch2/trompeloeil.hpp>   // Trompeloeil reporting through Catch2 (use this form in every test TU)
+#include <catch2/trompeloeil.hpp>  // Trompeloeil reporting through Catch2 (use this form in every test TU)
 
 #include <nlohmann/json.hpp>
 

@@ -18,11 +18,12 @@ Outcome<GiftRequestView> create(DomainWorld& w, std::string streamer, std::strin
     return *result;
 }
 
-GiftItem item() { return GiftItem{"Linen Cloth", 2589, 5, "|Hitem:2589|h[Linen Cloth]|h", "Interface\\Icons\\Linen", 0, 3}; }
+GiftItem item() {
+    return GiftItem{"Linen Cloth", 2589, 5, "|Hitem:2589|h[Linen Cloth]|h", "Interface\\Icons\\Linen", 0, 3};
+}
 
 // Subscribed for every check, answered asynchronously.
-#define ALLOW_SUBSCRIBED(w) \
-    ALLOW_CALL((w).helix, check_user_subscription(_, _, _)).LR_SIDE_EFFECT((w).later(_3, true))
+#define ALLOW_SUBSCRIBED(w) ALLOW_CALL((w).helix, check_user_subscription(_, _, _)).LR_SIDE_EFFECT((w).later(_3, true))
 
 }  // namespace
 
@@ -99,17 +100,17 @@ TEST_CASE("gift create: gift_request_active and gift_already_used", "[domain][gi
 TEST_CASE("D8 gift create returns the promoted older request", "[domain][gifts]") {
     DomainWorld w;
     ALLOW_SUBSCRIBED(w);
-    const auto a = create(w, "42", "a", "Aaaa");   // SelectingItem
+    const auto a = create(w, "42", "a", "Aaaa");  // SelectingItem
     w.advance(std::chrono::seconds(1));
-    const auto b = create(w, "42", "b", "Bbbb");   // Pending
+    const auto b = create(w, "42", "b", "Bbbb");  // Pending
     // The Desktop puts a back to Pending by PATCH (any → any): nothing is in promotion now.
     REQUIRE(w.gifts.patch_state(a.value().request.id, GiftRequestState::ItemSelected, std::nullopt).ok());
     w.advance(std::chrono::seconds(1));
     const auto c = create(w, "42", "c", "Cccc");
     REQUIRE(c.ok());
-    CHECK(c.value().request.id == b.value().request.id);   // the older pending one was promoted and returned
+    CHECK(c.value().request.id == b.value().request.id);  // the older pending one was promoted and returned
     CHECK(c.value().request.state == GiftRequestState::SelectingItem);
-    CHECK(c.value().queue_position == 2);                   // a (ItemSelected) is still ahead
+    CHECK(c.value().queue_position == 2);  // a (ItemSelected) is still ahead
 }
 
 TEST_CASE("gift PATCH: any state from any state, reason, timeouts, usage and promotion", "[domain][gifts]") {
@@ -127,7 +128,7 @@ TEST_CASE("gift PATCH: any state from any state, reason, timeouts, usage and pro
     CHECK(r.value().request.failure_reason == std::optional<std::string>("failed"));
     CHECK_FALSE(r.value().request.timeout_at.has_value());
     CHECK(r.value().queue_position == 1);
-    CHECK(w.store.find_gift(b.value().request.id)->state == GiftRequestState::SelectingItem);   // promoted
+    CHECK(w.store.find_gift(b.value().request.id)->state == GiftRequestState::SelectingItem);  // promoted
 
     // Terminal states can be left again; WaitingConfirmation sets a 5 min timeout; Pending keeps timeoutAt.
     r = w.gifts.patch_state(id, GiftRequestState::WaitingConfirmation, std::string("ignored"));
@@ -170,7 +171,8 @@ TEST_CASE("gift select-item and confirm: state checks, item stored, decline reas
     CHECK(w.gifts.select_item(uuid("2d2b7b2a-1111-2222-3333-444444444444"), item()).error().status == 404);
 }
 
-TEST_CASE("D2 gift timeouts fire: selection 60 s, confirmation 5 min, strict, then promote", "[domain][gifts][timeouts]") {
+TEST_CASE("D2 gift timeouts fire: selection 60 s, confirmation 5 min, strict, then promote",
+          "[domain][gifts][timeouts]") {
     DomainWorld w;
     ALLOW_SUBSCRIBED(w);
     const auto a = create(w, "42", "a", "Aaaa");
@@ -178,7 +180,7 @@ TEST_CASE("D2 gift timeouts fire: selection 60 s, confirmation 5 min, strict, th
     const auto a_id = a.value().request.id;
     const auto b_id = b.value().request.id;
 
-    w.advance(std::chrono::seconds(60));   // timeoutAt == now: not yet (strict <)
+    w.advance(std::chrono::seconds(60));  // timeoutAt == now: not yet (strict <)
     CHECK(w.gifts.sweep_timeouts() == 0);
     w.advance(sim::kTick);
     CHECK(w.gifts.sweep_timeouts() == 1);
@@ -187,7 +189,7 @@ TEST_CASE("D2 gift timeouts fire: selection 60 s, confirmation 5 min, strict, th
     CHECK(ga.failure_reason == std::optional<std::string>("selection_timeout"));
     CHECK_FALSE(ga.timeout_at.has_value());
     auto gb = *w.store.find_gift(b_id);
-    CHECK(gb.state == GiftRequestState::SelectingItem);   // promoted by the sweep
+    CHECK(gb.state == GiftRequestState::SelectingItem);  // promoted by the sweep
 
     REQUIRE(w.gifts.select_item(b_id, item()).ok());
     w.advance(std::chrono::minutes(5) + sim::kTick);
@@ -201,13 +203,13 @@ TEST_CASE("D2 gift timeouts fire: selection 60 s, confirmation 5 min, strict, th
 TEST_CASE("gift queue views: terminal excluded, positions, viewer filter not renumbered", "[domain][gifts][queue]") {
     DomainWorld w;
     ALLOW_SUBSCRIBED(w);
-    const auto a = create(w, "42", "a", "Aaaa");   // SelectingItem
+    const auto a = create(w, "42", "a", "Aaaa");  // SelectingItem
     w.advance(std::chrono::seconds(1));
-    const auto b = create(w, "42", "b", "Bbbb");   // Pending
+    const auto b = create(w, "42", "b", "Bbbb");  // Pending
     w.advance(std::chrono::seconds(1));
-    const auto c = create(w, "42", "c", "Cccc");   // Pending
+    const auto c = create(w, "42", "c", "Cccc");  // Pending
     w.advance(std::chrono::seconds(1));
-    const auto x = create(w, "77", "x", "Xxxx");   // other streamer
+    const auto x = create(w, "77", "x", "Xxxx");  // other streamer
     w.advance(std::chrono::seconds(1));
     const auto d = create(w, "42", "d", "Dddd");
     REQUIRE(w.gifts.patch_state(d.value().request.id, GiftRequestState::Failed, std::nullopt).ok());
@@ -219,13 +221,13 @@ TEST_CASE("gift queue views: terminal excluded, positions, viewer filter not ren
     CHECK(q[2].queue_position == 3);
     CHECK(q[2].estimated_wait_seconds == 130);
 
-    q = w.gifts.queue(std::string("42"), std::string("c"));   // own + SelectingItem, positions kept
+    q = w.gifts.queue(std::string("42"), std::string("c"));  // own + SelectingItem, positions kept
     REQUIRE(q.size() == 2);
     CHECK(q[0].request.id == a.value().request.id);
     CHECK(q[1].request.id == c.value().request.id);
     CHECK(q[1].queue_position == 3);
 
-    q = w.gifts.queue(std::string("  "), std::nullopt);   // blank = all streamers
+    q = w.gifts.queue(std::string("  "), std::nullopt);  // blank = all streamers
     REQUIRE(q.size() == 4);
     CHECK(q[3].request.id == x.value().request.id);
     CHECK(q[3].queue_position == 4);
@@ -233,16 +235,19 @@ TEST_CASE("gift queue views: terminal excluded, positions, viewer filter not ren
     (void)b;
 }
 
-TEST_CASE("chat handler: !twgold enrolls - !twgift creates a gift for the broadcaster (fallback to config)", "[domain][gifts][chat]") {
+TEST_CASE("chat handler: !twgold enrolls - !twgift creates a gift for the broadcaster (fallback to config)",
+          "[domain][gifts][chat]") {
     DomainWorld w;
     bool done = false;
-    w.chat.handle(ChatEvent{ChatMessage{"m1", "v1", "login1", "!twgold Abcd", true}, std::nullopt}, [&] { done = true; });
+    w.chat.handle(ChatEvent{ChatMessage{"m1", "v1", "login1", "!twgold Abcd", true}, std::nullopt},
+                  [&] { done = true; });
     CHECK(done);
     CHECK(w.store.find_pool_member("v1"));
 
     REQUIRE_CALL(w.helix, check_user_subscription("42", "v1", _)).LR_SIDE_EFFECT(w.later(_3, true));
     done = false;
-    w.chat.handle(ChatEvent{ChatMessage{"m2", "v1", "login1", "!twgift Abcd", false}, std::nullopt}, [&] { done = true; });
+    w.chat.handle(ChatEvent{ChatMessage{"m2", "v1", "login1", "!twgift Abcd", false}, std::nullopt},
+                  [&] { done = true; });
     w.run_timers();
     CHECK(done);
     const auto gifts = w.store.list_gifts();
@@ -251,7 +256,8 @@ TEST_CASE("chat handler: !twgold enrolls - !twgift creates a gift for the broadc
     CHECK(gifts[0].viewer_display_name == "login1");
 }
 
-TEST_CASE("chat handler: event broadcaster id wins - an empty one skips the gift - failures are silent", "[domain][gifts][chat]") {
+TEST_CASE("chat handler: event broadcaster id wins - an empty one skips the gift - failures are silent",
+          "[domain][gifts][chat]") {
     DomainWorld w;
     {
         REQUIRE_CALL(w.helix, check_user_subscription("999", "v1", _)).LR_SIDE_EFFECT(w.later(_3, false));
@@ -259,7 +265,7 @@ TEST_CASE("chat handler: event broadcaster id wins - an empty one skips the gift
         w.chat.handle(ChatEvent{ChatMessage{"m1", "v1", "l", "!twgift Abcd", true}, std::string("999")},
                       [&] { done = true; });
         w.run_timers();
-        CHECK(done);   // rejected (not subscribed) but the webhook still completes
+        CHECK(done);  // rejected (not subscribed) but the webhook still completes
     }
     FORBID_CALL(w.helix, check_user_subscription(_, _, _));
     bool done = false;

@@ -39,7 +39,7 @@ TEST_CASE("GAP-23 PATCH transition table: all 6x6 pairs", "[domain][payouts][tra
     using S = PayoutStatus;
     const S all[] = {S::Pending, S::InProgress, S::Sent, S::Failed, S::Cancelled, S::Expired};
     const std::set<std::pair<S, S>> allowed = {
-        {S::Pending, S::InProgress}, {S::Pending, S::Cancelled}, {S::Pending, S::Failed},
+        {S::Pending, S::InProgress}, {S::Pending, S::Cancelled},    {S::Pending, S::Failed},
         {S::InProgress, S::Sent},    {S::InProgress, S::Cancelled}, {S::InProgress, S::Failed},
         {S::InProgress, S::Pending},
     };
@@ -85,7 +85,8 @@ TEST_CASE("RT-082 PATCH unknown id is 404 not_found", "[domain][payouts]") {
     CHECK(r.error() == ApiError{404, "not_found", "Payout not found."});
 }
 
-TEST_CASE("RT-079 / GAP-25 Sent removes every pool row of the winner - other terminal states do not", "[domain][payouts][sent]") {
+TEST_CASE("RT-079 / GAP-25 Sent removes every pool row of the winner - other terminal states do not",
+          "[domain][payouts][sent]") {
     SECTION("Sent (Helix unconfigured: no call, flag false)") {
         DomainWorld w(at("2026-04-05T10:00:00Z"), helix_unconfigured());
         w.add_pool("pool-winner", "W", "Abcd");
@@ -104,7 +105,7 @@ TEST_CASE("RT-079 / GAP-25 Sent removes every pool row of the winner - other ter
         DomainWorld w(at("2026-04-05T10:00:00Z"), helix_unconfigured());
         w.add_pool("u", "W", "Abcd");
         const auto a = w.add_payout("u", "Abcd", PayoutStatus::InProgress, w.clock.now());
-        REQUIRE(patch(w, a.id, PayoutStatus::Cancelled).ok());   // RT-081
+        REQUIRE(patch(w, a.id, PayoutStatus::Cancelled).ok());  // RT-081
         const auto b = w.add_payout("u", "Abcd", PayoutStatus::Pending, w.clock.now());
         REQUIRE(patch(w, b.id, PayoutStatus::Failed).ok());
         CHECK(w.store.find_pool_member("u"));
@@ -151,10 +152,9 @@ TEST_CASE("RT-092 Helix: two failures then success = 3 attempts, flag true", "[d
     int calls = 0;
     REQUIRE_CALL(w.helix, send_chat_message(kAbcdAnnouncement, _))
         .TIMES(3)
-        .LR_SIDE_EFFECT(++calls;
-                     w.later(_2, calls == 1   ? HelixAttemptResult::http_failure(500)
-                                 : calls == 2 ? HelixAttemptResult::transport_failure("connection reset")
-                                              : HelixAttemptResult::ok(204)));
+        .LR_SIDE_EFFECT(++calls; w.later(_2, calls == 1   ? HelixAttemptResult::http_failure(500)
+                                             : calls == 2 ? HelixAttemptResult::transport_failure("connection reset")
+                                                          : HelixAttemptResult::ok(204)));
     const auto r = patch(w, p.id, PayoutStatus::Sent);
     REQUIRE(r.ok());
     CHECK(r.value().is_reward_sent_announced_to_chat);
@@ -177,15 +177,16 @@ TEST_CASE("GAP-24 Helix: three non-2xx answers leave the flag false and still an
     CHECK(w.count_events("helix.announce_failed") == 1);
 }
 
-TEST_CASE("D1 Helix: a transport failure on the 3rd attempt makes the PATCH a 500 after commit", "[domain][payouts][helix]") {
+TEST_CASE("D1 Helix: a transport failure on the 3rd attempt makes the PATCH a 500 after commit",
+          "[domain][payouts][helix]") {
     DomainWorld w;
     w.add_pool("u", "W", "Abcd");
     const auto p = w.add_payout("u", "Abcd", PayoutStatus::InProgress, w.clock.now());
     int calls = 0;
     REQUIRE_CALL(w.helix, send_chat_message(kAbcdAnnouncement, _))
         .TIMES(3)
-        .LR_SIDE_EFFECT(++calls; w.later(_2, calls < 3 ? HelixAttemptResult::http_failure(503)
-                                                    : HelixAttemptResult::transport_failure("timeout")));
+        .LR_SIDE_EFFECT(++calls; w.later(
+            _2, calls < 3 ? HelixAttemptResult::http_failure(503) : HelixAttemptResult::transport_failure("timeout")));
     const auto r = patch(w, p.id, PayoutStatus::Sent);
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().unhandled);
@@ -203,8 +204,8 @@ TEST_CASE("Helix: transport failures on attempts 1 and 2 are retried", "[domain]
     int calls = 0;
     REQUIRE_CALL(w.helix, send_chat_message(_, _))
         .TIMES(3)
-        .LR_SIDE_EFFECT(++calls; w.later(_2, calls < 3 ? HelixAttemptResult::transport_failure("refused")
-                                                    : HelixAttemptResult::ok()));
+        .LR_SIDE_EFFECT(++calls; w.later(
+            _2, calls < 3 ? HelixAttemptResult::transport_failure("refused") : HelixAttemptResult::ok()));
     CHECK(patch(w, p.id, PayoutStatus::Sent).value().is_reward_sent_announced_to_chat);
 }
 
@@ -226,13 +227,13 @@ TEST_CASE("RT-083..RT-085 / GAP-26 confirm-acceptance", "[domain][payouts][accep
     const auto p = w.add_payout("u", "Abcd", PayoutStatus::Pending, w.clock.now());
     CHECK(w.payouts.confirm_acceptance(p.id, "Wrong").error() ==
           ApiError{400, "invalid_character_name", "characterName does not match payout."});
-    CHECK_FALSE(w.payouts.confirm_acceptance(p.id, "abcd").ok());   // case-sensitive
+    CHECK_FALSE(w.payouts.confirm_acceptance(p.id, "abcd").ok());  // case-sensitive
     CHECK_FALSE(w.payouts.confirm_acceptance(p.id, " Abcd").ok());  // no trim
     const sim::Instant first = w.clock.now();
     CHECK(w.payouts.confirm_acceptance(p.id, "Abcd").ok());
     w.advance(std::chrono::seconds(10));
     CHECK(w.payouts.confirm_acceptance(p.id, "Abcd").ok());
-    CHECK(w.store.find_payout(p.id)->winner_accepted_at == first);   // recorded once
+    CHECK(w.store.find_payout(p.id)->winner_accepted_at == first);  // recorded once
     CHECK(w.store.list_events(p.id.str()).size() == 1);
     // Any status, terminal included.
     const auto sent = w.add_payout("v", "Efgh", PayoutStatus::Sent, w.clock.now());
@@ -257,14 +258,18 @@ TEST_CASE("RT-061 / RT-062 / GAP-27 / GAP-28 my-last and pending reads", "[domai
     CHECK(pending[1].id == p2.id);
 }
 
-TEST_CASE("RT-086 / RT-088 / GAP-29 expiration: strictly older than 24 h, Pending and InProgress only", "[domain][payouts][expiry]") {
+TEST_CASE("RT-086 / RT-088 / GAP-29 expiration: strictly older than 24 h, Pending and InProgress only",
+          "[domain][payouts][expiry]") {
     DomainWorld w(at("2026-04-06T12:00:00Z"));
     const sim::Instant now = w.clock.now();
     w.add_pool("exp-user", "E", "Abcd");
-    const auto stale = w.add_payout("exp-user", "Abcd", PayoutStatus::Pending, now - std::chrono::hours(30), "spin:dead");
-    const auto stale_ip = w.add_payout("inprog-user", "Abcd", PayoutStatus::InProgress, now - std::chrono::hours(48), "spin:old2");
+    const auto stale =
+        w.add_payout("exp-user", "Abcd", PayoutStatus::Pending, now - std::chrono::hours(30), "spin:dead");
+    const auto stale_ip =
+        w.add_payout("inprog-user", "Abcd", PayoutStatus::InProgress, now - std::chrono::hours(48), "spin:old2");
     const auto exact = w.add_payout("edge", "Abcd", PayoutStatus::Pending, now - std::chrono::hours(24));
-    const auto just_over = w.add_payout("edge2", "Abcd", PayoutStatus::Pending, now - std::chrono::hours(24) - sim::kTick);
+    const auto just_over =
+        w.add_payout("edge2", "Abcd", PayoutStatus::Pending, now - std::chrono::hours(24) - sim::kTick);
     const auto sent = w.add_payout("s", "Abcd", PayoutStatus::Sent, now - std::chrono::hours(100));
     const auto failed = w.add_payout("f", "Abcd", PayoutStatus::Failed, now - std::chrono::hours(100));
     const auto cancelled = w.add_payout("c", "Abcd", PayoutStatus::Cancelled, now - std::chrono::hours(100));
@@ -279,7 +284,7 @@ TEST_CASE("RT-086 / RT-088 / GAP-29 expiration: strictly older than 24 h, Pendin
     CHECK(w.store.find_payout(failed.id)->status == PayoutStatus::Failed);
     CHECK(w.store.find_payout(cancelled.id)->status == PayoutStatus::Cancelled);
     CHECK(w.store.list_events(stale.id.str()).at(0).type == "PayoutStatusChanged");
-    CHECK(w.store.find_pool_member("exp-user"));   // expiry leaves the pool alone
+    CHECK(w.store.find_pool_member("exp-user"));  // expiry leaves the pool alone
     CHECK(w.count_events("payout.expired") == 3);
 
     // One tick later the exactly-24 h payout is strictly older.

@@ -10,7 +10,7 @@ using namespace mgm::backend::testing;
 
 namespace {
 
-const sim::Instant T0 = sim::Instant::from_unix_seconds(1775383200);   // 2026-04-05T10:00:00Z
+const sim::Instant T0 = sim::Instant::from_unix_seconds(1775383200);  // 2026-04-05T10:00:00Z
 
 SpinState spin_at_t0(bool with_candidate, bool pool_was_empty = false) {
     SpinState s;
@@ -32,22 +32,23 @@ sim::Instant t(int seconds_after_t0) { return T0 + std::chrono::seconds(seconds_
 
 TEST_CASE("RT-006..RT-016 spin phase resolution at the reference instants", "[domain][roulette][phase]") {
     CHECK(at("2026-04-05T10:00:00Z") == T0);
-    CHECK(resolve_spin_phase(t(300), 1, spin_at_t0(true, true)) == SpinPhase::idle);        // RT-006
-    CHECK(resolve_spin_phase(t(300), 0, spin_at_t0(true)) == SpinPhase::idle);              // RT-007
-    CHECK(resolve_spin_phase(t(239), 1, spin_at_t0(false)) == SpinPhase::collecting);       // RT-008
-    CHECK(resolve_spin_phase(t(240), 1, spin_at_t0(false)) == SpinPhase::completed);        // RT-009
-    CHECK(resolve_spin_phase(t(250), 1, spin_at_t0(false)) == SpinPhase::completed);        // RT-010
-    CHECK(resolve_spin_phase(t(269), 1, spin_at_t0(true)) == SpinPhase::spinning);          // RT-011
-    CHECK(resolve_spin_phase(t(270), 1, spin_at_t0(true)) == SpinPhase::verification);      // RT-012
-    CHECK(resolve_spin_phase(t(271), 1, spin_at_t0(true)) == SpinPhase::verification);      // RT-013
-    CHECK(resolve_spin_phase(t(301), 1, spin_at_t0(true)) == SpinPhase::verification);      // RT-013
-    CHECK(resolve_spin_phase(t(300), 1, spin_at_t0(true)) == SpinPhase::verification);      // RT-014
-    CHECK(resolve_spin_phase(t(331), 1, spin_at_t0(true)) == SpinPhase::completed);         // RT-015
+    CHECK(resolve_spin_phase(t(300), 1, spin_at_t0(true, true)) == SpinPhase::idle);  // RT-006
+    CHECK(resolve_spin_phase(t(300), 0, spin_at_t0(true)) == SpinPhase::idle);  // RT-007
+    CHECK(resolve_spin_phase(t(239), 1, spin_at_t0(false)) == SpinPhase::collecting);  // RT-008
+    CHECK(resolve_spin_phase(t(240), 1, spin_at_t0(false)) == SpinPhase::completed);  // RT-009
+    CHECK(resolve_spin_phase(t(250), 1, spin_at_t0(false)) == SpinPhase::completed);  // RT-010
+    CHECK(resolve_spin_phase(t(269), 1, spin_at_t0(true)) == SpinPhase::spinning);  // RT-011
+    CHECK(resolve_spin_phase(t(270), 1, spin_at_t0(true)) == SpinPhase::verification);  // RT-012
+    CHECK(resolve_spin_phase(t(271), 1, spin_at_t0(true)) == SpinPhase::verification);  // RT-013
+    CHECK(resolve_spin_phase(t(301), 1, spin_at_t0(true)) == SpinPhase::verification);  // RT-013
+    CHECK(resolve_spin_phase(t(300), 1, spin_at_t0(true)) == SpinPhase::verification);  // RT-014
+    CHECK(resolve_spin_phase(t(331), 1, spin_at_t0(true)) == SpinPhase::completed);  // RT-015
     // RT-016: a zone-less instant is UTC.
     CHECK(resolve_spin_phase(at("2026-04-05T10:04:31"), 1, spin_at_t0(true)) == SpinPhase::verification);
 }
 
-TEST_CASE("spin phase boundaries: exactly at each boundary and one 100 ns tick either side", "[domain][roulette][phase]") {
+TEST_CASE("spin phase boundaries: exactly at each boundary and one 100 ns tick either side",
+          "[domain][roulette][phase]") {
     const auto with = spin_at_t0(true);
     const auto without = spin_at_t0(false);
     CHECK(resolve_spin_phase(t(240) - sim::kTick, 1, without) == SpinPhase::collecting);
@@ -60,7 +61,7 @@ TEST_CASE("spin phase boundaries: exactly at each boundary and one 100 ns tick e
     CHECK(resolve_spin_phase(t(300) + sim::kTick, 1, with) == SpinPhase::verification);
     CHECK(resolve_spin_phase(t(330) - sim::kTick, 1, with) == SpinPhase::verification);
     CHECK(resolve_spin_phase(t(330), 1, with) == SpinPhase::completed);
-    CHECK(resolve_spin_phase(t(60), 1, spin_at_t0(false, true)) == SpinPhase::idle);   // idle wins over collecting
+    CHECK(resolve_spin_phase(t(60), 1, spin_at_t0(false, true)) == SpinPhase::idle);  // idle wins over collecting
     CHECK(std::string(to_string(SpinPhase::verification)) == "verification");
 }
 
@@ -88,14 +89,14 @@ TEST_CASE("GAP-20 state with a live spin record follows the worked timeline", "[
     CHECK(view.next_spin_at == at("2026-04-05T12:05:00Z"));
 
     w.advance_to(at("2026-04-05T12:04:00.2Z"));
-    CHECK(w.roulette.state().spin_phase == SpinPhase::completed);   // tick not yet run
+    CHECK(w.roulette.state().spin_phase == SpinPhase::completed);  // tick not yet run
     REQUIRE(w.roulette.tick() == TickResult::candidate_selected);
     CHECK(w.roulette.state().spin_phase == SpinPhase::spinning);
     w.advance_to(at("2026-04-05T12:04:30Z"));
     CHECK(w.roulette.state().spin_phase == SpinPhase::verification);
     w.advance_to(at("2026-04-05T12:05:00.3Z"));
     view = w.roulette.state();
-    CHECK(view.spin_phase == SpinPhase::verification);   // old record until the tick
+    CHECK(view.spin_phase == SpinPhase::verification);  // old record until the tick
     CHECK(view.current_spin_cycle_id == c1);
     CHECK(view.next_spin_at == at("2026-04-05T12:10:00Z"));
     REQUIRE(w.roulette.tick() == TickResult::rolled_over);
@@ -151,7 +152,7 @@ TEST_CASE("GAP-19 selection at the first tick at or after t0+240 s, once per cyc
 TEST_CASE("GAP-19 a cycle that started with an empty pool never selects", "[domain][roulette][tick]") {
     DomainWorld w(T0);
     REQUIRE(w.roulette.tick() == TickResult::created);
-    w.add_pool("u1", "D", "Abcd");   // joins during collecting
+    w.add_pool("u1", "D", "Abcd");  // joins during collecting
     w.advance_to(t(250));
     CHECK(w.roulette.tick() == TickResult::unchanged);
     CHECK_FALSE(w.store.load_spin()->candidate_selected_at.has_value());
@@ -192,7 +193,7 @@ TEST_CASE("RT-077 rollover resets the spin fields and leaves the pool alone (D3)
     CHECK_FALSE(spin.payout_created_for_cycle);
     CHECK_FALSE(spin.pool_was_empty_at_cycle_start);
     CHECK(spin.verification_deadline == spin.cycle_start + std::chrono::seconds(330));
-    CHECK(w.store.list_pool() == pool_before);   // same rows, same seq: never rewritten
+    CHECK(w.store.list_pool() == pool_before);  // same rows, same seq: never rewritten
 }
 
 TEST_CASE("synchronizer picks uniformly with the seeded Rng (index = uniform(pool size))", "[domain][roulette][tick]") {
@@ -246,7 +247,8 @@ void require_error(const Outcome<Done>& o, int status, const std::string& code, 
 
 }  // namespace
 
-TEST_CASE("RT-068 verify: schemaVersion other than 1 is invalid_payload (checked first)", "[domain][roulette][verify]") {
+TEST_CASE("RT-068 verify: schemaVersion other than 1 is invalid_payload (checked first)",
+          "[domain][roulette][verify]") {
     DomainWorld w;
     require_error(w.roulette.verify_candidate(verify(0, sim::Uuid{}, "1", true)), 400, "invalid_payload",
                   "schemaVersion must be 1.");
@@ -270,7 +272,8 @@ TEST_CASE("RT-070 / GAP-21 verify: no record or another cycle id is out_of_seque
                   400, "out_of_sequence", "spinCycleId does not match active cycle.");
 }
 
-TEST_CASE("RT-071 / §20.3 verify: deadline is inclusive - one tick later the window is closed", "[domain][roulette][verify]") {
+TEST_CASE("RT-071 / §20.3 verify: deadline is inclusive - one tick later the window is closed",
+          "[domain][roulette][verify]") {
     const auto c = uuid("11111111-2222-4333-8444-555555555555");
     DomainWorld w(T0);
     SpinState s = w.set_spin(T0 - std::chrono::hours(2), c, T0);
@@ -278,7 +281,7 @@ TEST_CASE("RT-071 / §20.3 verify: deadline is inclusive - one tick later the wi
     s.candidate_character_name = "Abcd";
     s.candidate_selected_at = T0;
     w.store.save_spin(s);
-    CHECK(w.roulette.verify_candidate(verify(1, c, "Abcd", true)).ok());   // now == deadline
+    CHECK(w.roulette.verify_candidate(verify(1, c, "Abcd", true)).ok());  // now == deadline
     CHECK(w.store.list_payouts().size() == 1);
 
     DomainWorld late(T0 + sim::kTick);
@@ -289,10 +292,11 @@ TEST_CASE("RT-071 / §20.3 verify: deadline is inclusive - one tick later the wi
     CHECK_FALSE(late.store.load_spin()->payout_created_for_cycle);
 }
 
-TEST_CASE("RT-072 / D5 verify offline consumes the cycle without any name or candidate check", "[domain][roulette][verify]") {
+TEST_CASE("RT-072 / D5 verify offline consumes the cycle without any name or candidate check",
+          "[domain][roulette][verify]") {
     const auto c = uuid("11111111-2222-4333-8444-555555555555");
     DomainWorld w(T0);
-    w.set_spin(T0 - std::chrono::minutes(1), c, T0 + std::chrono::hours(1));   // no candidate at all
+    w.set_spin(T0 - std::chrono::minutes(1), c, T0 + std::chrono::hours(1));  // no candidate at all
     CHECK(w.roulette.verify_candidate(verify(1, c, "Other", false)).ok());
     CHECK(w.store.load_spin()->payout_created_for_cycle);
     CHECK(w.store.list_payouts().empty());
@@ -306,14 +310,15 @@ TEST_CASE("RT-072 / D5 verify offline consumes the cycle without any name or can
     CHECK(w.store.list_payouts().empty());
 }
 
-TEST_CASE("GAP-21 verify online: name mismatch (case-sensitive, untrimmed) and missing candidate", "[domain][roulette][verify]") {
+TEST_CASE("GAP-21 verify online: name mismatch (case-sensitive, untrimmed) and missing candidate",
+          "[domain][roulette][verify]") {
     const auto c = uuid("11111111-2222-4333-8444-555555555555");
     DomainWorld w(T0);
     w.set_spin(T0, c, T0 + std::chrono::hours(1));
     require_error(w.roulette.verify_candidate(verify(1, c, "Abcd", true)), 400, "out_of_sequence",
                   "characterName does not match server candidate.");
     SpinState s = *w.store.load_spin();
-    s.candidate_character_name = "Abcd";   // name but no user id: the rule-8 message
+    s.candidate_character_name = "Abcd";  // name but no user id: the rule-8 message
     w.store.save_spin(s);
     require_error(w.roulette.verify_candidate(verify(1, c, "abcd", true)), 400, "out_of_sequence",
                   "characterName does not match server candidate.");
@@ -324,7 +329,8 @@ TEST_CASE("GAP-21 verify online: name mismatch (case-sensitive, untrimmed) and m
     CHECK_FALSE(w.store.load_spin()->payout_created_for_cycle);
 }
 
-TEST_CASE("RT-073 verify: winner with an active payout gets 409 and the cycle stays open", "[domain][roulette][verify]") {
+TEST_CASE("RT-073 verify: winner with an active payout gets 409 and the cycle stays open",
+          "[domain][roulette][verify]") {
     const auto c = uuid("11111111-2222-4333-8444-555555555555");
     DomainWorld w(T0);
     SpinState s = w.set_spin(T0 - std::chrono::minutes(1), c, T0 + std::chrono::hours(1));
@@ -352,7 +358,8 @@ TEST_CASE("RT-074 verify after the cycle was consumed is an idempotent 200", "[d
     CHECK(w.store.list_payouts().empty());
 }
 
-TEST_CASE("RT-075 / RT-078 tick selects the single member - verify creates exactly one Pending payout", "[domain][roulette][verify]") {
+TEST_CASE("RT-075 / RT-078 tick selects the single member - verify creates exactly one Pending payout",
+          "[domain][roulette][verify]") {
     const sim::Instant now = at("2026-04-05T10:07:12Z");
     const sim::Instant s_start = floor_to_5_minutes(now) - std::chrono::minutes(5);
     DomainWorld w(s_start + std::chrono::seconds(241));
@@ -372,7 +379,7 @@ TEST_CASE("RT-075 / RT-078 tick selects the single member - verify creates exact
     CHECK(p.character_name == "Hero");
     CHECK(p.gold_amount == 1000);
     CHECK(p.status == PayoutStatus::Pending);
-    CHECK(p.enrollment_request_id == "spin:3f2504e04f8911d39a0c0305e82c3301");   // §20.7
+    CHECK(p.enrollment_request_id == "spin:3f2504e04f8911d39a0c0305e82c3301");  // §20.7
     CHECK(p.spin_cycle_id == c);
     CHECK(p.created_at == w.clock.now());
     CHECK_FALSE(p.is_reward_sent_announced_to_chat);
@@ -387,15 +394,16 @@ TEST_CASE("RT-075 / RT-078 tick selects the single member - verify creates exact
     CHECK(w.store.list_payouts().size() == 1);
 }
 
-TEST_CASE("D6 the 30 s grace is ineffective: after the rollover the old cycle id is out_of_sequence", "[domain][roulette][verify]") {
+TEST_CASE("D6 the 30 s grace is ineffective: after the rollover the old cycle id is out_of_sequence",
+          "[domain][roulette][verify]") {
     DomainWorld w(T0);
     w.add_pool("u1", "D", "Abcd");
     w.roulette.tick();
     w.advance_to(t(240));
     w.roulette.tick();
     const auto c = w.store.load_spin()->spin_cycle_id;
-    w.advance_to(t(301));   // inside the stored deadline (t0+330 s)
-    w.roulette.tick();      // rollover
+    w.advance_to(t(301));  // inside the stored deadline (t0+330 s)
+    w.roulette.tick();  // rollover
     require_error(w.roulette.verify_candidate(verify(1, c, "Abcd", true)), 400, "out_of_sequence",
                   "spinCycleId does not match active cycle.");
 }
@@ -417,7 +425,7 @@ TEST_CASE("GAP-32 harness: not in pool, success, then 409 on re-run", "[domain][
     CHECK(std::get<HarnessError>(r).error == "Viewer is not in the pool; run enrollment first.");
 
     w.add_pool("e2e-viewer-1", "e2eviewer1", "Etoehero");
-    r = w.roulette.prepare_pending_payout(" e2e-viewer-1 ");   // trimmed
+    r = w.roulette.prepare_pending_payout(" e2e-viewer-1 ");  // trimmed
     REQUIRE(std::holds_alternative<E2ePrepared>(r));
     const auto prepared = std::get<E2ePrepared>(r);
     CHECK(prepared.character_name == "Etoehero");
@@ -425,7 +433,7 @@ TEST_CASE("GAP-32 harness: not in pool, success, then 409 on re-run", "[domain][
     REQUIRE(payout);
     CHECK(payout->status == PayoutStatus::Pending);
     const auto spin = *w.store.load_spin();
-    CHECK(spin.cycle_start == at("2026-04-05T10:00:00Z"));   // created: floor5(now)
+    CHECK(spin.cycle_start == at("2026-04-05T10:00:00Z"));  // created: floor5(now)
     CHECK(spin.verification_deadline == w.clock.now() + std::chrono::hours(1));
     CHECK(spin.payout_created_for_cycle);
 
@@ -437,12 +445,13 @@ TEST_CASE("GAP-32 harness: not in pool, success, then 409 on re-run", "[domain][
     CHECK_FALSE(w.store.load_spin()->payout_created_for_cycle);
 }
 
-TEST_CASE("GAP-32 harness keeps an existing cycle id and reports an invalid stored name", "[domain][roulette][harness]") {
+TEST_CASE("GAP-32 harness keeps an existing cycle id and reports an invalid stored name",
+          "[domain][roulette][harness]") {
     DomainWorld w(T0 + std::chrono::seconds(30));
     w.add_pool("u1", "D", "Abcd");
     w.roulette.tick();
     const auto c = w.store.load_spin()->spin_cycle_id;
-    w.add_pool("bad", "B", "B4d");   // stored directly; the enrollment paths would refuse it
+    w.add_pool("bad", "B", "B4d");  // stored directly; the enrollment paths would refuse it
     auto r = w.roulette.prepare_pending_payout("bad");
     REQUIRE(std::holds_alternative<ApiError>(r));
     CHECK(std::get<ApiError>(r) == errors::invalid_character_name());

@@ -5,13 +5,14 @@ using namespace mgm;
 using namespace mgm::backend;
 using namespace mgm::backend::testing;
 
-TEST_CASE("workers: synchronizer ticks at start then every second - selection at the first tick >= t0+240 s", "[domain][workers]") {
+TEST_CASE("workers: synchronizer ticks at start then every second - selection at the first tick >= t0+240 s",
+          "[domain][workers]") {
     DomainWorld w(at("2026-04-05T10:00:00.5Z"));
     w.add_pool("u1", "D", "Abcd");
     Workers workers(w.clock, w.log, w.roulette, w.payouts, w.gifts);
     workers.start();
-    CHECK_FALSE(w.store.load_spin().has_value());   // nothing runs inside start()
-    REQUIRE(w.clock.fire_next());                   // first tick, same instant
+    CHECK_FALSE(w.store.load_spin().has_value());  // nothing runs inside start()
+    REQUIRE(w.clock.fire_next());  // first tick, same instant
     CHECK(w.clock.now() == at("2026-04-05T10:00:00.5Z"));
     CHECK(w.store.load_spin().has_value());
 
@@ -35,11 +36,12 @@ TEST_CASE("workers: synchronizer ticks at start then every second - selection at
 TEST_CASE("workers: expiration at start and hourly - gift timeouts every 5 s", "[domain][workers]") {
     DomainWorld w(at("2026-04-06T12:00:00Z"));
     const auto stale = w.add_payout("u", "Abcd", PayoutStatus::Pending, w.clock.now() - std::chrono::hours(25));
-    const auto later = w.add_payout("v", "Efgh", PayoutStatus::Pending, w.clock.now() - std::chrono::minutes(23 * 60 + 30));
+    const auto later =
+        w.add_payout("v", "Efgh", PayoutStatus::Pending, w.clock.now() - std::chrono::minutes(23 * 60 + 30));
     Workers workers(w.clock, w.log, w.roulette, w.payouts, w.gifts);
     workers.start();
-    w.clock.fire_next();   // synchronizer
-    w.clock.fire_next();   // expiration at start
+    w.clock.fire_next();  // synchronizer
+    w.clock.fire_next();  // expiration at start
     CHECK(w.store.find_payout(stale.id)->status == PayoutStatus::Expired);
     CHECK(w.store.find_payout(later.id)->status == PayoutStatus::Pending);
     // The next sweep runs one hour later and catches the second payout.

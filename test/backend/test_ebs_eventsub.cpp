@@ -32,10 +32,11 @@ TEST_CASE("§20.4 HMAC vectors: signature function", "[ebs][eventsub]") {
             "sha256=b8ab0a76abe4db55070c4bedd6ff77dd4c463352fb0365c6d6c5856c79a64a54");
     REQUIRE(eventsub_signature("e2e-ci-eventsub-secret", "msg-1", "1775390400", R"({"challenge":"hello-challenge"})") ==
             "sha256=e3db8a1dab2f9130dd2c2d78e0e421b58058e2880849f68fa3774ac8f846318a");
-    REQUIRE(eventsub_signature(
-                "e2e-ci-eventsub-secret", "00000000-0000-4000-8000-000000000001", "1775390400",
-                R"({"subscription":{"type":"channel.chat.message"},"event":{"message_id":"00000000-0000-4000-8000-000000000001","chatter_user_id":"e2e-viewer-1","chatter_user_login":"e2eviewer1","message":{"text":"!twgold Etoehero"},"badges":[{"set_id":"subscriber"}]}})") ==
-            "sha256=cb68c181602aed0127f9ed62bb15de1c4c1bfb34717a99dea47ade88b2506183");
+    REQUIRE(
+        eventsub_signature(
+            "e2e-ci-eventsub-secret", "00000000-0000-4000-8000-000000000001", "1775390400",
+            R"({"subscription":{"type":"channel.chat.message"},"event":{"message_id":"00000000-0000-4000-8000-000000000001","chatter_user_id":"e2e-viewer-1","chatter_user_login":"e2eviewer1","message":{"text":"!twgold Etoehero"},"badges":[{"set_id":"subscriber"}]}})") ==
+        "sha256=cb68c181602aed0127f9ed62bb15de1c4c1bfb34717a99dea47ade88b2506183");
     // Sanity vector for the primitive (key "key").
     REQUIRE(eventsub_signature("key", "", "", "The quick brown fox jumps over the lazy dog") ==
             "sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
@@ -99,7 +100,8 @@ TEST_CASE("GAP-07 badges: founder and premium count, moderator and vip do not", 
     REQUIRE_FALSE(f.store().find_pool_member("u3"));
 }
 
-TEST_CASE("RT-029 / H1 / H3 / H6 bad, uppercase, truncated or missing signature: 401 ProblemDetails", "[ebs][eventsub]") {
+TEST_CASE("RT-029 / H1 / H3 / H6 bad, uppercase, truncated or missing signature: 401 ProblemDetails",
+          "[ebs][eventsub]") {
     EbsFixture f(with_secret("webhook-secret"));
     auto send = [&](std::vector<http::Header> headers, const std::string& body = "{}") {
         headers.push_back({"Content-Type", "application/json"});
@@ -153,12 +155,15 @@ TEST_CASE("H4 signed challenge and H5 signed enrollment (CI secret)", "[ebs][eve
         {"Twitch-Eventsub-Message-Id", "m9"},
         {"Twitch-Eventsub-Message-Timestamp", "1775390400"},
         {"Twitch-Eventsub-Message-Signature",
-         backend::api::eventsub_signature("e2e-ci-eventsub-secret", "m9", "1775390400", chat_body("m9", "u9", "l9", "!twgold Abcd"))}};
-    REQUIRE(f.request("POST", "/api/twitch/eventsub", chat_body("m9", "u9", "l9", "!twgold Abce"), headers).status == 401);
+         backend::api::eventsub_signature("e2e-ci-eventsub-secret", "m9", "1775390400",
+                                          chat_body("m9", "u9", "l9", "!twgold Abcd"))}};
+    REQUIRE(f.request("POST", "/api/twitch/eventsub", chat_body("m9", "u9", "l9", "!twgold Abce"), headers).status ==
+            401);
     REQUIRE_FALSE(f.store().find_pool_member("u9"));
 }
 
-TEST_CASE("RT-032/GAP-10 dedup: a successful message id is not re-applied - a rejected one can succeed later", "[ebs][eventsub]") {
+TEST_CASE("RT-032/GAP-10 dedup: a successful message id is not re-applied - a rejected one can succeed later",
+          "[ebs][eventsub]") {
     EbsFixture f;
     REQUIRE(f.eventsub(chat_body("m1", "u1", "l1", "!twgold Abcd")).status == 200);
     REQUIRE(f.eventsub(chat_body("m1", "u1", "l1", "!twgold Other")).status == 200);
@@ -171,19 +176,19 @@ TEST_CASE("RT-032/GAP-10 dedup: a successful message id is not re-applied - a re
 
 TEST_CASE("RT-031/RT-035/GAP-08/GAP-09 silent rejections and re-enrollment", "[ebs][eventsub]") {
     EbsFixture f;
-    REQUIRE(f.eventsub(chat_body("", "u1", "l1", "!twgold Abcd")).status == 200);         // empty message id
-    REQUIRE(f.eventsub(chat_body("m0", "", "l1", "!twgold Abcd")).status == 200);         // empty chatter id
-    REQUIRE(f.eventsub(chat_body("m1", "u1", "l1", "!twgold A1")).status == 200);         // invalid name
-    REQUIRE(f.eventsub(chat_body("m2", "u1", "l1", "hello")).status == 200);              // not a command
+    REQUIRE(f.eventsub(chat_body("", "u1", "l1", "!twgold Abcd")).status == 200);  // empty message id
+    REQUIRE(f.eventsub(chat_body("m0", "", "l1", "!twgold Abcd")).status == 200);  // empty chatter id
+    REQUIRE(f.eventsub(chat_body("m1", "u1", "l1", "!twgold A1")).status == 200);  // invalid name
+    REQUIRE(f.eventsub(chat_body("m2", "u1", "l1", "hello")).status == 200);  // not a command
     REQUIRE(f.store().pool_size() == 0);
     f.seed_pool_member("owner", "O", "Taken");
-    REQUIRE(f.eventsub(chat_body("m3", "other", "l2", "!twgold Taken")).status == 200);   // RT-035
+    REQUIRE(f.eventsub(chat_body("m3", "other", "l2", "!twgold Taken")).status == 200);  // RT-035
     REQUIRE(f.store().pool_size() == 1);
     REQUIRE(f.eventsub(chat_body("m4", "owner", "o", "!twgold Renamed")).status == 200);  // GAP-09 replace
     REQUIRE(f.store().pool_size() == 1);
     REQUIRE(f.store().find_pool_member("owner")->character_name == "Renamed");
     f.seed_payout("busy", "Busy", backend::PayoutStatus::InProgress, f.clock.now());
-    REQUIRE(f.eventsub(chat_body("m5", "busy", "b", "!twgold Busy")).status == 200);      // active payout
+    REQUIRE(f.eventsub(chat_body("m5", "busy", "b", "!twgold Busy")).status == 200);  // active payout
     REQUIRE_FALSE(f.store().find_pool_member("busy"));
 }
 
@@ -219,15 +224,21 @@ TEST_CASE("GAP-12 malformed EventSub payloads answer 500 (deterministically) and
     REQUIRE(f.eventsub(R"({"subscription":{"type":null}})").status == 200);
     REQUIRE(f.eventsub(R"({"challenge":null})").body.empty());
     REQUIRE(f.eventsub("").status == 200);
-    REQUIRE(f.eventsub(
-                 R"({"subscription":{"type":"channel.chat.message"},"event":{"message_id":"m","chatter_user_id":"u","chatter_user_login":null,"message":{"text":"!twgold Abcd"},"badges":[{"set_id":"subscriber"},5]}})")
-                .status == 200);
+    REQUIRE(
+        f.eventsub(
+             R"({"subscription":{"type":"channel.chat.message"},"event":{"message_id":"m","chatter_user_id":"u","chatter_user_login":null,"message":{"text":"!twgold Abcd"},"badges":[{"set_id":"subscriber"},5]}})")
+            .status == 200);
     REQUIRE(f.store().find_pool_member("u")->twitch_display_name.empty());
     // Invalid UTF-8 inside a string is decoded with replacement characters, not a crash.
-    REQUIRE(f.eventsub("{\"challenge\":\"a\xff" "b\"}").body == "a\xEF\xBF\xBD" "b");
+    REQUIRE(f.eventsub("{\"challenge\":\"a\xff"
+                       "b\"}")
+                .body ==
+            "a\xEF\xBF\xBD"
+            "b");
 }
 
-TEST_CASE("GAP-13 !twgift from chat creates a gift request for the broadcaster (Helix says subscribed)", "[ebs][eventsub][gift]") {
+TEST_CASE("GAP-13 !twgift from chat creates a gift request for the broadcaster (Helix says subscribed)",
+          "[ebs][eventsub][gift]") {
     EbsFixture f;
     f.helix.subscribed = true;
     auto response = f.eventsub(
@@ -247,9 +258,10 @@ TEST_CASE("GAP-13 !twgift from chat creates a gift request for the broadcaster (
 
     // Not subscribed: only logged, still 200, nothing created; config broadcaster used when absent.
     f.helix.subscribed = false;
-    REQUIRE(f.eventsub(
-                 R"({"subscription":{"type":"channel.chat.message"},"event":{"message_id":"g2","chatter_user_id":"v2","chatter_user_login":"viewer2","message":{"text":"!twgift Bcde"}}})")
-                .status == 200);
+    REQUIRE(
+        f.eventsub(
+             R"({"subscription":{"type":"channel.chat.message"},"event":{"message_id":"g2","chatter_user_id":"v2","chatter_user_login":"viewer2","message":{"text":"!twgift Bcde"}}})")
+            .status == 200);
     REQUIRE(f.store().list_gifts().size() == 1);
     REQUIRE(f.helix.requests.back().target == "/helix/subscriptions/user?broadcaster_id=42&user_id=v2");
 }

@@ -20,7 +20,8 @@ TEST_CASE("GAP-33 gift create: 403 when Helix says not subscribed, 400 for a bad
     const std::string token = f.jwt("v1", "Viewer");
     auto forbidden = f.viewer_send(token, "POST", "/api/gift-requests", create_body("42", "Abcd"));
     REQUIRE(forbidden.status == 403);
-    REQUIRE(forbidden.body == R"({"code":"not_subscriber","message":"Only subscribers can use !twgift.","details":{}})");
+    REQUIRE(forbidden.body ==
+            R"({"code":"not_subscriber","message":"Only subscribers can use !twgift.","details":{}})");
     auto bad = f.viewer_send(token, "POST", "/api/gift-requests", create_body("42", "A1"));
     REQUIRE(bad.status == 400);
     REQUIRE(EbsFixture::body_json(bad)["code"] == "invalid_character_name");
@@ -36,7 +37,7 @@ TEST_CASE("GAP-33 gift lifecycle: create → promote → select-item → confirm
     REQUIRE(created.status == 201);
     REQUIRE_FALSE(created.headers.get("Location"));
     auto gift = EbsFixture::body_json(created);
-    REQUIRE(gift["state"] == "SelectingItem");   // promoted right away (queue empty)
+    REQUIRE(gift["state"] == "SelectingItem");  // promoted right away (queue empty)
     REQUIRE(gift["characterName"] == "Abcd");
     REQUIRE(gift["viewerDisplayName"] == "ViewerOne");
     REQUIRE(gift["queuePosition"] == 1);
@@ -47,8 +48,8 @@ TEST_CASE("GAP-33 gift lifecycle: create → promote → select-item → confirm
     const std::string id = gift["id"];
 
     // Second viewer waits in the queue.
-    auto second = EbsFixture::body_json(f.viewer_send(f.jwt("v2", "ViewerTwo"), "POST", "/api/gift-requests",
-                                                      create_body("42", "Bcde")));
+    auto second = EbsFixture::body_json(
+        f.viewer_send(f.jwt("v2", "ViewerTwo"), "POST", "/api/gift-requests", create_body("42", "Bcde")));
     REQUIRE(second["state"] == "Pending");
     REQUIRE(second["queuePosition"] == 2);
     REQUIRE(second["estimatedWaitSeconds"] == 65);
@@ -71,21 +72,26 @@ TEST_CASE("GAP-33 gift lifecycle: create → promote → select-item → confirm
     // Confirm before selecting: 409 invalid_state.
     auto early = f.desktop_send("POST", "/api/gift-requests/" + id + "/confirm", R"({"confirmed":true})");
     REQUIRE(early.status == 409);
-    REQUIRE(early.body == R"({"code":"invalid_state","message":"Gift request not waiting confirmation.","details":{}})");
+    REQUIRE(early.body ==
+            R"({"code":"invalid_state","message":"Gift request not waiting confirmation.","details":{}})");
     f.next_rate_window();
 
-    auto selected = f.desktop_send("POST", "/api/gift-requests/" + id + "/select-item",
-                                   R"({"item":{"name":"Sword","id":19019,"count":1,"link":"|Hitem:19019|h","texture":"inv_sword","bagId":0,"slotId":3}})");
+    auto selected = f.desktop_send(
+        "POST", "/api/gift-requests/" + id + "/select-item",
+        R"({"item":{"name":"Sword","id":19019,"count":1,"link":"|Hitem:19019|h","texture":"inv_sword","bagId":0,"slotId":3}})");
     REQUIRE(selected.status == 200);
     auto selected_body = EbsFixture::body_json(selected);
     REQUIRE(selected_body["state"] == "WaitingConfirmation");
-    REQUIRE(selected_body["selectedItem"] ==
-            nlohmann::json::parse(R"({"name":"Sword","id":19019,"count":1,"link":"|Hitem:19019|h","texture":"inv_sword","bagId":0,"slotId":3})"));
+    REQUIRE(
+        selected_body["selectedItem"] ==
+        nlohmann::json::parse(
+            R"({"name":"Sword","id":19019,"count":1,"link":"|Hitem:19019|h","texture":"inv_sword","bagId":0,"slotId":3})"));
     auto empty_texture = f.desktop_send("POST", "/api/gift-requests/" + id + "/select-item",
                                         R"({"item":{"name":"Sword","id":1,"count":1,"link":"l","texture":""}})");
     REQUIRE(empty_texture.status == 400);  // D11
 
-    auto confirmed = EbsFixture::body_json(f.desktop_send("POST", "/api/gift-requests/" + id + "/confirm", R"({"confirmed":true})"));
+    auto confirmed =
+        EbsFixture::body_json(f.desktop_send("POST", "/api/gift-requests/" + id + "/confirm", R"({"confirmed":true})"));
     REQUIRE(confirmed["state"] == "Completed");
     REQUIRE(confirmed["timeoutAt"].is_null());
     // The next viewer was promoted.
@@ -103,16 +109,19 @@ TEST_CASE("GAP-33 gift lifecycle: create → promote → select-item → confirm
 TEST_CASE("GAP-33 gift PATCH: any state, failure reason default, unknown id 404", "[ebs][http][gift]") {
     EbsFixture f;
     f.helix.subscribed = true;
-    auto gift = EbsFixture::body_json(f.viewer_send(f.jwt("v1"), "POST", "/api/gift-requests", create_body("42", "Abcd")));
+    auto gift =
+        EbsFixture::body_json(f.viewer_send(f.jwt("v1"), "POST", "/api/gift-requests", create_body("42", "Abcd")));
     const std::string id = gift["id"];
     auto failed = EbsFixture::body_json(f.desktop_send("PATCH", "/api/gift-requests/" + id, R"({"state":"failed"})"));
     REQUIRE(failed["state"] == "Failed");
     REQUIRE(failed["failureReason"] == "failed");
-    auto reopened = EbsFixture::body_json(f.desktop_send("PATCH", "/api/gift-requests/" + id, R"({"state":3,"reason":"x"})"));
+    auto reopened =
+        EbsFixture::body_json(f.desktop_send("PATCH", "/api/gift-requests/" + id, R"({"state":3,"reason":"x"})"));
     REQUIRE(reopened["state"] == "WaitingConfirmation");
     REQUIRE(reopened["failureReason"].is_null());
     REQUIRE(reopened["queuePosition"] == 1);
-    auto unknown = f.desktop_send("PATCH", "/api/gift-requests/3f2504e0-4f89-11d3-9a0c-0305e82c3301", R"({"state":"Completed"})");
+    auto unknown =
+        f.desktop_send("PATCH", "/api/gift-requests/3f2504e0-4f89-11d3-9a0c-0305e82c3301", R"({"state":"Completed"})");
     REQUIRE(unknown.status == 404);
     REQUIRE(unknown.body == R"({"code":"not_found","message":"Gift request not found.","details":{}})");
     auto declined = EbsFixture::body_json(f.desktop_send("POST", "/api/gift-requests/" + id + "/confirm", "{}"));
@@ -136,7 +145,8 @@ TEST_CASE("RT-157..RT-163 Tier A/B sequence against the EBS: enroll, harness, ac
     // RT-157: signed EventSub enrollment.
     const std::string body =
         R"({"subscription":{"type":"channel.chat.message"},"event":{"message_id":"00000000-0000-4000-8000-000000000001","chatter_user_id":"e2e-viewer-1","chatter_user_login":"e2eviewer1","message":{"text":"!twgold Etoehero"},"badges":[{"set_id":"subscriber"}]}})";
-    REQUIRE(f.eventsub(body, "e2e-ci-eventsub-secret", "00000000-0000-4000-8000-000000000001", "1775390400").status == 200);
+    REQUIRE(f.eventsub(body, "e2e-ci-eventsub-secret", "00000000-0000-4000-8000-000000000001", "1775390400").status ==
+            200);
     // RT-158: the viewer sees the enrollment with a token without aud.
     const std::string token = f.jwt("e2e-viewer-1", "E2EViewer", std::nullopt, std::chrono::hours(2));
     REQUIRE(f.viewer_get(token, "/api/pool/me").body == R"({"isEnrolled":true,"characterName":"Etoehero"})");
@@ -153,7 +163,8 @@ TEST_CASE("RT-157..RT-163 Tier A/B sequence against the EBS: enroll, harness, ac
                                 R"({"characterName":"Etoehero"})", {key});
     REQUIRE(accepted.status == 200);
     REQUIRE(accepted.body.empty());
-    auto in_progress = f.send_json("PATCH", "/api/payouts/" + payout_id + "/status", R"({"status":"inProgress"})", {key});
+    auto in_progress =
+        f.send_json("PATCH", "/api/payouts/" + payout_id + "/status", R"({"status":"inProgress"})", {key});
     REQUIRE(EbsFixture::body_json(in_progress)["status"] == "InProgress");
     auto sent = f.send_json("PATCH", "/api/payouts/" + payout_id + "/status", R"({"status":"sent"})", {key});
     REQUIRE(sent.status == 200);

@@ -24,8 +24,9 @@ TEST_CASE("GAP-31 GET /api/version: fallback version and raw optional fields", "
     auto response = f.get("/api/version");
     REQUIRE(response.status == 200);
     REQUIRE(response.headers.get("Content-Type") == std::optional<std::string>("application/json; charset=utf-8"));
-    REQUIRE(response.body ==
-            R"({"version":"1.0.0","releaseNotesUrl":null,"minimumDesktopVersion":null,"minimumAddonVersion":null,"minimumExtensionVersion":null})");
+    REQUIRE(
+        response.body ==
+        R"({"version":"1.0.0","releaseNotesUrl":null,"minimumDesktopVersion":null,"minimumAddonVersion":null,"minimumExtensionVersion":null})");
 
     auto config = http_test_profile();
     config.version_current = "  2.3.4 ";
@@ -56,7 +57,8 @@ TEST_CASE("routing: wrong method 405 + Allow - paths case-insensitive with one t
     REQUIRE(f.get("/api/version//").status == 404);
 }
 
-TEST_CASE("routing: the EBS's whole route table - each route's method, scheme and the Allow of its path", "[ebs][http]") {
+TEST_CASE("routing: the EBS's whole route table - each route's method, scheme and the Allow of its path",
+          "[ebs][http]") {
     enum class Scheme { anonymous, bearer, api_key };
     struct Expected {
         const char* method;
@@ -92,19 +94,19 @@ TEST_CASE("routing: the EBS's whole route table - each route's method, scheme an
         // No credentials: the route's scheme challenges (not counted by the rate limiter).
         const http::Response bare = f.request(route.method, path);
         switch (route.scheme) {
-            case Scheme::anonymous:
-                REQUIRE(bare.status != 401);
-                REQUIRE(bare.status != 404);
-                REQUIRE(bare.status != 405);
-                break;
-            case Scheme::bearer:
-                REQUIRE(bare.status == 401);
-                REQUIRE(bare.headers.get("WWW-Authenticate") == std::optional<std::string>("Bearer"));
-                break;
-            case Scheme::api_key:
-                REQUIRE(bare.status == 401);
-                REQUIRE_FALSE(bare.headers.get("WWW-Authenticate"));
-                break;
+        case Scheme::anonymous:
+            REQUIRE(bare.status != 401);
+            REQUIRE(bare.status != 404);
+            REQUIRE(bare.status != 405);
+            break;
+        case Scheme::bearer:
+            REQUIRE(bare.status == 401);
+            REQUIRE(bare.headers.get("WWW-Authenticate") == std::optional<std::string>("Bearer"));
+            break;
+        case Scheme::api_key:
+            REQUIRE(bare.status == 401);
+            REQUIRE_FALSE(bare.headers.get("WWW-Authenticate"));
+            break;
         }
         // A method the path does not have: 405 + the path's methods, matched case-insensitively.
         const http::Response wrong = f.request("DELETE", path);
@@ -137,7 +139,8 @@ TEST_CASE("routing: bogus GUID segments are no route (404), valid GUID forms are
     }
 }
 
-TEST_CASE("GAP-01 rate limiter: 6th call in a minute is 429 empty - other users unaffected - recovery", "[ebs][http][ratelimit]") {
+TEST_CASE("GAP-01 rate limiter: 6th call in a minute is 429 empty - other users unaffected - recovery",
+          "[ebs][http][ratelimit]") {
     EbsFixture f;
     const std::string alice = f.jwt("alice", "Alice");
     for (int i = 0; i < 5; ++i) REQUIRE(f.viewer_get(alice, "/api/roulette/state").status == 200);
@@ -153,10 +156,12 @@ TEST_CASE("GAP-01 rate limiter: 6th call in a minute is 429 empty - other users 
     REQUIRE(f.viewer_get(alice, "/api/roulette/state").status == 200);
 }
 
-TEST_CASE("GAP-01 rate limiter: all desktop calls share one bucket - 404/405 count - 401s do not", "[ebs][http][ratelimit]") {
+TEST_CASE("GAP-01 rate limiter: all desktop calls share one bucket - 404/405 count - 401s do not",
+          "[ebs][http][ratelimit]") {
     EbsFixture f;
     // Auth-middleware 401s are not counted.
-    for (int i = 0; i < 10; ++i) REQUIRE(f.get("/api/payouts/pending", {EbsFixture::api_key_header("wrong")}).status == 401);
+    for (int i = 0; i < 10; ++i)
+        REQUIRE(f.get("/api/payouts/pending", {EbsFixture::api_key_header("wrong")}).status == 401);
     REQUIRE(f.desktop_get("/api/payouts/pending").status == 200);
     REQUIRE(f.desktop_get("/api/gift-requests").status == 200);
     REQUIRE(f.desktop_send("POST", "/api/roulette/verify-candidate", R"({"schemaVersion":2,"characterName":"Abcd"})")
@@ -185,13 +190,15 @@ TEST_CASE("GAP-01 rate limiter: EventSub is exempt", "[ebs][http][ratelimit]") {
 
 TEST_CASE("RT-042 claim without bearer: 401 empty with WWW-Authenticate: Bearer", "[ebs][http][auth]") {
     EbsFixture f;
-    auto response = f.send_json("POST", "/api/payouts/claim", R"({"characterName":"Abcd","enrollmentRequestId":"tc016-enroll"})");
+    auto response =
+        f.send_json("POST", "/api/payouts/claim", R"({"characterName":"Abcd","enrollmentRequestId":"tc016-enroll"})");
     REQUIRE(response.status == 401);
     REQUIRE(response.body.empty());
     REQUIRE(response.headers.get("WWW-Authenticate") == std::optional<std::string>("Bearer"));
 }
 
-TEST_CASE("GAP-02 JWT rejections: expired, bad signature, wrong/missing audience, alg none, garbage", "[ebs][http][auth]") {
+TEST_CASE("GAP-02 JWT rejections: expired, bad signature, wrong/missing audience, alg none, garbage",
+          "[ebs][http][auth]") {
     EbsFixture f;
     auto expect_invalid = [&](const std::string& token) {
         auto response = f.viewer_get(token, "/api/pool/me");
@@ -280,7 +287,8 @@ TEST_CASE("RT-040/RT-041/GAP-05 API key over HTTP", "[ebs][http][auth]") {
     REQUIRE(g.get("/api/payouts/pending", {EbsFixture::api_key_header("")}).status == 401);
 }
 
-TEST_CASE("RT-046/GAP-04 valid JWT without user_id/sub: controller 401 ProblemDetails - sub is a fallback", "[ebs][http][auth]") {
+TEST_CASE("RT-046/GAP-04 valid JWT without user_id/sub: controller 401 ProblemDetails - sub is a fallback",
+          "[ebs][http][auth]") {
     EbsFixture f;
     auto response = f.viewer_get(f.jwt("", "NoId"), "/api/pool/me");
     REQUIRE(is_problem(response, 401, "Unauthorized"));
@@ -291,14 +299,16 @@ TEST_CASE("RT-046/GAP-04 valid JWT without user_id/sub: controller 401 ProblemDe
     payload["aud"] = kTestAudience;
     payload["exp"] = f.clock.now().unix_seconds_floor() + 3600;
     const std::string token = sim::jwt::encode(payload, EbsFixture::dev_key());
-    auto claim = f.viewer_send(token, "POST", "/api/payouts/claim", R"({"characterName":"Subby","enrollmentRequestId":"s1"})");
+    auto claim =
+        f.viewer_send(token, "POST", "/api/payouts/claim", R"({"characterName":"Subby","enrollmentRequestId":"s1"})");
     REQUIRE(claim.status == 201);
     auto member = f.store().find_pool_member("sub-user");
     REQUIRE(member);
     REQUIRE(member->twitch_display_name == "sub-user");  // display name falls back to the user id
 }
 
-TEST_CASE("binding over HTTP: 415, malformed JSON, wrong types, invalid UTF-8 are rejected before any write", "[ebs][http][binding]") {
+TEST_CASE("binding over HTTP: 415, malformed JSON, wrong types, invalid UTF-8 are rejected before any write",
+          "[ebs][http][binding]") {
     EbsFixture f;
     const std::string token = f.jwt("u1", "U");
     auto claim = [&](std::string body, const char* content_type = "application/json") {
@@ -345,15 +355,16 @@ TEST_CASE("binding: wrong types on desktop bodies (status enum, booleans, uuids)
     f.next_rate_window();
     // Numbers as strings and integer enums bind.
     REQUIRE(EbsFixture::body_json(f.desktop_send("PATCH", target, R"({"status":1})"))["status"] == "InProgress");
-    REQUIRE(f.desktop_send("POST", "/api/roulette/verify-candidate",
-                           R"({"schemaVersion":"2","characterName":"Abcd"})")
+    REQUIRE(f.desktop_send("POST", "/api/roulette/verify-candidate", R"({"schemaVersion":"2","characterName":"Abcd"})")
                 .status == 400);
 }
 
-TEST_CASE("hostile transport input: oversized body 413, header flood 431, garbage request line 400", "[ebs][http][hostile]") {
+TEST_CASE("hostile transport input: oversized body 413, header flood 431, garbage request line 400",
+          "[ebs][http][hostile]") {
     EbsFixture f;
     const std::string huge_length =
-        "POST /api/twitch/eventsub HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40000000\r\n\r\n{}";
+        "POST /api/twitch/eventsub HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+        "40000000\r\n\r\n{}";
     REQUIRE(f.raw(huge_length).rfind("HTTP/1.1 413", 0) == 0);
 
     std::string flood = "GET /api/version HTTP/1.1\r\nHost: x\r\n";
@@ -382,15 +393,19 @@ TEST_CASE("hostile bodies on every body-bound route never crash and never write"
         {"POST", "/api/gift-requests/" + guid + "/confirm"},
     };
     const std::vector<std::string> bodies = {
-        "{", "[]", "\"x\"", "{\"a\":\"\xc3\"}", std::string(70, '[') + std::string(70, ']'),
+        "{",
+        "[]",
+        "\"x\"",
+        "{\"a\":\"\xc3\"}",
+        std::string(70, '[') + std::string(70, ']'),
         R"({"characterName":{"x":1},"status":[1],"item":"x","confirmed":"true","state":{}})",
     };
     for (const auto& [method, target] : routes) {
         for (const auto& body : bodies) {
             INFO(method << " " << target << " " << body.substr(0, 30));
-            auto response = f.request(method, target, body,
-                                      {EbsFixture::bearer(token), EbsFixture::api_key_header(),
-                                       {"Content-Type", "application/json"}});
+            auto response = f.request(
+                method, target, body,
+                {EbsFixture::bearer(token), EbsFixture::api_key_header(), {"Content-Type", "application/json"}});
             REQUIRE(response.status == 400);
             f.next_rate_window();
         }
@@ -404,7 +419,7 @@ TEST_CASE("hostile bodies on every body-bound route never crash and never write"
 TEST_CASE("D10 the EBS refuses to start without a JWT key outside Development", "[ebs][config]") {
     auto config = http_test_profile();
     config.environment = "Production";
-    if (config.eventsub_secret.empty()) config.eventsub_secret = "d10-secret";   // D10b needs it outside Development
+    if (config.eventsub_secret.empty()) config.eventsub_secret = "d10-secret";  // D10b needs it outside Development
     config.extension_secret = "";
     REQUIRE_THROWS_AS(EbsFixture(config), backend::ConfigError);
     config.extension_secret = "not base64!";
@@ -420,7 +435,8 @@ TEST_CASE("D10 the EBS refuses to start without a JWT key outside Development", 
     REQUIRE(f.viewer_get(f.jwt("u1"), "/api/pool/me").status == 401);  // the dev key no longer works
 }
 
-TEST_CASE("hostile identities: NUL and non-ASCII inside JWT user ids stay distinct in the store", "[ebs][http][hostile]") {
+TEST_CASE("hostile identities: NUL and non-ASCII inside JWT user ids stay distinct in the store",
+          "[ebs][http][hostile]") {
     EbsFixture f;
     auto token_for = [&](const std::string& user_id) {
         nlohmann::ordered_json payload;
@@ -439,5 +455,8 @@ TEST_CASE("hostile identities: NUL and non-ASCII inside JWT user ids stay distin
     REQUIRE(EbsFixture::body_json(f.viewer_get(token_for("Пётр"), "/api/pool/me"))["isEnrolled"] == false);
     REQUIRE(f.store().find_pool_member(first)->twitch_user_id == first);
     REQUIRE_FALSE(f.store().find_enrollment("e"));
-    REQUIRE(f.store().find_enrollment(std::string("e\0" "1", 3)));
+    REQUIRE(
+        f.store().find_enrollment(std::string("e\0"
+                                              "1",
+                                              3)));
 }

@@ -36,8 +36,8 @@ TEST_CASE("group commit: transactions become durable together, at commit_batch",
     store.transaction([&] { store.append_pool_member(member("b")); });
     CHECK(batches_opened == 1);
     CHECK(store.has_uncommitted_batch());
-    CHECK(store.find_pool_member("b").has_value());   // the writer sees its own batch
-    CHECK_FALSE(committed(db.path.string(), "a"));     // nobody else does yet
+    CHECK(store.find_pool_member("b").has_value());  // the writer sees its own batch
+    CHECK_FALSE(committed(db.path.string(), "a"));  // nobody else does yet
 
     store.commit_batch();
     CHECK_FALSE(store.has_uncommitted_batch());
@@ -91,7 +91,7 @@ TEST_CASE("group commit: held writes are released only after the commit they wai
     CHECK(sent.empty());
     CHECK(group_commit.held_writes() == 2);
 
-    REQUIRE(clock.fire_next());   // the flush timer, due at once
+    REQUIRE(clock.fire_next());  // the flush timer, due at once
     CHECK(sent == std::vector<std::string>{"first", "second"});
     CHECK(group_commit.commits() == 1);
 

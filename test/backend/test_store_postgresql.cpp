@@ -21,7 +21,7 @@ using namespace mgm::backend;
 namespace {
 
 struct PgSchema {
-    std::string connection;   // the test's connection string with Search Path = its schema
+    std::string connection;  // the test's connection string with Search Path = its schema
     std::string schema;
     std::string base;
 
@@ -80,7 +80,8 @@ Payout payout_for(const std::string& user, std::uint8_t id_byte, sim::Instant at
 }  // namespace
 
 TEST_CASE("pg store: connection string keys, unknown key named with the setting", "[store][postgresql]") {
-    auto s = PgConnectionSettings::parse("Host=db;Port=5433;Database=mgm;User ID=u;Password='p;w';SSL Mode=Require;Pooling=true");
+    auto s = PgConnectionSettings::parse(
+        "Host=db;Port=5433;Database=mgm;User ID=u;Password='p;w';SSL Mode=Require;Pooling=true");
     CHECK(s.host_port() == "db:5433");
     CHECK(s.redacted.find("p;w") == std::string::npos);
     bool saw_password = false, saw_ssl = false;
@@ -112,7 +113,7 @@ TEST_CASE("pg store: migrations once, records round-trip with 100 ns ticks", "[s
             store.insert_chat_dedup("m1", sim::Instant{7});
         });
     }
-    PgStore reopened(db->connection);   // migrations do not run twice
+    PgStore reopened(db->connection);  // migrations do not run twice
     CHECK(reopened.schema_version() == PgStore::latest_schema_version());
     auto p = reopened.latest_payout_for_user("u1");
     REQUIRE(p);
@@ -144,7 +145,7 @@ TEST_CASE("pg store: two processes' check-then-write race keeps one active payou
             const std::string user = "viewer" + std::to_string(i);
             store.transaction([&] {
                 if (store.has_active_payout(user)) return;
-                std::this_thread::yield();   // widen the window between the check and the write
+                std::this_thread::yield();  // widen the window between the check and the write
                 store.insert_payout(payout_for(user, tag, sim::Instant{i}));
                 ++created;
             });
@@ -155,5 +156,5 @@ TEST_CASE("pg store: two processes' check-then-write race keeps one active payou
     a.join();
     b.join();
     CHECK(created == 100);
-    CHECK(first.list_payouts_with_status(PayoutStatus::Pending).size() == 100);   // one per viewer, none twice
+    CHECK(first.list_payouts_with_status(PayoutStatus::Pending).size() == 100);  // one per viewer, none twice
 }

@@ -44,7 +44,7 @@ TEST_CASE("store: a file database uses WAL and reopening it re-runs no migration
         store.transaction([&] { store.append_pool_member(PoolMember{"u1", "D", "Abcd", 0}); });
     }
     {
-        SqliteStore reopened(db.path.string());   // would throw "table already exists" if migrations re-ran
+        SqliteStore reopened(db.path.string());  // would throw "table already exists" if migrations re-ran
         CHECK(reopened.schema_version() == SqliteStore::latest_schema_version());
         CHECK(reopened.journal_mode() == "wal");
         REQUIRE(reopened.list_pool().size() == 1);
@@ -127,7 +127,7 @@ TEST_CASE("store: pool keeps append order and one row per user", "[store]") {
     CHECK(store.pool_size() == 2);
     CHECK(store.character_name_taken_by_other("Aaaa", "b"));
     CHECK_FALSE(store.character_name_taken_by_other("Aaaa", "a"));
-    CHECK_FALSE(store.character_name_taken_by_other("aaaa", "b"));   // ordinal
+    CHECK_FALSE(store.character_name_taken_by_other("aaaa", "b"));  // ordinal
 }
 
 TEST_CASE("store: spin state round-trips with and without a candidate", "[store]") {
@@ -170,7 +170,7 @@ TEST_CASE("store: payouts round-trip and the typed queries", "[store]") {
     Payout q = p;
     q.id = id(2);
     q.status = PayoutStatus::Pending;
-    q.created_at = sim::Instant{100};   // same createdAt: insertion order breaks the tie
+    q.created_at = sim::Instant{100};  // same createdAt: insertion order breaks the tie
     q.updated_at.reset();
     q.winner_accepted_at.reset();
     q.spin_cycle_id.reset();
@@ -278,7 +278,7 @@ TEST_CASE("store: clear_all_data leaves the same data as a new store, and the sa
         g.character_name = "Abcd";
         store.insert_gift(g);
         store.upsert_gift_usage(GiftUsage{"42:" + user, "42", user, sim::Instant{60}, g.id});
-        store.append_event("stream-" + user, "Type", "{}", sim::Instant{7});   // AUTOINCREMENT counter
+        store.append_event("stream-" + user, "Type", "{}", sim::Instant{7});  // AUTOINCREMENT counter
     };
     SqliteStore fresh;
     const std::string empty = fresh.content_digest();
@@ -293,5 +293,5 @@ TEST_CASE("store: clear_all_data leaves the same data as a new store, and the sa
     CHECK(used.pool_size() == 0);
     CHECK_FALSE(used.load_spin().has_value());
     fill(used, "u", 1);
-    CHECK(used.content_digest() == fresh.content_digest());   // same seq / rowids / sequence counters
+    CHECK(used.content_digest() == fresh.content_digest());  // same seq / rowids / sequence counters
 }

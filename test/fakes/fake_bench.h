@@ -38,7 +38,9 @@ struct FakeBench {
         return http::Response::empty(200);
     };
 
-    sim::Seams seams(std::string_view name) { return sim::Seams{clock, clock, network, sim::Rng(7).derive(name), trace, log}; }
+    sim::Seams seams(std::string_view name) {
+        return sim::Seams{clock, clock, network, sim::Rng(7).derive(name), trace, log};
+    }
 
     void serve(const std::string& address, http::ServerHandler handler) {
         servers.push_back(std::make_unique<http::Server>(network, clock, address, std::move(handler),

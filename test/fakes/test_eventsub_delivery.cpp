@@ -35,7 +35,8 @@ const SignatureVector kSignatureVectors[] = {
 
 }  // namespace
 
-TEST_CASE("EventSub signature vectors: the Twitch-side signer and the EBS verifier's formula", "[fakes][eventsub][hmac]") {
+TEST_CASE("EventSub signature vectors: the Twitch-side signer and the EBS verifier's formula",
+          "[fakes][eventsub][hmac]") {
     for (const auto& v : kSignatureVectors) {
         INFO("secret " << v.secret << ", id " << v.message_id << ", timestamp " << v.timestamp);
         CHECK(fakes::eventsub::signature(v.secret, v.message_id, v.timestamp, v.body) == v.signature);
@@ -60,8 +61,9 @@ TEST_CASE("EventSub chat body: the e2e script's field order, byte for byte", "[f
     message.badges = {"founder", "premium"};
     message.broadcaster_user_id = "streamer-1";
     message.text = "!twgift \"Q\"";
-    CHECK(fakes::eventsub::chat_message_body(message) ==
-          R"({"subscription":{"type":"channel.chat.message"},"event":{"message_id":"00000000-0000-4000-8000-000000000001","chatter_user_id":"e2e-viewer-1","chatter_user_login":"e2eviewer1","message":{"text":"!twgift \"Q\""},"badges":[{"set_id":"founder"},{"set_id":"premium"}],"broadcaster_user_id":"streamer-1"}})");
+    CHECK(
+        fakes::eventsub::chat_message_body(message) ==
+        R"({"subscription":{"type":"channel.chat.message"},"event":{"message_id":"00000000-0000-4000-8000-000000000001","chatter_user_id":"e2e-viewer-1","chatter_user_login":"e2eviewer1","message":{"text":"!twgift \"Q\""},"badges":[{"set_id":"founder"},{"set_id":"premium"}],"broadcaster_user_id":"streamer-1"}})");
 
     message.badges.clear();
     message.broadcaster_user_id.reset();

@@ -119,7 +119,9 @@ TEST_CASE("MockEventSubWebhook relays the EBS's status, body and media type", "[
     EventSubBench bench;
     bench.serve_stub_ebs();
     SECTION("a challenge echoed as text/plain") {
-        bench.ebs_answer = [](const http::Request&) { return http::Response::text(200, "hello-challenge", "text/plain"); };
+        bench.ebs_answer = [](const http::Request&) {
+            return http::Response::text(200, "hello-challenge", "text/plain");
+        };
         std::string body = R"({"challenge":"hello-challenge"})";
         std::string signature = "sha256=e3db8a1dab2f9130dd2c2d78e0e421b58058e2880849f68fa3774ac8f846318a";  // H4
         auto r = bench.driver.request("POST", kUrl, body, twitch_headers("msg-1", "1775390400", signature));

@@ -82,7 +82,8 @@ TEST_CASE("MockHelixApi: without StrictAuth, missing headers are recorded as emp
 
 TEST_CASE("MockHelixApi StrictAuth demands a Bearer Authorization and a Client-Id (else 401, not recorded)",
           "[fakes][helix]") {
-    auto config = fakes::MockHelixApiConfig::from_settings(sim::Settings::from_pairs({{"MockHelix__StrictAuth", "TRUE"}}));
+    auto config =
+        fakes::MockHelixApiConfig::from_settings(sim::Settings::from_pairs({{"MockHelix__StrictAuth", "TRUE"}}));
     REQUIRE(config.strict_auth);
     HelixBench bench(config);
     CHECK(bench.post(kProbeBody, nullptr, "cid").response->status == 401);
@@ -94,7 +95,8 @@ TEST_CASE("MockHelixApi StrictAuth demands a Bearer Authorization and a Client-I
     CHECK(bench.helix.request_count() == 4);
     CHECK(bench.helix.requests()[0].outcome == "unauthorized");
 
-    CHECK_FALSE(fakes::MockHelixApiConfig::from_settings(sim::Settings::from_pairs({{"MockHelix:StrictAuth", "yes"}})).strict_auth);
+    CHECK_FALSE(fakes::MockHelixApiConfig::from_settings(sim::Settings::from_pairs({{"MockHelix:StrictAuth", "yes"}}))
+                    .strict_auth);
     CHECK_FALSE(fakes::MockHelixApiConfig::from_settings(sim::Settings()).strict_auth);
 }
 

@@ -24,7 +24,8 @@ fakes::SyntheticDesktopConfig ci_config() {
 
 struct DesktopBench : test::FakeBench {
     fakes::SyntheticDesktop desktop;
-    explicit DesktopBench(fakes::SyntheticDesktopConfig config = ci_config()) : desktop(std::move(config), seams("desktop")) {
+    explicit DesktopBench(fakes::SyntheticDesktopConfig config = ci_config())
+        : desktop(std::move(config), seams("desktop")) {
         serve_fake("127.0.0.1:9054", desktop);
     }
     http::ClientResult run(const std::string& body) { return driver.post_json(kRun, body); }
@@ -96,8 +97,7 @@ TEST_CASE("SyntheticDesktop run-sequence makes the Desktop's three calls and rep
     CHECK(bench.last_run() == doc);
 }
 
-TEST_CASE("SyntheticDesktop: a failing backend step ends the run with 502 and the steps so far",
-          "[fakes][desktop]") {
+TEST_CASE("SyntheticDesktop: a failing backend step ends the run with 502 and the steps so far", "[fakes][desktop]") {
     DesktopBench bench;
     bench.serve_stub_ebs();
     SECTION("confirm-acceptance 400 (wrong name)") {
@@ -118,7 +118,8 @@ TEST_CASE("SyntheticDesktop: a failing backend step ends the run with 502 and th
     }
     SECTION("PATCH Sent 409") {
         bench.ebs_answer = [](const http::Request& r) {
-            if (r.body == R"({"status":"sent"})") return http::Response::json(409, R"({"code":"terminal_status_change_not_allowed"})");
+            if (r.body == R"({"status":"sent"})")
+                return http::Response::json(409, R"({"code":"terminal_status_change_not_allowed"})");
             return http::Response::empty(200);
         };
         auto r = bench.run(run_body());
@@ -154,8 +155,7 @@ TEST_CASE("SyntheticDesktop: missing Mgm:ApiKey is a 500 with the failed state",
     CHECK(bench.ebs_requests.empty());
 }
 
-TEST_CASE("SyntheticDesktop: empty payout id or blank name is an empty 400 and a failed last-run",
-          "[fakes][desktop]") {
+TEST_CASE("SyntheticDesktop: empty payout id or blank name is an empty 400 and a failed last-run", "[fakes][desktop]") {
     DesktopBench bench;
     bench.serve_stub_ebs();
     for (const std::string& body : {run_body("00000000-0000-0000-0000-000000000000"), run_body(kPayout, "  "),
@@ -211,7 +211,8 @@ TEST_CASE("SyntheticDesktop extension: /run-pending runs the sequence for a Pend
     bench.serve_stub_ebs();
     bench.ebs_answer = [](const http::Request& r) {
         if (r.method == "GET")
-            return http::Response::json(200, R"([{"id":")" + kPayout + R"(","characterName":"Абвг","status":"Pending"}])");
+            return http::Response::json(200,
+                                        R"([{"id":")" + kPayout + R"(","characterName":"Абвг","status":"Pending"}])");
         return http::Response::empty(200);
     };
     auto r = bench.driver.post_json("http://127.0.0.1:9054/run-pending", "{}");

@@ -14,15 +14,26 @@ namespace {
 // What simulation code must never use; each has a seam (Clock, Scheduler, Rng, the SimLoop, Settings).
 const std::vector<std::string> kForbidden = {
     // real time and real timers
-    "system_clock::now", "steady_clock::now", "high_resolution_clock::now", "time(", "gettimeofday",
-    "clock_gettime", "steady_timer", "system_timer", "sleep_for",
+    "system_clock::now",
+    "steady_clock::now",
+    "high_resolution_clock::now",
+    "time(",
+    "gettimeofday",
+    "clock_gettime",
+    "steady_timer",
+    "system_timer",
+    "sleep_for",
     // real randomness
-    "std::random_device", "rand(",
+    "std::random_device",
+    "rand(",
     // threads (anything running outside the one event loop)
-    "std::thread", "std::jthread", "std::async",
+    "std::thread",
+    "std::jthread",
+    "std::async",
     // the process environment: read once at the edge (harness/cli, the scenario runner in real mode) and
     // handed in as sim::Settings
-    "getenv", "environ",
+    "getenv",
+    "environ",
 };
 const std::vector<std::string> kScannedDirs = {"backend", "fakes", "sim"};
 
@@ -53,8 +64,7 @@ bool contains_forbidden(const std::string& code, const std::string& pattern) {
         const std::size_t end = at + pattern.size();
         if (word_end && end < code.size() && is_identifier_char(code[end])) continue;
         // A member called time() (x.time(), p->time()) is not the C library's.
-        if (word_start && at > 0 && (code[at - 1] == '.' || (at > 1 && code.compare(at - 2, 2, "->") == 0)))
-            continue;
+        if (word_start && at > 0 && (code[at - 1] == '.' || (at > 1 && code.compare(at - 2, 2, "->") == 0))) continue;
         return true;
     }
     return false;

@@ -32,8 +32,8 @@ const std::vector<std::string> kSimFloors = {"core", "clock", "trace", "network"
 // The runtime's implementations, which only the harness (and tests) put together: business code gets the
 // seams instead. any_stream.h carries the Asio executor.
 const std::set<std::string> kRuntimeOnly = {
-    "sim/clock/virtual_clock.h",   "sim/clock/sim_loop.h",          "sim/clock/system_clock.h",
-    "sim/network/any_stream.h",    "sim/network/loopback_network.h", "sim/network/tcp_network.h",
+    "sim/clock/virtual_clock.h", "sim/clock/sim_loop.h",           "sim/clock/system_clock.h",
+    "sim/network/any_stream.h",  "sim/network/loopback_network.h", "sim/network/tcp_network.h",
 };
 
 std::string area_of(const std::string& path) { return path.substr(0, path.find('/')); }
@@ -91,7 +91,8 @@ std::string violation(const std::string& from, const Include& include) {
         if (!from_floor) return from + " is in no floor of sim/";
         if (!to_floor) return target + " is in no floor of sim/";
         if (*to_floor > *from_floor)
-            return "sim floor " + floor_name(*from_floor) + " may not include the floor above, " + floor_name(*to_floor);
+            return "sim floor " + floor_name(*from_floor) + " may not include the floor above, " +
+                   floor_name(*to_floor);
     }
     return {};
 }
@@ -164,8 +165,9 @@ TEST_CASE("sim/seams.h pulls in no Boost.Asio header, directly or through the fl
 TEST_CASE("the include scanner reports planted violations by file:line and accepts allowed ones", "[layout]") {
     TempTree tree("mgm_include_rule_selftest");
     tree.write("sim/core/ok.h", "#include <string>\n#include \"sim/core/time.h\"\n");
-    tree.write("sim/core/up.cpp", "// #include \"sim/http/client.h\" in a comment is fine\n"
-                                  "#include \"sim/clock/clock.h\"\n");
+    tree.write("sim/core/up.cpp",
+               "// #include \"sim/http/client.h\" in a comment is fine\n"
+               "#include \"sim/clock/clock.h\"\n");
     tree.write("sim/clock/virtual_clock.cpp", "#include \"sim/clock/clock.h\"\n#include \"sim/trace/trace.h\"\n");
     tree.write("sim/http/server.cpp", "#include \"sim/network/network.h\"\n#include \"sim/seams.h\"\n");
     tree.write("sim/seams.h", "#include \"sim/http/client.h\"\n#include <boost/asio/io_context.hpp>\n");
@@ -175,22 +177,27 @@ TEST_CASE("the include scanner reports planted violations by file:line and accep
     tree.write("backend/api/y.cpp", "#include \"harness/world/world.h\"\n#include \"sim/network/any_stream.h\"\n");
     tree.write("fakes/z.cpp", "#include \"backend/domain/records.h\"\n#include <boost/asio/post.hpp>\n");
     tree.write("fakes/local.cpp", "#include \"local.h\"\n");
-    tree.write("harness/world/w.cpp", "#include \"backend/ebs.h\"\n#include \"fakes/a.h\"\n"
-                                      "#include \"sim/network/tcp_network.h\"\n#include <boost/asio/io_context.hpp>\n");
+    tree.write("harness/world/w.cpp",
+               "#include \"backend/ebs.h\"\n#include \"fakes/a.h\"\n"
+               "#include \"sim/network/tcp_network.h\"\n#include <boost/asio/io_context.hpp>\n");
     tree.write("test/anything.cpp", "#include \"harness/world/world.h\"\n");
 
-    CHECK(scan_includes(tree.root) == std::vector<std::string>{
-        "backend/api/x.cpp:2: includes \"fakes/mock_helix_api.h\": backend/ may not include fakes/",
-        "backend/api/y.cpp:1: includes \"harness/world/world.h\": backend/ may not include harness/",
-        "backend/api/y.cpp:2: includes \"sim/network/any_stream.h\": business code reaches sim/ through the seams only",
-        "fakes/local.cpp:1: includes \"local.h\": include project headers by their path from the root",
-        "fakes/z.cpp:1: includes \"backend/domain/records.h\": fakes/ may not include backend/",
-        "fakes/z.cpp:2: includes \"boost/asio/post.hpp\": business code does not use Boost.Asio",
-        "sim/clock/virtual_clock.cpp:2: includes \"sim/trace/trace.h\": sim floor clock may not include the floor above, trace",
-        "sim/core/back.h:1: includes \"backend/ebs.h\": sim/ may not include backend/",
-        "sim/core/up.cpp:2: includes \"sim/clock/clock.h\": sim floor core may not include the floor above, clock",
-        "sim/extra/thing.h:1: includes \"sim/core/rng.h\": sim/extra/thing.h is in no floor of sim/",
-        "sim/http/server.cpp:2: includes \"sim/seams.h\": sim floor http may not include the floor above, seams.h",
-        "sim/seams.h:2: includes \"boost/asio/io_context.hpp\": seams.h stays free of Boost.Asio",
-    });
+    CHECK(
+        scan_includes(tree.root) ==
+        std::vector<std::string>{
+            "backend/api/x.cpp:2: includes \"fakes/mock_helix_api.h\": backend/ may not include fakes/",
+            "backend/api/y.cpp:1: includes \"harness/world/world.h\": backend/ may not include harness/",
+            "backend/api/y.cpp:2: includes \"sim/network/any_stream.h\": business code reaches sim/ through the seams "
+            "only",
+            "fakes/local.cpp:1: includes \"local.h\": include project headers by their path from the root",
+            "fakes/z.cpp:1: includes \"backend/domain/records.h\": fakes/ may not include backend/",
+            "fakes/z.cpp:2: includes \"boost/asio/post.hpp\": business code does not use Boost.Asio",
+            "sim/clock/virtual_clock.cpp:2: includes \"sim/trace/trace.h\": sim floor clock may not include the floor "
+            "above, trace",
+            "sim/core/back.h:1: includes \"backend/ebs.h\": sim/ may not include backend/",
+            "sim/core/up.cpp:2: includes \"sim/clock/clock.h\": sim floor core may not include the floor above, clock",
+            "sim/extra/thing.h:1: includes \"sim/core/rng.h\": sim/extra/thing.h is in no floor of sim/",
+            "sim/http/server.cpp:2: includes \"sim/seams.h\": sim floor http may not include the floor above, seams.h",
+            "sim/seams.h:2: includes \"boost/asio/io_context.hpp\": seams.h stays free of Boost.Asio",
+        });
 }

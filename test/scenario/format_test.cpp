@@ -50,7 +50,8 @@ TEST_CASE("JSON subset matching reports the first difference", "[scenario][forma
     CHECK(json_subset_match(json::parse(R"({"id":"$uuid","error":"$null","missing":"$absent"})"), actual));
     CHECK(json_subset_match(json::parse(R"({"steps":{"$len":2}})"), actual));
     CHECK(json_subset_match(json::parse(R"({"steps":{"$contains":{"statusCode":502}}})"), actual));
-    CHECK_FALSE(json_subset_match(json::parse(R"({"steps":[{"statusCode":200},{"statusCode":200}]})"), actual, &where, &why));
+    CHECK_FALSE(
+        json_subset_match(json::parse(R"({"steps":[{"statusCode":200},{"statusCode":200}]})"), actual, &where, &why));
     CHECK(where == "/steps/1/statusCode");
     CHECK(why == "expected 200, got 502");
     CHECK_FALSE(json_subset_match(json::parse(R"({"ok":"$null"})"), actual, &where, &why));
@@ -101,17 +102,17 @@ TEST_CASE("malformed steps fail with file and line", "[scenario][format]") {
     auto error_of = [](const char* text) -> std::string {
         try {
             parse_scenario(text, "bad.json");
-        } catch (const ScenarioError& e) {
-            return e.what();
-        }
+        } catch (const ScenarioError& e) { return e.what(); }
         return "no error";
     };
     CHECK(error_of("{\"steps\": [\n {\"http\": \"get /x\"}\n]}") ==
           "bad.json:2: http must be \"METHOD /path\" with an upper-case method, got \"get /x\"");
     CHECK(error_of("{\"steps\": [\n {\"advance\": {\"by\": \"5 parsecs\"}}\n]}") ==
           "bad.json:2: by: cannot read duration \"5 parsecs\" (units: d h m s ms us t)");
-    CHECK(error_of("{\"steps\": [\n {\"advance\": \"1m\"},\n {\"teleport\": 1}\n]}").rfind("bad.json:3: a step needs exactly one of", 0) == 0);
-    CHECK(error_of("{\"steps\": [\n {\"http\": \"GET /x\", \"expct\": {}}\n]}").rfind("bad.json:2: unknown key \"expct\"", 0) == 0);
+    CHECK(error_of("{\"steps\": [\n {\"advance\": \"1m\"},\n {\"teleport\": 1}\n]}")
+              .rfind("bad.json:3: a step needs exactly one of", 0) == 0);
+    CHECK(error_of("{\"steps\": [\n {\"http\": \"GET /x\", \"expct\": {}}\n]}")
+              .rfind("bad.json:2: unknown key \"expct\"", 0) == 0);
     CHECK(error_of("{\"portable\": true, \"steps\": [\n {\"advance\": \"1m\"}\n]}") ==
           "bad.json:2: step 1 (advance) needs simulation, but the scenario is marked \"portable\": true");
     CHECK(error_of("{\"steps\": [\n {\"http\": \"GET /x\",}\n]}").rfind("bad.json:2: invalid JSON", 0) == 0);

@@ -25,7 +25,7 @@ namespace {
 
 // A simulated World with the checker hooked into its loop, 2 s in (first cycle created).
 struct CheckedWorld {
-    std::unique_ptr<InvariantChecker> checker;   // outlives the World's teardown
+    std::unique_ptr<InvariantChecker> checker;  // outlives the World's teardown
     std::unique_ptr<harness::World> world;
     sim::Rng rng{77};
 
@@ -79,7 +79,7 @@ TEST_CASE("invariants: a full Tier A+B flow passes every check after every event
     auto report = harness::run_tier_a_b_flow(w.world->driver(), harness::flow_options_for(*w.world));
     INFO(report.failure());
     REQUIRE(report.ok);
-    CHECK(w.checker->checks_run() >= 8);   // one per EBS exchange or domain-event batch
+    CHECK(w.checker->checks_run() >= 8);  // one per EBS exchange or domain-event batch
     CHECK_NOTHROW(w.checker->check_now());
 }
 
@@ -155,7 +155,7 @@ TEST_CASE("invariants: a scenario run reports a violation with the step and simu
     harness::scenario::Scenario s = harness::scenario::parse_scenario(R"({"steps": [
         {"advance": "3s"},
         {"http": "GET /api/version", "expect": {"status": 200}}]})",
-                                                    "planted.json");
+                                                                      "planted.json");
     harness::scenario::RunOptions options;
     options.on_world = [](harness::World& world) {
         backend::Payout p;
@@ -186,19 +186,22 @@ TEST_CASE("invariants: the D4 duplicate name (claim with surrounding spaces) is 
     CHECK_THAT(r.known_deviations[0], Catch::StartsWith("D4 "));
     CHECK_THAT(r.known_deviations[0], Catch::Contains("\"Alpha\" is held by viewers viewer-b and viewer-a"));
     // `mgm-sim run` prints format_result: the deviation must be visible there, not only in RunResult.
-    CHECK_THAT(harness::scenario::format_result(r), Catch::Contains("\n  known deviation: D4 (claim name check on the untrimmed name)"));
+    CHECK_THAT(harness::scenario::format_result(r),
+               Catch::Contains("\n  known deviation: D4 (claim name check on the untrimmed name)"));
 
     // The same duplicate arriving through chat is a violation.
     CheckedWorld w;
     w.store().append_pool_member({"c1", "C1", "Twin", 0});
-    w.world->trace().event("ebs", "pool.enrolled", {{"source", "chat"}, {"twitchUserId", "c2"}, {"characterName", "Twin"}});
+    w.world->trace().event("ebs", "pool.enrolled",
+                           {{"source", "chat"}, {"twitchUserId", "c2"}, {"characterName", "Twin"}});
     w.store().append_pool_member({"c2", "C2", "Twin", 0});
     w.expect_violation(Invariant::unique_pool_names, "\"Twin\" is held by viewers c1 and c2");
 }
 
-TEST_CASE("invariants: a violation while a Helix announcement is in flight is reported, and the World tears "
-          "down cleanly",
-          "[invariants]") {
+TEST_CASE(
+    "invariants: a violation while a Helix announcement is in flight is reported, and the World tears "
+    "down cleanly",
+    "[invariants]") {
     // A planted bug keeps the Sent winner in the pool; the violation stops the run while the EBS's
     // announcement to Helix is still pending. Tearing the World down then completes that exchange: its
     // trace records and loop events must not reach the run's already-destroyed listeners (this used to

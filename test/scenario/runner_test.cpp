@@ -32,11 +32,12 @@ TEST_CASE("a passing scenario captures values and moves simulated time", "[scena
 }
 
 TEST_CASE("a failing step reports file:line, the step, expected vs actual and simulated time", "[scenario][runner]") {
-    Scenario s = parse_scenario("{\"steps\": [\n"
-                                "  {\"advance\": \"2m\"},\n"
-                                "  {\"http\": \"GET /api/payouts/pending\", \"expect\": {\"status\": 200}}\n"
-                                "]}",
-                                "scenarios/example.json");
+    Scenario s = parse_scenario(
+        "{\"steps\": [\n"
+        "  {\"advance\": \"2m\"},\n"
+        "  {\"http\": \"GET /api/payouts/pending\", \"expect\": {\"status\": 200}}\n"
+        "]}",
+        "scenarios/example.json");
     RunResult r = run_scenario(s);
     CHECK_FALSE(r.passed);
     CHECK(r.steps_run == 2);
@@ -81,7 +82,8 @@ TEST_CASE("the real target refuses scenarios that need the simulated clock", "[s
     CHECK_THAT(r.failure, Catch::Contains("only files marked \"portable\": true run with --target real"));
 }
 
-TEST_CASE("the real target stops a hand-built portable scenario at its first simulation-only step", "[scenario][runner]") {
+TEST_CASE("the real target stops a hand-built portable scenario at its first simulation-only step",
+          "[scenario][runner]") {
     // The parser rejects such a file; a Scenario assembled in code reaches the runner's own guard instead of
     // dereferencing a World that the real target does not have.
     Scenario s = parse_scenario(R"({"steps": [{"set": {"a": 1}}, {"advance": "1m"}, {"log": "never"}]})", "hand.json");
@@ -92,7 +94,8 @@ TEST_CASE("the real target stops a hand-built portable scenario at its first sim
     CHECK_FALSE(r.passed);
     CHECK(r.failure_kind == FailureKind::step);
     CHECK(r.steps_run == 2);
-    CHECK_THAT(r.failure, Catch::Contains("step 2: advance 1m") && Catch::Contains("advance needs the simulation target"));
+    CHECK_THAT(r.failure,
+               Catch::Contains("step 2: advance 1m") && Catch::Contains("advance needs the simulation target"));
 }
 
 namespace {
@@ -100,7 +103,8 @@ volatile std::sig_atomic_t g_traps = 0;
 extern "C" void count_trap(int) { g_traps = g_traps + 1; }
 }  // namespace
 
-TEST_CASE("break-at: --break-at raises SIGTRAP once, before the first event at or after the instant", "[scenario][runner]") {
+TEST_CASE("break-at: --break-at raises SIGTRAP once, before the first event at or after the instant",
+          "[scenario][runner]") {
     Scenario s = parse_scenario(R"({"steps": [
         {"advance": "2026-04-04T12:03:59Z"},
         {"set": {"before": "${now}"}},

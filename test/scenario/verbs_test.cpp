@@ -39,8 +39,8 @@ const std::map<std::string, std::string>& verb_examples() {
 }
 
 Scenario parse_one_step(const std::string& step, bool portable) {
-    return parse_scenario(std::string("{\"portable\": ") + (portable ? "true" : "false") + ", \"steps\": [" + step + "]}",
-                          "verbs.json");
+    return parse_scenario(
+        std::string("{\"portable\": ") + (portable ? "true" : "false") + ", \"steps\": [" + step + "]}", "verbs.json");
 }
 
 std::string scenarios_doc() {
@@ -84,7 +84,8 @@ TEST_CASE("a portable file accepts exactly the steps that run over real sockets"
         else CHECK_THROWS_WITH(parse_one_step(step, true), Catch::Contains("needs simulation"));
     }
     // An assert is portable unless one of its checks reads the simulation's state.
-    CHECK_NOTHROW(parse_one_step(R"({"assert": {"phase": "idle", "helix_requests": {"count": 0}, "vars": {"a": 1}}})", true));
+    CHECK_NOTHROW(
+        parse_one_step(R"({"assert": {"phase": "idle", "helix_requests": {"count": 0}, "vars": {"a": 1}}})", true));
     for (const char* check : {R"("pool": {"size": 0})", R"("now": "start")", R"("events": {"name": "x"})",
                               R"("payouts": {"count": 0})", R"("payout": {"id": "x"})", R"("gift": {"id": "x"})"})
         CHECK_THROWS_WITH(parse_one_step(std::string(R"({"assert": {"phase": "idle", )") + check + "}}", true),

@@ -77,7 +77,7 @@ std::vector<std::string> split_token(const std::string& token) {
 TEST_CASE("forged, expired and misaddressed JWTs are rejected over HTTP", "[security][jwt]") {
     SecurityWorld w;
     const std::string valid = sim::jwt::encode(w.claims("viewer-1"), w.key);
-    REQUIRE(w.state_status(valid) == 200);   // the control: the same route accepts a good token
+    REQUIRE(w.state_status(valid) == 200);  // the control: the same route accepts a good token
     const auto parts = split_token(valid);
     REQUIRE(parts.size() == 3);
 
@@ -92,7 +92,7 @@ TEST_CASE("forged, expired and misaddressed JWTs are rejected over HTTP", "[secu
         auto claims = w.claims("viewer-1");
         claims["user_id"] = "someone-else";
         CHECK(w.state_status(parts[0] + "." + b64url_json(claims) + "." + parts[2]) == 401);
-        claims = w.claims("viewer-1", 365 * 24 * 3600);   // a longer life, same user
+        claims = w.claims("viewer-1", 365 * 24 * 3600);  // a longer life, same user
         CHECK(w.state_status(parts[0] + "." + b64url_json(claims) + "." + parts[2]) == 401);
     }
     SECTION("signature truncated or from another key") {
@@ -103,7 +103,7 @@ TEST_CASE("forged, expired and misaddressed JWTs are rejected over HTTP", "[secu
     SECTION("expired beyond the 5-minute skew") {
         CHECK(w.state_status(sim::jwt::encode(w.claims("viewer-1", -301), w.key)) == 401);
         CHECK(w.state_status(sim::jwt::encode(w.claims("viewer-1", -3600), w.key)) == 401);
-        CHECK(w.state_status(sim::jwt::encode(w.claims("viewer-1", -299), w.key)) == 200);   // within the skew
+        CHECK(w.state_status(sim::jwt::encode(w.claims("viewer-1", -299), w.key)) == 200);  // within the skew
     }
     SECTION("wrong or missing audience when a client id is configured") {
         auto claims = w.claims("viewer-1");
@@ -117,7 +117,7 @@ TEST_CASE("forged, expired and misaddressed JWTs are rejected over HTTP", "[secu
 TEST_CASE("EventSub signatures in uppercase hex, truncated or unprefixed are rejected by mock and EBS",
           "[security][hmac]") {
     harness::WorldConfig quiet;
-    quiet.log_level = sim::LogLevel::off;   // the rejected deliveries would each log a warning
+    quiet.log_level = sim::LogLevel::off;  // the rejected deliveries would each log a warning
     harness::World world(quiet);
     const std::string secret = "e2e-ci-eventsub-secret";
     const std::string id = "m-1", timestamp = "1775304000";
@@ -127,7 +127,8 @@ TEST_CASE("EventSub signatures in uppercase hex, truncated or unprefixed are rej
     message.chatter_user_login = "secviewer";
     message.text = "!twgold Securus";
     const std::string body = fakes::eventsub::chat_message_body(message);
-    const std::string hex = fakes::eventsub::signature(secret, id, timestamp, body).substr(std::string("sha256=").size());
+    const std::string hex =
+        fakes::eventsub::signature(secret, id, timestamp, body).substr(std::string("sha256=").size());
     std::string upper = hex;
     for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
 
@@ -149,7 +150,7 @@ TEST_CASE("EventSub signatures in uppercase hex, truncated or unprefixed are rej
         CHECK(deliver(service, "sha256=") == 401);
     }
     CHECK(world.ebs().store().pool_size() == 0);
-    CHECK(deliver(harness::Service::eventsub, "sha256=" + hex) == 200);   // the control
+    CHECK(deliver(harness::Service::eventsub, "sha256=" + hex) == 200);  // the control
     CHECK(world.ebs().store().pool_size() == 1);
 }
 
@@ -165,7 +166,7 @@ TEST_CASE("secret comparisons are constant-time", "[security][constant-time]") {
     // mock, the JWT signature) compares through constant_time_equals, and none of them also uses ==.
     struct Site {
         const char* file;
-        const char* function_marker;   // text that opens the checking function
+        const char* function_marker;  // text that opens the checking function
     };
     const Site sites[] = {
         {"backend/api/auth.cpp", "configured_key"},
@@ -237,7 +238,7 @@ TEST_CASE("a concurrent burst from one viewer gets exactly 5 answers per window,
     viewer.set("Authorization", "Bearer " + sim::jwt::encode(w.claims("burst-viewer"), w.key));
     auto first = burst("/api/pool/me", viewer, 30);
     CHECK(count_of(first, 429) == 25);
-    CHECK(count_of(first, 404) + count_of(first, 200) == 5);   // pool/me: 404 until enrolled
+    CHECK(count_of(first, 404) + count_of(first, 200) == 5);  // pool/me: 404 until enrolled
 
     http::Headers desktop;
     desktop.set("X-MGM-ApiKey", "ci-desktop-api-key");
@@ -256,8 +257,7 @@ TEST_CASE("a concurrent burst from one viewer gets exactly 5 answers per window,
     CHECK(count_of(burst("/api/payouts/pending", desktop, 8), 200) == 5);
 }
 
-TEST_CASE("the EBS refuses oversized bodies (413) and headers (431) and keeps serving",
-          "[security][limits]") {
+TEST_CASE("the EBS refuses oversized bodies (413) and headers (431) and keeps serving", "[security][limits]") {
     harness::World world(harness::WorldConfig{});
     auto& driver = world.driver();
     const std::string url = world.url(harness::Service::ebs);

@@ -34,7 +34,8 @@ struct BackgroundWorld {
     std::thread runner;
 
     explicit BackgroundWorld(harness::WorldConfig config)
-        : world(std::move(config)), work(boost::asio::make_work_guard(world.io())),
+        : world(std::move(config)),
+          work(boost::asio::make_work_guard(world.io())),
           runner([this] { world.io().run(); }) {}
     ~BackgroundWorld() {
         boost::asio::post(world.io(), [this] {
@@ -108,7 +109,8 @@ TEST_CASE("a slowloris client is cut off at the headers timeout while others are
     std::optional<Wall::duration> cut_after;
     std::optional<Wall::duration> other_latency;
     std::optional<std::string> other_status;
-    const std::string trickle = "X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const std::string trickle =
+        "X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     for (std::size_t i = 0; i < 60 && !cut_after; ++i) {
         if (peer_closed(slow, 100)) {
             cut_after = Wall::now() - started;

@@ -25,27 +25,30 @@ TEST_CASE("a prepared HMAC key signs like hmac() over the concatenated parts, ev
     for (int repeat = 0; repeat < 3; ++repeat)
         CHECK(crypto::to_hex_lower(jefe.sign({"what do ya ", "", "want for nothing?"})) ==
               "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-    for (auto algorithm : {crypto::HmacAlgorithm::sha256, crypto::HmacAlgorithm::sha384, crypto::HmacAlgorithm::sha512}) {
+    for (auto algorithm :
+         {crypto::HmacAlgorithm::sha256, crypto::HmacAlgorithm::sha384, crypto::HmacAlgorithm::sha512}) {
         for (std::string key : {std::string(), std::string("k"), std::string(64, 'b'), std::string(65, 'b'),
                                 std::string(128, 'c'), std::string(200, 'x')}) {  // around both block sizes
             const crypto::HmacKey prepared(algorithm, key);
-            CHECK(prepared.sign({"id-1", "1775304000", "{\"a\":1}"}) == crypto::hmac(algorithm, key, "id-11775304000{\"a\":1}"));
+            CHECK(prepared.sign({"id-1", "1775304000", "{\"a\":1}"}) ==
+                  crypto::hmac(algorithm, key, "id-11775304000{\"a\":1}"));
             CHECK(prepared.sign({}) == crypto::hmac(algorithm, key, ""));
         }
     }
 }
 
 TEST_CASE("base64 round trips and rejects malformed input", "[crypto]") {
-    for (std::string s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\xff\x00\xfe", 3)}) {
+    for (std::string s :
+         std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\xff\x00\xfe", 3)}) {
         CHECK(crypto::base64_decode(crypto::base64_encode(s)) == s);
         CHECK(crypto::base64url_decode(crypto::base64url_encode(s)) == s);
     }
     CHECK(crypto::base64_encode("foobar") == "Zm9vYmFy");
     CHECK(crypto::base64_encode("fo") == "Zm8=");
     CHECK(crypto::base64url_encode("\xfb\xff") == "-_8");
-    CHECK_FALSE(crypto::base64_decode("Zm8").has_value());     // padding required
-    CHECK_FALSE(crypto::base64_decode("Zm9v!A==").has_value()); // bad character
-    CHECK_FALSE(crypto::base64url_decode("a").has_value());    // impossible length
+    CHECK_FALSE(crypto::base64_decode("Zm8").has_value());  // padding required
+    CHECK_FALSE(crypto::base64_decode("Zm9v!A==").has_value());  // bad character
+    CHECK_FALSE(crypto::base64url_decode("a").has_value());  // impossible length
 }
 
 TEST_CASE("constant_time_equals compares whole strings", "[crypto]") {

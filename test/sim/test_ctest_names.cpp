@@ -27,7 +27,12 @@ TEST_CASE("test case names survive ctest discovery: no semicolon, no square brac
                 bad.push_back(entry.path().filename().string() + ":" + std::to_string(number) + ": " + name);
         }
     }
-    INFO("names that break discovery:\n" << [&] { std::string s; for (auto& b : bad) s += b + "\n"; return s; }());
+    INFO("names that break discovery:\n"
+         << [&] {
+                std::string s;
+                for (auto& b : bad) s += b + "\n";
+                return s;
+            }());
     CHECK(seen > 100);  // the scan really read the test sources
     CHECK(bad.empty());
 }

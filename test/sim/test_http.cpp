@@ -95,8 +95,8 @@ struct TcpHarness final : NetHarness {
 Router make_router(sim::Scheduler& scheduler) {
     Router router;
     router.add_sync("GET", "/api/hello/{name}", [](const Request& request, const Params& params) {
-        return Response::json(200, "{\"hello\":\"" + params.at("name") + "\",\"x\":\"" +
-                                       request.query_param("x").value_or("") + "\"}");
+        return Response::json(
+            200, "{\"hello\":\"" + params.at("name") + "\",\"x\":\"" + request.query_param("x").value_or("") + "\"}");
     });
     router.add_sync("POST", "/api/echo", [](const Request& request, const Params&) {
         Response response = Response::text(201, request.body);
@@ -109,22 +109,23 @@ Router make_router(sim::Scheduler& scheduler) {
     router.add("GET", "/api/slow", [&scheduler](const Request&, const Params&, Respond respond) {
         scheduler.after(3s, "test.slow", [respond] { respond(Response::text(200, "late")); });
     });
-    router.add_sync("GET", "/api/throw", [](const Request&, const Params&) -> Response {
-        throw std::runtime_error("handler bug");
-    });
+    router.add_sync("GET", "/api/throw",
+                    [](const Request&, const Params&) -> Response { throw std::runtime_error("handler bug"); });
     return router;
 }
 
 // A server with the router above and a client, over whichever network the harness provides.
 struct HttpFixture {
     explicit HttpFixture(NetHarness& harness, ServerOptions options = {})
-        : harness(harness), router(make_router(harness.scheduler())),
-          server(harness.network(), harness.scheduler(), harness.listen_address(),
-                 [this](const Request& request, std::function<void(Response)> respond) {
-                     ++handler_calls;
-                     router.dispatch(request, respond);
-                 },
-                 with_actor(options), &harness.trace, &log),
+        : harness(harness),
+          router(make_router(harness.scheduler())),
+          server(
+              harness.network(), harness.scheduler(), harness.listen_address(),
+              [this](const Request& request, std::function<void(Response)> respond) {
+                  ++handler_calls;
+                  router.dispatch(request, respond);
+              },
+              with_actor(options), &harness.trace, &log),
           client(harness.network(), harness.scheduler(), "driver", &harness.trace, "driver") {
         log.set_level(sim::LogLevel::info);
         log.set_sink([this](const std::string& line) { log_lines.push_back(line); });
@@ -323,8 +324,7 @@ TEST_CASE("configured latency delays the exchange by exactly that simulated time
     CHECK(wall < 2s);
 }
 
-TEST_CASE("a partition makes the request time out at the exact simulated instant - healing restores it",
-          "[http]") {
+TEST_CASE("a partition makes the request time out at the exact simulated instant - healing restores it", "[http]") {
     LoopbackHarness harness;
     HttpFixture fx(harness);
     harness.loopback.partition("driver", "127.0.0.1:8080");
@@ -386,8 +386,7 @@ TEST_CASE("byte-split delivery (1 byte per event) still parses requests and resp
     CHECK(result.response->body == "split into single bytes");
 }
 
-TEST_CASE("connection refused and connection reset surface as transport errors, retried per options",
-          "[http]") {
+TEST_CASE("connection refused and connection reset surface as transport errors, retried per options", "[http]") {
     LoopbackHarness harness;
     HttpFixture fx(harness);
 

@@ -19,7 +19,7 @@ TEST_CASE("http helpers: media type of a Content-Type value and the JSON media t
     CHECK(http::media_type("") == "");
     CHECK(http::media_type(";charset=utf-8") == "");
     CHECK(http::trim_ows(" \t charset=utf-8\t ") == "charset=utf-8");
-    CHECK(http::trim_ows("\r\n") == "\r\n");   // only spaces and tabs
+    CHECK(http::trim_ows("\r\n") == "\r\n");  // only spaces and tabs
 
     for (const char* json : {"application/json", "APPLICATION/Json; charset=utf-8", "text/json", " text/JSON ;x=y",
                              "application/problem+json", "application/vnd.api+JSON; charset=utf-8"}) {
@@ -34,10 +34,14 @@ TEST_CASE("http helpers: media type of a Content-Type value and the JSON media t
 }
 
 TEST_CASE("http helpers: a configured base URL and a path joined with one slash", "[http][url]") {
-    CHECK(http::join_url("http://127.0.0.1:8080", "/api/payouts/pending") == "http://127.0.0.1:8080/api/payouts/pending");
-    CHECK(http::join_url("http://127.0.0.1:8080/", "/api/payouts/pending") == "http://127.0.0.1:8080/api/payouts/pending");
-    CHECK(http::join_url("http://127.0.0.1:8080///", "/api/twitch/eventsub") == "http://127.0.0.1:8080/api/twitch/eventsub");
-    CHECK(http::join_url("http://127.0.0.1:8080/", "helix/chat/messages") == "http://127.0.0.1:8080/helix/chat/messages");
+    CHECK(http::join_url("http://127.0.0.1:8080", "/api/payouts/pending") ==
+          "http://127.0.0.1:8080/api/payouts/pending");
+    CHECK(http::join_url("http://127.0.0.1:8080/", "/api/payouts/pending") ==
+          "http://127.0.0.1:8080/api/payouts/pending");
+    CHECK(http::join_url("http://127.0.0.1:8080///", "/api/twitch/eventsub") ==
+          "http://127.0.0.1:8080/api/twitch/eventsub");
+    CHECK(http::join_url("http://127.0.0.1:8080/", "helix/chat/messages") ==
+          "http://127.0.0.1:8080/helix/chat/messages");
     CHECK(http::join_url("http://h:1/base/", "/x") == "http://h:1/base/x");
     CHECK(http::without_trailing_slashes("http://h:1//") == "http://h:1");
     CHECK(http::without_trailing_slashes("http://h:1") == "http://h:1");
@@ -48,7 +52,7 @@ TEST_CASE("http helpers: RespondOnce passes on only the first response, copies i
     std::vector<int> sent;
     const http::RespondOnce once([&](http::Response response) { sent.push_back(response.status); });
     CHECK_FALSE(once.answered());
-    const http::Respond handed_on = once;   // as a handler receives it
+    const http::Respond handed_on = once;  // as a handler receives it
     handed_on(http::Response::empty(200));
     CHECK(once.answered());
     once(http::Response::empty(500));
@@ -61,10 +65,10 @@ TEST_CASE("ASCII case-insensitive compare", "[text]") {
     CHECK(sim::iequals("", ""));
     CHECK_FALSE(sim::iequals("Development", "Developmen"));
     CHECK_FALSE(sim::iequals("Sent", "Sen t"));
-    CHECK_FALSE(sim::iequals("@", "`"));   // 0x40 / 0x60: only A-Z fold
+    CHECK_FALSE(sim::iequals("@", "`"));  // 0x40 / 0x60: only A-Z fold
     CHECK_FALSE(sim::iequals("[", "{"));
     // No Unicode folding: the Turkish dotless i and the Kelvin sign stay different from ASCII letters.
     CHECK_FALSE(sim::iequals("\xC4\xB1", "I"));
     CHECK_FALSE(sim::iequals("\xE2\x84\xAA", "k"));
-    CHECK(http::iequals("Content-Type", "content-type"));   // the HTTP layer uses the same function
+    CHECK(http::iequals("Content-Type", "content-type"));  // the HTTP layer uses the same function
 }

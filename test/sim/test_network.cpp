@@ -33,7 +33,8 @@ struct LoopbackWorld {
         trace.set_clock(&clock);
         trace.set_keep_lines(true);
         trace.set_record_timers(false);
-        REQUIRE_FALSE(network.listen(kServer, [this](std::unique_ptr<ByteStream> s) { accepted.push_back(std::move(s)); }));
+        REQUIRE_FALSE(
+            network.listen(kServer, [this](std::unique_ptr<ByteStream> s) { accepted.push_back(std::move(s)); }));
     }
 
     // Connects "driver" -> kServer and runs until the connection completes (or fails).
@@ -90,7 +91,9 @@ void write_all(ByteStream& stream, const std::string& text) {
 
 // Whether code holding a network of type N can call N::io() (reach the Asio event loop).
 template <typename N>
-concept ExposesEventLoop = requires(N& network) { network.io(); };
+concept ExposesEventLoop = requires(N& network) {
+    network.io();
+};
 
 }  // namespace
 
@@ -146,17 +149,14 @@ TEST_CASE("loopback: completions never run inside the initiating call", "[networ
     // Data already waiting: the read still completes later, from the loop.
     char c = 0;
     bool read_done = false;
-    world.accepted.back()->async_read_some(&c, 1, [&](ErrorCode ec, std::size_t n) {
-        read_done = !ec && n == 1;
-    });
+    world.accepted.back()->async_read_some(&c, 1, [&](ErrorCode ec, std::size_t n) { read_done = !ec && n == 1; });
     CHECK_FALSE(read_done);
     world.loop.drain();
     CHECK(read_done);
     CHECK(c == 'x');
 }
 
-TEST_CASE("loopback: a fixed latency delays connect and each delivery by exactly that simulated time",
-          "[network]") {
+TEST_CASE("loopback: a fixed latency delays connect and each delivery by exactly that simulated time", "[network]") {
     LoopbackWorld world;
     LinkFaults faults;
     faults.latency_min = faults.latency_max = 250ms;
@@ -211,8 +211,7 @@ TEST_CASE("loopback: split_max_bytes = 1 delivers one byte per event", "[network
     CHECK(reader.chunk_sizes == std::vector<std::size_t>(6, 1));
 }
 
-TEST_CASE("loopback: close gives the peer eof after the data, and the closer's pending read is aborted",
-          "[network]") {
+TEST_CASE("loopback: close gives the peer eof after the data, and the closer's pending read is aborted", "[network]") {
     LoopbackWorld world;
     auto client = world.connect();
     auto& server = *world.accepted[0];
@@ -368,7 +367,8 @@ TEST_CASE("tcp: real sockets behind the same ByteStream interface, port 0 resolv
     boost::asio::io_context io;
     TcpNetwork network(io);
     std::vector<std::unique_ptr<ByteStream>> accepted;
-    REQUIRE_FALSE(network.listen("127.0.0.1:0", [&](std::unique_ptr<ByteStream> s) { accepted.push_back(std::move(s)); }));
+    REQUIRE_FALSE(
+        network.listen("127.0.0.1:0", [&](std::unique_ptr<ByteStream> s) { accepted.push_back(std::move(s)); }));
     std::string bound = network.bound_address("127.0.0.1:0");
     REQUIRE(bound.rfind("127.0.0.1:", 0) == 0);
     REQUIRE(bound != "127.0.0.1:0");

@@ -129,9 +129,8 @@ TEST_CASE("a handler that throws before answering gives 500 with an empty body",
     Router router;
     std::string reported;
     router.set_error_hook([&](std::string_view what) { reported = what; });
-    router.add_sync("GET", "/boom", [](const Request&, const Params&) -> Response {
-        throw std::runtime_error("kaboom");
-    });
+    router.add_sync("GET", "/boom",
+                    [](const Request&, const Params&) -> Response { throw std::runtime_error("kaboom"); });
     const Response response = call(router, "GET", "/boom");
     CHECK(response.status == 500);
     CHECK(response.body.empty());

@@ -46,10 +46,12 @@ TEST_CASE("records are canonical JSONL with sorted keys, sequence and simulated 
     trace.event("ebs", "roulette.candidate_selected", json{{"twitchUserId", "u1"}});
     trace.timer_fired("roulette.tick");
     REQUIRE(trace.lines().size() == 3);
-    CHECK(trace.lines()[0] ==
-          R"({"actor":"helix","kind":"http","method":"POST","path":"/helix/chat/messages","seq":1,"status":200,"t":"2026-04-04T12:00:00Z"})");
-    CHECK(trace.lines()[1] ==
-          R"({"actor":"ebs","kind":"event","name":"roulette.candidate_selected","seq":2,"t":"2026-04-04T12:00:00.1234567Z","twitchUserId":"u1"})");
+    CHECK(
+        trace.lines()[0] ==
+        R"({"actor":"helix","kind":"http","method":"POST","path":"/helix/chat/messages","seq":1,"status":200,"t":"2026-04-04T12:00:00Z"})");
+    CHECK(
+        trace.lines()[1] ==
+        R"({"actor":"ebs","kind":"event","name":"roulette.candidate_selected","seq":2,"t":"2026-04-04T12:00:00.1234567Z","twitchUserId":"u1"})");
     CHECK(trace.lines()[2] ==
           R"({"actor":"clock","kind":"timer","label":"roulette.tick","seq":3,"t":"2026-04-04T12:00:00.1234567Z"})");
 }
@@ -196,10 +198,12 @@ TEST_CASE("each line is exactly nlohmann's dump of the record object, whatever t
         expected["kind"] = "kind";
         CHECK(trace.lines()[i] == expected.dump(-1, ' ', false, json::error_handler_t::replace));
     }
-    CHECK(trace.lines()[samples.size()] ==
-          R"({"actor":"ebs","kind":"event","m":1,"name":"payout.created","seq":10,"t":"2026-04-04T12:00:01.25Z","zz":2})");
-    CHECK(trace.lines()[samples.size() + 1] ==
-          R"({"actor":"ebs","kind":"event","name":"with.value","seq":11,"t":"2026-04-04T12:00:01.25Z","value":"scalar"})");
+    CHECK(
+        trace.lines()[samples.size()] ==
+        R"({"actor":"ebs","kind":"event","m":1,"name":"payout.created","seq":10,"t":"2026-04-04T12:00:01.25Z","zz":2})");
+    CHECK(
+        trace.lines()[samples.size() + 1] ==
+        R"({"actor":"ebs","kind":"event","name":"with.value","seq":11,"t":"2026-04-04T12:00:01.25Z","value":"scalar"})");
     // The digest covers exactly the kept lines.
     std::string all;
     for (const auto& line : trace.lines()) all += line + "\n";

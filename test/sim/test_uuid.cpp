@@ -32,12 +32,12 @@ TEST_CASE("parse_any accepts what .NET Guid.TryParse accepts", "[uuid]") {
 }
 
 TEST_CASE("parse_any rejects near misses", "[uuid]") {
-    for (const char* text : {"", "not-a-guid", "3f2504e0-4f89-11d3-9a0c-0305e82c330",    // 35 chars
-                             "3f2504e0-4f89-11d3-9a0c-0305e82c33011",                    // 37 chars
-                             "3f2504e04f89-11d3-9a0c-0305e82c3301-",                     // hyphens misplaced
-                             "3g2504e0-4f89-11d3-9a0c-0305e82c3301",                     // non-hex
-                             "{3f2504e0-4f89-11d3-9a0c-0305e82c3301)",                   // mismatched wrappers
-                             "{3f2504e04f8911d39a0c0305e82c3301}",                       // B form needs hyphens
+    for (const char* text : {"", "not-a-guid", "3f2504e0-4f89-11d3-9a0c-0305e82c330",  // 35 chars
+                             "3f2504e0-4f89-11d3-9a0c-0305e82c33011",  // 37 chars
+                             "3f2504e04f89-11d3-9a0c-0305e82c3301-",  // hyphens misplaced
+                             "3g2504e0-4f89-11d3-9a0c-0305e82c3301",  // non-hex
+                             "{3f2504e0-4f89-11d3-9a0c-0305e82c3301)",  // mismatched wrappers
+                             "{3f2504e04f8911d39a0c0305e82c3301}",  // B form needs hyphens
                              "3f2504e0_4f89_11d3_9a0c_0305e82c3301", "12345"}) {
         INFO(text);
         CHECK_FALSE(Uuid::parse_any(text));

@@ -29,8 +29,7 @@ TEST_CASE("timers fire in deadline order with FIFO ties, whatever order they wer
     clock.after(20s, "b", note("b"));
     clock.at(kStart + 10s, "a2", note("a2"));
     clock.at(kStart + 10s, "a3", note("a3"));
-    while (clock.fire_next()) {
-    }
+    while (clock.fire_next()) {}
     CHECK(fired == std::vector<std::string>{"a1", "a2", "a3", "b", "c"});
 }
 
@@ -84,8 +83,7 @@ TEST_CASE("a timer can cancel a later one due at the same instant", "[clock]") {
     bool second_ran = false;
     clock.after(1s, "first", [&] { clock.cancel(second); });
     second = clock.after(1s, "second", [&] { second_ran = true; });
-    while (clock.fire_next()) {
-    }
+    while (clock.fire_next()) {}
     CHECK_FALSE(second_ran);
 }
 
@@ -217,8 +215,7 @@ TEST_CASE("a tie breaker permutes equal-deadline timers without touching deadlin
     std::vector<int> fired;
     for (int i = 0; i < 3; ++i) clock.after(1s, "tie", [&fired, i] { fired.push_back(i); });
     clock.after(500ms, "early", [&fired] { fired.push_back(-1); });
-    while (clock.fire_next()) {
-    }
+    while (clock.fire_next()) {}
     CHECK(fired == std::vector<int>{-1, 2, 1, 0});
 }
 
@@ -246,8 +243,7 @@ TEST_CASE("cancelled timers among many are skipped and the rest keep their order
     std::vector<int> expected;
     for (int i = 99; i >= 0; --i)
         if (i % 3 != 0) expected.push_back(i);
-    while (clock.fire_next()) {
-    }
+    while (clock.fire_next()) {}
     CHECK(fired == expected);
     CHECK(clock.pending_count() == 0);
 }
@@ -278,8 +274,7 @@ TEST_CASE("FIFO order among equal deadlines survives the 32-bit rank renumbering
     clock.after(2s, "c", note(2));
     clock.skip_ranks_for_testing((std::uint64_t{1} << 32) - 5);  // the next few schedules cross the limit
     for (int i = 3; i < 10; ++i) clock.after(2s, "d", note(i));
-    while (clock.fire_next()) {
-    }
+    while (clock.fire_next()) {}
     CHECK(fired == std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
 }
 
@@ -297,8 +292,7 @@ TEST_CASE("equal tie-breaker keys fall back to FIFO", "[clock]") {
     clock.set_tie_breaker([](std::uint64_t sequence) { return sequence % 2; });  // odd sequences last
     std::vector<int> fired;
     for (int i = 1; i <= 6; ++i) clock.after(1s, "t", [&fired, i] { fired.push_back(i); });
-    while (clock.fire_next()) {
-    }
+    while (clock.fire_next()) {}
     CHECK(fired == std::vector<int>{2, 4, 6, 1, 3, 5});
 }
 

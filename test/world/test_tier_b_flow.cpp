@@ -90,7 +90,7 @@ TEST_CASE("a World on a recycled store runs exactly like a World on a new store"
     };
     auto recycler = std::make_shared<backend::StoreRecycler>();
     const Outcome fresh = run(42, nullptr);
-    const Outcome other = run(7, recycler);   // fills a store with another run's rows, then hands it back
+    const Outcome other = run(7, recycler);  // fills a store with another run's rows, then hands it back
     REQUIRE(recycler->idle() == 1);
     REQUIRE(other.rows != fresh.rows);
     for (int reuse = 1; reuse <= 2; ++reuse) {
