@@ -54,8 +54,8 @@ ConnectionLimits connection_limits(const sim::Settings& settings, bool real_mode
         // the store's files and the services' own outgoing connections.
         rlimit fds{};
         if (getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur != RLIM_INFINITY)
-            limits.total = fds.rlim_cur > 2 * kReservedDescriptors ? fds.rlim_cur - kReservedDescriptors
-                                                                   : fds.rlim_cur / 2;
+            limits.total =
+                fds.rlim_cur > 2 * kReservedDescriptors ? fds.rlim_cur - kReservedDescriptors : fds.rlim_cur / 2;
         if (limits.total == 0 || limits.total > kDefaultMaxConnections) limits.total = kDefaultMaxConnections;
     }
     return limits;
@@ -95,22 +95,23 @@ public:
 
 private:
     sim::TcpNetwork* tcp_;
-    std::unique_ptr<backend::GroupCommit> group_commit_;   // a derived member: destroyed before the EBS's store
+    std::unique_ptr<backend::GroupCommit> group_commit_;  // a derived member: destroyed before the EBS's store
 };
 
 // What a host-table row gets to build its service.
 struct HostContext {
     const WorldConfig& config;
-    sim::Settings settings;     // shared settings, wired URLs, then this service's overrides
-    sim::Seams seams;           // Rng derived from the service's name
-    std::string self_address;   // where the service listens (port 0 resolved)
+    sim::Settings settings;  // shared settings, wired URLs, then this service's overrides
+    sim::Seams seams;  // Rng derived from the service's name
+    std::string self_address;  // where the service listens (port 0 resolved)
     sim::Scheduler& scheduler;
     const sim::Log& log;
-    sim::TcpNetwork* tcp;       // real mode only
+    sim::TcpNetwork* tcp;  // real mode only
 };
 
 std::unique_ptr<World::Host> build_ebs(HostContext& c) {
-    backend::EbsConfig config = c.config.ebs_config ? *c.config.ebs_config : backend::EbsConfig::from_settings(c.settings);
+    backend::EbsConfig config =
+        c.config.ebs_config ? *c.config.ebs_config : backend::EbsConfig::from_settings(c.settings);
     config.self_address = c.self_address;
     auto host = std::make_unique<EbsHost>(
         std::make_unique<backend::Ebs>(std::move(config), c.seams, c.config.store_recycler), c.tcp);
@@ -148,9 +149,9 @@ std::unique_ptr<World::Host> build_desktop(HostContext& c) {
 // The host table: one row per service, in Service order (= start order).
 struct HostRow {
     Service service;
-    std::string_view name;           // --only, logs, trace actor, Rng stream
-    std::string_view process_name;   // the reference's name for it (parse_service accepts it too)
-    std::uint16_t ci_port;           // sim/network/ci_ports.h
+    std::string_view name;  // --only, logs, trace actor, Rng stream
+    std::string_view process_name;  // the reference's name for it (parse_service accepts it too)
+    std::uint16_t ci_port;  // sim/network/ci_ports.h
     std::unique_ptr<World::Host> (*build)(HostContext&);
 };
 
@@ -233,9 +234,9 @@ struct World::Parts {
     sim::Rng root{0};
     std::array<std::string, 5> bound;
 
-    std::array<std::unique_ptr<Host>, 5> hosts;   // destroyed after the servers, the EBS last
+    std::array<std::unique_ptr<Host>, 5> hosts;  // destroyed after the servers, the EBS last
     std::array<std::unique_ptr<http::Server>, 5> servers;
-    std::shared_ptr<http::ConnectionBudget> budget;   // the process-wide connection cap, shared by the servers
+    std::shared_ptr<http::ConnectionBudget> budget;  // the process-wide connection cap, shared by the servers
     std::unique_ptr<Driver> driver;
     bool stopped = false;
 
@@ -292,6 +293,7 @@ World::World(WorldConfig config) : config_(std::move(config)), parts_(std::make_
             requested = reserve_ephemeral(*p.network, requested);
         http::ServerOptions options;
         options.actor = std::string(service_name(service));
+        options.date_clock = p.clock;
         if (config_.request_headers_timeout) options.request_headers_timeout = *config_.request_headers_timeout;
         // The simulated network stalls writes on purpose (partitions, latency): no response-rate minimum there.
         if (is_simulation()) options.min_response_bytes_per_second.reset();
@@ -323,24 +325,21 @@ World::World(WorldConfig config) : config_(std::move(config)), parts_(std::make_
 
     for (const HostRow& host : kHosts) {
         if (!runs(host.service)) continue;
-        HostContext context{config_, shared, p.seams(host.service), address(host.service), *p.scheduler, p.log,
-                            p.tcp.get()};
+        HostContext context{config_, shared,     p.seams(host.service), address(host.service), *p.scheduler,
+                            p.log,   p.tcp.get()};
         if (auto overrides = config_.service_settings.find(host.service); overrides != config_.service_settings.end())
             context.settings.overlay(overrides->second);
         p.hosts[static_cast<std::size_t>(host.service)] = host.build(context);
     }
 
-    if (is_simulation())
-        p.driver = std::make_unique<SimDriver>(*p.loop, *p.network, *p.scheduler, &p.trace, "driver");
-    else
-        p.driver = std::make_unique<RealDriver>(p.io, *p.network, *p.clock, *p.scheduler, &p.trace, "driver");
+    if (is_simulation()) p.driver = std::make_unique<SimDriver>(*p.loop, *p.network, *p.scheduler, &p.trace, "driver");
+    else p.driver = std::make_unique<RealDriver>(p.io, *p.network, *p.clock, *p.scheduler, &p.trace, "driver");
 }
 
 World::~World() {
     try {
         stop();
-    } catch (...) {
-    }
+    } catch (...) {}
 }
 
 void World::stop() {
@@ -451,7 +450,9 @@ T& require(World::Parts& parts, Service which) {
 }  // namespace
 
 backend::Ebs& World::ebs() { return require<backend::Ebs>(*parts_, Service::ebs); }
-fakes::MockEventSubWebhook& World::eventsub() { return require<fakes::MockEventSubWebhook>(*parts_, Service::eventsub); }
+fakes::MockEventSubWebhook& World::eventsub() {
+    return require<fakes::MockEventSubWebhook>(*parts_, Service::eventsub);
+}
 fakes::MockExtensionJwt& World::jwt() { return require<fakes::MockExtensionJwt>(*parts_, Service::jwt); }
 fakes::MockHelixApi& World::helix() { return require<fakes::MockHelixApi>(*parts_, Service::helix); }
 fakes::SyntheticDesktop& World::desktop() { return require<fakes::SyntheticDesktop>(*parts_, Service::desktop); }

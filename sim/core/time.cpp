@@ -107,11 +107,10 @@ std::string format_iso8601(Instant t) {
         return std::string(text, end + 1);
     }
     char buffer[64];
-    int length = std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
-                               static_cast<long long>(date.year), date.month, date.day,
-                               static_cast<long long>(second_of_day / 3600),
-                               static_cast<long long>(second_of_day / 60 % 60),
-                               static_cast<long long>(second_of_day % 60));
+    int length =
+        std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02lld:%02lld:%02lld", static_cast<long long>(date.year),
+                      date.month, date.day, static_cast<long long>(second_of_day / 3600),
+                      static_cast<long long>(second_of_day / 60 % 60), static_cast<long long>(second_of_day % 60));
     std::string out(buffer, static_cast<std::size_t>(length));
     if (fraction != 0) {
         int digits = 7;
@@ -126,6 +125,23 @@ std::string format_iso8601(Instant t) {
     return out;
 }
 
+std::string format_http_date(Instant t) {
+    static constexpr const char* kWeekdays[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};  // day 0: Thursday
+    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    const std::int64_t days = floor_div(t.ticks, kTicksPerDay);
+    const std::int64_t second_of_day = (t.ticks - days * kTicksPerDay) / kTicksPerSecond;
+    const CivilDate date = civil_from_days(days);
+    const auto weekday = static_cast<std::size_t>(((days % 7) + 7) % 7);
+    char buffer[40];
+    const int length = std::snprintf(buffer, sizeof buffer, "%s, %02u %s %04lld %02lld:%02lld:%02lld GMT",
+                                     kWeekdays[weekday], date.day, kMonths[date.month - 1],
+                                     static_cast<long long>(date.year), static_cast<long long>(second_of_day / 3600),
+                                     static_cast<long long>(second_of_day / 60 % 60),
+                                     static_cast<long long>(second_of_day % 60));
+    return std::string(buffer, static_cast<std::size_t>(length));
+}
+
 std::optional<Instant> parse_iso8601(std::string_view text) {
     std::size_t pos = 0;
     int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
@@ -138,8 +154,8 @@ std::optional<Instant> parse_iso8601(std::string_view text) {
         !expect(text, pos, ':') || !read_digits(text, pos, 2, second))
         return std::nullopt;
     if (year < 1 || month < 1 || month > 12 || day < 1 ||
-        static_cast<unsigned>(day) > days_in_month(year, static_cast<unsigned>(month)) || hour > 23 ||
-        minute > 59 || second > 59)
+        static_cast<unsigned>(day) > days_in_month(year, static_cast<unsigned>(month)) || hour > 23 || minute > 59 ||
+        second > 59)
         return std::nullopt;
 
     // Fraction: 1..7 digits are exact; further digits are truncated (as System.Text.Json does).

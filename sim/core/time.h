@@ -27,13 +27,20 @@ struct Instant {
     friend constexpr Instant operator+(Instant a, Duration d) { return Instant{a.ticks + d.count()}; }
     friend constexpr Instant operator-(Instant a, Duration d) { return Instant{a.ticks - d.count()}; }
     friend constexpr Duration operator-(Instant a, Instant b) { return Duration{a.ticks - b.ticks}; }
-    Instant& operator+=(Duration d) { ticks += d.count(); return *this; }
+    Instant& operator+=(Duration d) {
+        ticks += d.count();
+        return *this;
+    }
 };
 
 inline constexpr Duration kTick{1};
 
 // "2026-04-04T12:05:00Z"; fractional seconds only when non-zero, up to 7 digits, trailing zeros trimmed.
 std::string format_iso8601(Instant t);
+
+// HTTP's Date format (RFC 9110 §5.6.7, IMF-fixdate): "Sun, 06 Nov 1994 08:49:37 GMT", whole seconds (the
+// fraction is dropped, as Kestrel's once-a-second Date value does). Years 0..9999.
+std::string format_http_date(Instant t);
 
 // Parses the same shape (and the common variants clients send: offsets like "+00:00", lowercase 'z',
 // fractions of 1..7 digits, a missing zone taken as UTC). Returns nullopt for anything else.

@@ -54,8 +54,13 @@ bool status_has_no_body(int status) { return (status >= 100 && status < 200) || 
 struct Server::State : std::enable_shared_from_this<Server::State> {
     State(sim::Network& network, sim::Scheduler& scheduler, std::string address, ServerHandler handler,
           ServerOptions options, sim::Trace* trace, const sim::Log* log)
-        : network(network), scheduler(scheduler), address(std::move(address)), handler(std::move(handler)),
-          options(std::move(options)), trace(trace), log(log) {}
+        : network(network),
+          scheduler(scheduler),
+          address(std::move(address)),
+          handler(std::move(handler)),
+          options(std::move(options)),
+          trace(trace),
+          log(log) {}
 
     sim::Network& network;
     sim::Scheduler& scheduler;
@@ -67,7 +72,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
     bool listening = false;
     bool draining = false;
     std::function<void()> drained;
-    bool refusing = false;   // over max_connections: logged once until an accept succeeds again
+    bool refusing = false;  // over max_connections: logged once until an accept succeeds again
     std::size_t served = 0;
     std::uint64_t next_session_id = 1;
     std::map<std::uint64_t, std::weak_ptr<Session>> sessions;  // ordered by id: deterministic shutdown
@@ -87,7 +92,8 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
 public:
     Session(std::shared_ptr<Server::State> server, std::uint64_t id, std::unique_ptr<sim::ByteStream> stream)
-        : server_(std::move(server)), id_(id),
+        : server_(std::move(server)),
+          id_(id),
           stream_(std::move(stream), sim::NetworkLoop::of(server_->network).get_executor()),
           remote_address_(stream_.remote_address()) {}
 
@@ -122,16 +128,17 @@ private:
             // Waiting for the first byte: the keep-alive (idle) timeout, or the headers timeout on a
             // fresh connection, as Kestrel does.
             arm_timer(first_request_ ? server_->options.request_headers_timeout : server_->options.idle_timeout);
-            stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](sim::ErrorCode ec, std::size_t n) {
-                if (self->closed_) return;
-                if (ec) {
-                    self->close();
-                    return;
-                }
-                self->buffer_.commit(n);
-                self->busy_ = true;
-                self->read_rest();
-            });
+            stream_.async_read_some(buffer_.prepare(4096),
+                                    [self = shared_from_this()](sim::ErrorCode ec, std::size_t n) {
+                                        if (self->closed_) return;
+                                        if (ec) {
+                                            self->close();
+                                            return;
+                                        }
+                                        self->buffer_.commit(n);
+                                        self->busy_ = true;
+                                        self->read_rest();
+                                    });
         } else {
             busy_ = true;
             read_rest();  // pipelined bytes already buffered
@@ -141,9 +148,9 @@ private:
     // From the first byte on, the whole request (headers and body) must arrive within the headers timeout.
     void read_rest() {
         arm_timer(server_->options.request_headers_timeout);
-        bhttp::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            self->on_header(ec);
-        });
+        bhttp::async_read_header(
+            stream_, buffer_, *parser_,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
     }
 
     // RFC 9112 and Kestrel's request checks, before any body byte is read. 0 = acceptable.
@@ -153,7 +160,7 @@ private:
         // read none would parse the body as the next request (request smuggling). RFC 9112 §6.3: 400 + close.
         if (message.count(bhttp::field::transfer_encoding) != 0 && !parser_->chunked()) return 400;
         const auto hosts = message.count(bhttp::field::host);
-        if (hosts > 1 || (hosts == 0 && message.version() >= 11)) return 400;   // RFC 9112 §3.2, as Kestrel
+        if (hosts > 1 || (hosts == 0 && message.version() >= 11)) return 400;  // RFC 9112 §3.2, as Kestrel
         // obs-fold (a header line starting with SP/HT continues the previous one): RFC 9112 §5.2 lets a server
         // reject it, and Kestrel does. The parser unfolds it silently, so look at the raw header lines.
         const std::string_view raw(*raw_header_);
@@ -165,8 +172,8 @@ private:
             return 417;
         if (server_->options.route_body_limit) {
             std::string_view target = message.target();
-            if (auto limit = server_->options.route_body_limit(message.method_string(),
-                                                               target.substr(0, target.find('?')))) {
+            if (auto limit =
+                    server_->options.route_body_limit(message.method_string(), target.substr(0, target.find('?')))) {
                 if (auto length = parser_->content_length(); length && *length > *limit) return 413;
             }
         }
@@ -175,14 +182,14 @@ private:
 
     void on_header(beast::error_code ec) {
         if (closed_) return;
-        stream_.set_read_tap(nullptr);   // the body is not tapped
+        stream_.set_read_tap(nullptr);  // the body is not tapped
         if (!ec && parser_->is_header_done()) {
             if (int status = header_rejection()) {
                 cancel_timer();
                 respond_error(status);
                 return;
             }
-            if (server_->options.route_body_limit) {   // chunked bodies are counted against it as they arrive
+            if (server_->options.route_body_limit) {  // chunked bodies are counted against it as they arrive
                 std::string_view target = parser_->get().target();
                 if (auto limit = server_->options.route_body_limit(parser_->get().method_string(),
                                                                    target.substr(0, target.find('?'))))
@@ -212,9 +219,8 @@ private:
     }
 
     void read_body() {
-        bhttp::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            self->on_read(ec);
-        });
+        bhttp::async_read(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
     }
 
     void on_read(beast::error_code ec) {
@@ -258,7 +264,8 @@ private:
         auto question = target.find('?');
         request.path = remove_dot_segments(decode_path(target.substr(0, question)));
         if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
-        for (const auto& field : message) request.headers.add(std::string(field.name_string()), std::string(field.value()));
+        for (const auto& field : message)
+            request.headers.add(std::string(field.name_string()), std::string(field.value()));
         request.body = std::move(message.body());
         request.remote_address = remote_address_;
         bool keep_alive = message.keep_alive() && !server_->draining;
@@ -302,6 +309,8 @@ private:
         }
         if (!server_->options.server_header.empty() && message->find(bhttp::field::server) == message->end())
             message->set(bhttp::field::server, server_->options.server_header);
+        if (server_->options.date_clock && message->find(bhttp::field::date) == message->end())
+            message->set(bhttp::field::date, sim::format_http_date(server_->options.date_clock->now()));
         if (status_has_no_body(response.status)) {
             response.body.clear();
         } else {
@@ -312,11 +321,12 @@ private:
         message->keep_alive(keep_alive);
 
         ++server_->served;
-        if (server_->trace && server_->trace->enabled())   // no JSON built for a trace that is off (serve)
+        if (server_->trace && server_->trace->enabled())  // no JSON built for a trace that is off (serve)
             server_->trace->record(server_->options.actor, "http",
                                    nlohmann::json{{"method", method}, {"target", target}, {"status", response.status}});
         if (server_->log && server_->log->level() <= sim::LogLevel::info)
-            server_->log->info(server_->options.actor, method + " " + target + " -> " + std::to_string(response.status));
+            server_->log->info(server_->options.actor,
+                               method + " " + target + " -> " + std::to_string(response.status));
 
         arm_write_check(stream_.bytes_written());
         bhttp::async_write(stream_, *message,
@@ -341,8 +351,8 @@ private:
         if (!rate) return;
         cancel_timer();
         const sim::Duration grace = server_->options.min_response_rate_grace;
-        const auto needed = static_cast<std::uint64_t>(
-            static_cast<double>(*rate) * std::chrono::duration<double>(grace).count());
+        const auto needed =
+            static_cast<std::uint64_t>(static_cast<double>(*rate) * std::chrono::duration<double>(grace).count());
         std::weak_ptr<Session> weak = shared_from_this();
         timer_ = server_->scheduler.after(grace, "http.server.write_rate", [weak, mark_bytes, needed] {
             auto self = weak.lock();
@@ -385,7 +395,7 @@ private:
     std::optional<Parser> parser_;
     sim::TimerHandle timer_;
     bool first_request_ = true;
-    bool busy_ = false;    // from a request's first byte until its answer is written
+    bool busy_ = false;  // from a request's first byte until its answer is written
     bool closed_ = false;
 };
 
@@ -438,7 +448,8 @@ void Server::State::close_all() {
 Server::Server(sim::Network& network, sim::Scheduler& scheduler, std::string address, ServerHandler handler,
                ServerOptions options, sim::Trace* trace, const sim::Log* log)
     : address_(std::move(address)),
-      state_(std::make_shared<State>(network, scheduler, address_, std::move(handler), std::move(options), trace, log)) {}
+      state_(
+          std::make_shared<State>(network, scheduler, address_, std::move(handler), std::move(options), trace, log)) {}
 
 Server::~Server() { stop(); }
 

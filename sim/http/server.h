@@ -14,7 +14,10 @@
 #include "sim/http/message.h"
 #include "sim/network/network.h"
 
-namespace mgm::sim { class Trace; class Log; }
+namespace mgm::sim {
+class Trace;
+class Log;
+}  // namespace mgm::sim
 
 namespace mgm::http {
 
@@ -23,19 +26,19 @@ using ServerHandler = std::function<void(const Request&, std::function<void(Resp
 
 // Open connections shared by several servers (the total cap of one process). Not thread-safe (one io_context).
 struct ConnectionBudget {
-    std::size_t limit = 0;   // 0 = unlimited
+    std::size_t limit = 0;  // 0 = unlimited
     std::size_t open = 0;
-    bool refusing = false;   // a refusal was logged and no accept has succeeded since (log once per episode)
+    bool refusing = false;  // a refusal was logged and no accept has succeeded since (log once per episode)
 };
 
 struct ServerOptions {
-    std::string actor = "server";                   // name in trace and log lines ("ebs", "helix", ...)
-    std::size_t body_limit_bytes = 30'000'000;       // Kestrel's default MaxRequestBodySize; larger -> 413
-    std::size_t header_limit_bytes = 32 * 1024;      // Kestrel's default total header size; larger -> 431
+    std::string actor = "server";  // name in trace and log lines ("ebs", "helix", ...)
+    std::size_t body_limit_bytes = 30'000'000;  // Kestrel's default MaxRequestBodySize; larger -> 413
+    std::size_t header_limit_bytes = 32 * 1024;  // Kestrel's default total header size; larger -> 431
     sim::Duration idle_timeout = std::chrono::seconds(130);  // Kestrel keep-alive timeout
     sim::Duration request_headers_timeout = std::chrono::seconds(30);  // slow clients (slowloris)
-    std::string server_header = "Kestrel";           // "Server:" response header, as Kestrel sends; "" = none
-    std::size_t max_request_line_bytes = 8 * 1024;   // Kestrel's MaxRequestLineSize; longer -> 414
+    std::string server_header = "Kestrel";  // "Server:" response header, as Kestrel sends; "" = none
+    std::size_t max_request_line_bytes = 8 * 1024;  // Kestrel's MaxRequestLineSize; longer -> 414
     // Kestrel's MinResponseDataRate (240 bytes/s, 5 s grace): a connection whose response writes move fewer
     // than rate x grace bytes within any grace period is closed. Unset = no minimum (the simulation: its
     // partitions stall writes on purpose).
@@ -45,6 +48,9 @@ struct ServerOptions {
     std::size_t max_connections = 0;
     // A cap shared with other servers (the process total); nullptr = none.
     std::shared_ptr<ConnectionBudget> shared_budget;
+    // Set: every response carries a Date header read from this clock, as Kestrel (and so every reference
+    // service) sends one. Unset: no Date (unit tests of the server itself).
+    const sim::Clock* date_clock = nullptr;
     // A smaller body limit for some routes (method, path before '?'); nullopt = body_limit_bytes.
     std::function<std::optional<std::size_t>(std::string_view method, std::string_view path)> route_body_limit;
 };

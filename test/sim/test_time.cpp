@@ -75,3 +75,13 @@ TEST_CASE("format and parse round-trip", "[time]") {
     for (const char* text : {"2026-04-04T12:05:00Z", "2026-04-04T12:01:23.4567891Z", "1970-01-01T00:00:00.1Z"})
         CHECK(format_iso8601(at(text)) == text);
 }
+
+TEST_CASE("HTTP dates are IMF-fixdate in GMT, whole seconds", "[time]") {
+    // RFC 9110 section 5.6.7's own example, and the simulation's default start (a Saturday).
+    CHECK(format_http_date(Instant::from_unix_seconds(784111777)) == "Sun, 06 Nov 1994 08:49:37 GMT");
+    CHECK(format_http_date(Instant::from_unix_seconds(1775304000)) == "Sat, 04 Apr 2026 12:00:00 GMT");
+    CHECK(format_http_date(Instant::from_unix_seconds(1775304000) + std::chrono::milliseconds(999)) ==
+          "Sat, 04 Apr 2026 12:00:00 GMT");
+    CHECK(format_http_date(Instant::from_unix_seconds(-1)) == "Wed, 31 Dec 1969 23:59:59 GMT");
+    CHECK(format_http_date(Instant::from_unix_seconds(951782400)) == "Tue, 29 Feb 2000 00:00:00 GMT");
+}

@@ -46,8 +46,10 @@ TEST_CASE("World hosts: scripts/ci-ports.sh matches the C++ port map", "[world][
         ports[line.substr(0, eq)] = std::stoi(line.substr(eq + 1));
     }
     const std::map<std::string, int> expected = {
-        {"MGM_EBS_PORT", sim::ci::kEbsPort},          {"MGM_EVENTSUB_PORT", sim::ci::kEventSubWebhookPort},
-        {"MGM_JWT_PORT", sim::ci::kExtensionJwtPort}, {"MGM_HELIX_PORT", sim::ci::kHelixApiPort},
+        {"MGM_EBS_PORT", sim::ci::kEbsPort},
+        {"MGM_EVENTSUB_PORT", sim::ci::kEventSubWebhookPort},
+        {"MGM_JWT_PORT", sim::ci::kExtensionJwtPort},
+        {"MGM_HELIX_PORT", sim::ci::kHelixApiPort},
         {"MGM_DESKTOP_PORT", sim::ci::kSyntheticDesktopPort},
     };
     CHECK(ports == expected);
@@ -67,7 +69,7 @@ TEST_CASE("World hosts: a World with only the EBS, configured verbatim", "[world
     backend::EbsConfig ebs;
     ebs.environment = "Development";
     ebs.api_key = "verbatim-key";
-    ebs.self_address = "ignored:1";   // the World sets it to where the EBS listens
+    ebs.self_address = "ignored:1";  // the World sets it to where the EBS listens
     config.ebs_config = ebs;
     harness::World world(std::move(config));
     CHECK(world.ebs().config().api_key == "verbatim-key");
@@ -93,4 +95,20 @@ TEST_CASE("World hosts: the EBS connects to Helix from its configured address", 
         if (line.find("\"connect_lost\"") != std::string::npos && line.find("\"127.0.0.1:18080\"") != std::string::npos)
             lost_from_ebs = true;
     CHECK(lost_from_ebs);
+}
+
+TEST_CASE("World hosts: every service answers with a Date header from the World's clock, as Kestrel does",
+          "[world][http]") {
+    // Kestrel adds Date to every response (DateHeaderValueManager, refreshed once a second); every reference
+    // service runs on it. In simulation the value is the virtual clock's, so traces stay deterministic.
+    harness::World world(harness::WorldConfig{});
+    world.loop().run_for(std::chrono::milliseconds(61'500));  // 12:01:01.5: the fraction is dropped
+    for (const char* path : {"/api/version", "/no-such-route"}) {
+        for (harness::Service service : harness::kAllServices) {
+            INFO(harness::service_name(service) << " " << path);
+            auto result = world.driver().get(world.url(service) + path);
+            REQUIRE(result.ok());
+            CHECK(result.response->headers.get("Date") == std::optional<std::string>("Sat, 04 Apr 2026 12:01:01 GMT"));
+        }
+    }
 }
