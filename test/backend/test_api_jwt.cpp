@@ -45,32 +45,32 @@ jwt::ValidationParameters with_audience(std::string audience) {
 
 }  // namespace
 
-TEST_CASE("jwt: §20.5 VALID vector is accepted and maps user id and display name", "[api][jwt]") {
+TEST_CASE("jwt: reference vector VALID vector is accepted and maps user id and display name", "[api][jwt]") {
     auto result = jwt::validate(kValid, with_audience("test-extension-client-id"), kNow);
     REQUIRE(result.ok());
     REQUIRE(jwt::twitch_user_id(*result.claims) == std::optional<std::string>("viewer-tc017"));
     REQUIRE(jwt::display_name(*result.claims, "viewer-tc017") == "DisplayTc017");
 }
 
-TEST_CASE("jwt: §20.5 EXPIRED vector is rejected with the expiry in the description", "[api][jwt]") {
+TEST_CASE("jwt: reference vector EXPIRED vector is rejected with the expiry in the description", "[api][jwt]") {
     auto result = jwt::validate(kExpired, with_audience("test-extension-client-id"), kNow);
     REQUIRE_FALSE(result.ok());
     REQUIRE(result.error == "The token expired at '01/01/2020 00:00:00'");
 }
 
-TEST_CASE("jwt: §20.5 WRONG AUDIENCE rejected only when a client id is configured", "[api][jwt]") {
+TEST_CASE("jwt: reference vector WRONG AUDIENCE rejected only when a client id is configured", "[api][jwt]") {
     REQUIRE_FALSE(jwt::validate(kWrongAudience, with_audience("test-extension-client-id"), kNow).ok());
     REQUIRE(jwt::validate(kWrongAudience, with_audience(""), kNow).ok());
 }
 
-TEST_CASE("jwt: §20.5 NO AUDIENCE accepted without client id, rejected with one", "[api][jwt]") {
+TEST_CASE("jwt: reference vector NO AUDIENCE accepted without client id, rejected with one", "[api][jwt]") {
     REQUIRE(jwt::validate(kNoAudience, with_audience(""), kNow).ok());
     auto rejected = jwt::validate(kNoAudience, with_audience("test-extension-client-id"), kNow);
     REQUIRE_FALSE(rejected.ok());
     REQUIRE(rejected.error.find("audience") != std::string::npos);
 }
 
-TEST_CASE("jwt: §20.5 WRONG KEY vector fails the signature", "[api][jwt]") {
+TEST_CASE("jwt: reference vector WRONG KEY vector fails the signature", "[api][jwt]") {
     auto result = jwt::validate(kWrongKey, with_audience("test-extension-client-id"), kNow);
     REQUIRE_FALSE(result.ok());
     REQUIRE(result.error == "The signature is invalid");

@@ -51,7 +51,7 @@ TEST_CASE("gift create: validation, subscriber check, then 201 promoted to Selec
     CHECK(events[1].type == "GiftRequestStateChanged");
 }
 
-TEST_CASE("gift create: §9.2 skip rules answer not_subscriber without a Helix call", "[domain][gifts]") {
+TEST_CASE("gift create: subscriber-check skip rules answer not_subscriber without a Helix call", "[domain][gifts]") {
     auto config = test_config();
     config.helix_client_id.clear();
     DomainWorld w(at("2026-04-05T10:00:00Z"), config);

@@ -14,7 +14,7 @@ TEST_CASE("RT-020..RT-023 character names: reference vectors", "[domain][names]"
     CHECK_FALSE(is_valid_character_name("1bad"));  // RT-056
 }
 
-TEST_CASE("§20.1 valid character names (derived vectors)", "[domain][names]") {
+TEST_CASE("character names: valid vectors", "[domain][names]") {
     const char* valid[] = {
         "Abcd",
         "Hero",
@@ -55,7 +55,7 @@ TEST_CASE("§20.1 valid character names (derived vectors)", "[domain][names]") {
     }
 }
 
-TEST_CASE("§20.1 invalid character names (derived vectors)", "[domain][names]") {
+TEST_CASE("character names: invalid vectors", "[domain][names]") {
     const std::string fifty(50, 'a');
     const std::string invalid[] = {
         "",
@@ -131,7 +131,7 @@ TEST_CASE("RT-019 !twgold parser rejects non-matching lines", "[domain][parser]"
     }
 }
 
-TEST_CASE("§20.2 parser derived vectors", "[domain][parser]") {
+TEST_CASE("chat command parser vectors", "[domain][parser]") {
     CHECK_FALSE(parse_twgold("!twgoldAbcd").has_value());
     CHECK(parse_twgold("!twgold Ab12") == std::optional<std::string>("Ab12"));
     CHECK_FALSE(parse_twgold("!twgift Abcd").has_value());

@@ -30,7 +30,7 @@ EbsConfig helix_unconfigured() {
 
 }  // namespace
 
-TEST_CASE("§20.6 reward announcement template", "[domain][payouts][helix]") {
+TEST_CASE("reward announcement template", "[domain][payouts][helix]") {
     CHECK(reward_sent_message("Etoehero") == "Награда отправлена персонажу Etoehero на почту, проверяй ящик!");
     CHECK(reward_sent_message("Абвг") == "Награда отправлена персонажу Абвг на почту, проверяй ящик!");
 }

@@ -272,7 +272,7 @@ TEST_CASE("RT-070 / GAP-21 verify: no record or another cycle id is out_of_seque
                   400, "out_of_sequence", "spinCycleId does not match active cycle.");
 }
 
-TEST_CASE("RT-071 / §20.3 verify: deadline is inclusive - one tick later the window is closed",
+TEST_CASE("RT-071 verify: deadline is inclusive - one tick later the window is closed",
           "[domain][roulette][verify]") {
     const auto c = uuid("11111111-2222-4333-8444-555555555555");
     DomainWorld w(T0);
@@ -554,7 +554,7 @@ TEST_CASE("next phase start is strictly after now, on the cycle's grid", "[roule
     CHECK_THROWS_AS(next_phase_start(late, SpinPhase::completed), std::invalid_argument);
 }
 
-TEST_CASE("§20.3 boundary instants table", "[roulette][boundary]") {
+TEST_CASE("roulette boundary instants table", "[roulette][boundary]") {
     struct Row {
         const char* t;
         const char* floor5;

@@ -26,7 +26,7 @@ backend::EbsConfig with_secret(const std::string& secret) {
 
 }  // namespace
 
-TEST_CASE("§20.4 HMAC vectors: signature function", "[ebs][eventsub]") {
+TEST_CASE("EventSub HMAC vectors: signature function", "[ebs][eventsub]") {
     using backend::api::eventsub_signature;
     REQUIRE(eventsub_signature("webhook-secret", "id", "t", "{}") ==
             "sha256=b8ab0a76abe4db55070c4bedd6ff77dd4c463352fb0365c6d6c5856c79a64a54");

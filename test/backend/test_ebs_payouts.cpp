@@ -268,7 +268,7 @@ TEST_CASE("RT-089/RT-090 Helix skipped without broadcaster token or id: no HTTP 
     }
 }
 
-TEST_CASE("Helix base URL joining (§9): https default is unreachable in simulation, path prefix kept",
+TEST_CASE("Helix base URL joining (CONTRACT §6.7): https default is unreachable in simulation, path prefix kept",
           "[ebs][http][helix]") {
     auto config = http_test_profile();
     config.helix_api_base_url = "";  // -> https://api.twitch.tv/: a transport error on every attempt
@@ -550,7 +550,7 @@ TEST_CASE(
     REQUIRE(EbsFixture::body_json(f.viewer_get(f.jwt("exp-user"), "/api/payouts/my-last"))["status"] == "Expired");
 }
 
-TEST_CASE("§9 Helix 30 s timeout on the Scheduler: a partitioned Helix costs 3 × 30 s, then D1's 500",
+TEST_CASE("Helix 30 s timeout on the Scheduler: a partitioned Helix costs 3 × 30 s, then D1's 500",
           "[ebs][http][helix]") {
     EbsFixture f;
     auto payout = f.seed_payout("u1", "Abcd", PayoutStatus::InProgress, f.clock.now());
