@@ -43,15 +43,6 @@ void run_help(std::ostream& out) {
 
 namespace {
 
-std::optional<sim::LogLevel> parse_level(std::string_view text) {
-    if (text == "debug") return sim::LogLevel::debug;
-    if (text == "info") return sim::LogLevel::info;
-    if (text == "warn") return sim::LogLevel::warn;
-    if (text == "error") return sim::LogLevel::error;
-    if (text == "off") return sim::LogLevel::off;
-    return std::nullopt;
-}
-
 std::string trace_path_for(const std::string& base, const std::string& name, bool several) {
     if (!several) return base;
     std::filesystem::path p(base);
@@ -111,7 +102,7 @@ int run_main(int argc, char** argv) {
         } else if (arg == "--log-level") {
             auto v = need_value(i, arg);
             if (!v) return 2;
-            auto level = parse_level(*v);
+            auto level = sim::parse_log_level(*v);
             if (!level) {
                 std::cerr << "mgm-sim run: --log-level is debug|info|warn|error|off, got '" << *v << "'\n";
                 return 2;

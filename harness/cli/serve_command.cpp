@@ -39,15 +39,6 @@ using harness::Service;
 // Mgm:ShutdownTimeoutSeconds default: .NET's HostOptions.ShutdownTimeout (30 s).
 constexpr double kDefaultShutdownTimeoutSeconds = 30;
 
-std::optional<sim::LogLevel> parse_level(std::string_view text) {
-    if (text == "debug") return sim::LogLevel::debug;
-    if (text == "info") return sim::LogLevel::info;
-    if (text == "warn") return sim::LogLevel::warn;
-    if (text == "error") return sim::LogLevel::error;
-    if (text == "off") return sim::LogLevel::off;
-    return std::nullopt;
-}
-
 bool parse_port(std::string_view text, int& port) {
     if (text.empty() || text.size() > 5) return false;
     int value = 0;
@@ -279,8 +270,8 @@ int serve_main(int argc, char** argv) {
             if (v.empty() || *end != '\0') return fail("--seed needs a number");
             config.seed = seed;
         } else if (arg == "--log-level") {
-            if (!value(v) || !parse_level(v)) return fail("--log-level needs debug|info|warn|error|off");
-            config.log_level = *parse_level(v);
+            if (!value(v) || !sim::parse_log_level(v)) return fail("--log-level needs debug|info|warn|error|off");
+            config.log_level = *sim::parse_log_level(v);
         } else if (arg == "--quiet") {
             config.log_level = sim::LogLevel::warn;
         } else {

@@ -7,6 +7,15 @@
 
 namespace mgm::sim {
 
+std::optional<LogLevel> parse_log_level(std::string_view text) {
+    if (text == "debug") return LogLevel::debug;
+    if (text == "info") return LogLevel::info;
+    if (text == "warn") return LogLevel::warn;
+    if (text == "error") return LogLevel::error;
+    if (text == "off") return LogLevel::off;
+    return std::nullopt;
+}
+
 Log::Log(const Clock* clock, LogLevel level) : clock_(clock), level_(level) {}
 
 void Log::write(LogLevel level, std::string_view actor, std::string_view message) const {

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,8 @@ namespace mgm::sim {
 class Clock;
 
 enum class LogLevel { debug = 0, info = 1, warn = 2, error = 3, off = 4 };
+// "debug", "info", "warn", "error", "off" (the --log-level values); nullopt for anything else.
+std::optional<LogLevel> parse_log_level(std::string_view text);
 
 class Log {
 public:
