@@ -26,7 +26,7 @@ namespace mgm::fuzz {
 struct MockBench {
     boost::asio::io_context io;
     sim::Trace trace;
-    sim::VirtualClock clock{sim::Instant::from_unix_seconds(1775304000), &trace};
+    sim::VirtualClock clock{sim::Instant::from_unix_seconds(1775304000), trace.timer_hook()};
     sim::Log log{&clock, sim::LogLevel::off};
     sim::SimLoop loop{io, clock};
     sim::LoopbackNetwork network{io, clock, sim::Rng(7).derive("net"), &trace};

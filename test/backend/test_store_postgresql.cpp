@@ -68,7 +68,7 @@ Payout payout_for(const std::string& user, std::uint8_t id_byte, sim::Instant at
     bytes[2] = static_cast<std::uint8_t>((at.ticks >> 8) & 0xff);
     bytes[6] = 0x40;
     bytes[8] = 0x80;
-    p.id = sim::Uuid(bytes);
+    p.id = sim::Uuid{bytes};
     p.twitch_user_id = user;
     p.twitch_display_name = "D" + user;
     p.character_name = "Name";
