@@ -79,6 +79,7 @@ void MockHelixApi::post_message(const http::Request& request, const http::Respon
     // Extension: a planned failure wins over everything (it stands for Helix itself failing).
     if (failure_.remaining > 0) {
         --failure_.remaining;
+        ++failure_.injected;
         record.outcome = failure_.drop ? "injected_drop" : "injected_status";
         record.status = failure_.drop ? 0 : failure_.status;
         requests_.push(std::move(record));
@@ -208,7 +209,11 @@ http::Response MockHelixApi::fail_next_route(const http::Request& request) {
     return http::Response::json(200, out.dump());
 }
 
-void MockHelixApi::fail_next(int count, int status, bool drop) { failure_ = HelixFailurePlan{count, status, drop}; }
+void MockHelixApi::fail_next(int count, int status, bool drop) {
+    failure_.remaining = count;
+    failure_.status = status;
+    failure_.drop = drop;
+}
 
 void MockHelixApi::reset() {
     requests_.clear();

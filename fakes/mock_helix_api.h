@@ -53,6 +53,7 @@ struct HelixFailurePlan {
     int remaining = 0;  // calls still to fail
     int status = 500;  // answered status when !drop
     bool drop = false;  // close the connection without answering
+    std::uint64_t injected = 0;  // calls failed so far by fail_next (sweeps report it as a fault that fired)
 };
 
 class MockHelixApi {
@@ -78,6 +79,7 @@ public:
     const std::string& last_client_id() const { return last_client_id_; }
     // Fail the next `count` calls with `status`, or drop their connections when drop is true.
     void fail_next(int count, int status, bool drop = false);
+    std::uint64_t failures_injected() const { return failure_.injected; }
     void reset();
 
 private:

@@ -65,6 +65,7 @@ RunResult& finish(RunContext& run, RunResult& result) {
     if (run.world) {
         result.digest = run.world->trace().digest_hex();
         result.trace_records = run.world->trace().size();
+        if (run.options.on_finish) run.options.on_finish(*run.world);
         if (run.options.keep_trace) {
             std::ostringstream out;
             run.world->trace().write_jsonl(out);

@@ -37,6 +37,8 @@ struct RunOptions {
     // and act on the built World before the first step (sweeps: the seed's network and Helix faults).
     std::function<void(harness::WorldConfig&)> configure_world;
     std::function<void(harness::World&)> on_world;
+    // Simulation only: read the World once the run is over, before it is torn down (sweeps: faults fired).
+    std::function<void(harness::World&)> on_finish;
 };
 
 // Why a run failed: a step's expectation, an invariant, or the run itself (a stuck simulation, an exception).

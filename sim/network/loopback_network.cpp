@@ -43,6 +43,7 @@ struct LoopbackNetwork::Impl {
     std::map<std::pair<std::string, std::string>, LinkFaults> link_faults;  // key: unordered pair
     std::set<std::pair<std::string, std::string>> partitions;  // key: unordered pair
     std::uint32_t next_ephemeral_port = kFirstEphemeralPort;
+    FaultsFired fired;
 
     static constexpr std::uint32_t kFirstEphemeralPort = 49152;
 
@@ -190,6 +191,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
         const LinkFaults& faults = net->faults(from, to);
         if (net->draw(faults.reset_probability)) {
             net->record("reset", from, to);
+            ++net->fired.resets;
             end.reset = true;
             kick_read(side);
             send(*net, 1 - side, Packet{Packet::Kind::rst, {}});
@@ -197,6 +199,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
             return;
         }
         if (net->partitioned(from, to)) {  // lost on the wire; the sender cannot tell
+            ++net->fired.writes_lost;
             post_completion(std::move(done), ErrorCode{}, size);
             return;
         }
@@ -212,6 +215,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
             send(*net, 1 - side, Packet{Packet::Kind::data, std::string(data + offset, chunk)});
             offset += chunk;
         }
+        if (faults.split_max_bytes > 0 && size > faults.split_max_bytes) ++net->fired.writes_split;
         post_completion(std::move(done), ErrorCode{}, size);
     }
 
@@ -227,6 +231,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
             schedule_pump(side);
             return;
         }
+        ++net.fired.packets_delayed;
         net.scheduler.after(latency, "net.deliver", [self = shared_from_this(), side, sequence] {
             End& end = self->ends[side];
             end.in_flight[sequence - end.first_sequence].arrived = true;
@@ -252,6 +257,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
         ++end.first_sequence;
         auto net = network.lock();
         bool lost = !net || net->partitioned(from, to);  // a partition also eats bytes already in flight
+        if (lost && net) ++net->fired.packets_lost;
         if (!lost && !end.closed) {
             switch (packet.kind) {
             case Packet::Kind::data:
@@ -321,12 +327,14 @@ void LoopbackNetwork::connect(const std::string& from, const std::string& to, Co
     Impl& net = *impl_;
     if (net.partitioned(from, to)) {  // the SYN is lost: the caller's own timeout has to fire
         net.record("connect_lost", from, to);
+        ++net.fired.connects_lost;
         return;
     }
     const LinkFaults& faults = net.faults(from, to);
     Duration latency = net.draw_latency(faults);
     if (net.draw(faults.connect_refuse_probability)) {
         net.record("connect_refused", from, to);
+        ++net.fired.connects_refused;
         net.after(latency, "net.connect",
                   [done = std::move(done)] { done(boost::asio::error::connection_refused, nullptr); });
         return;
@@ -340,6 +348,7 @@ void LoopbackNetwork::connect(const std::string& from, const std::string& to, Co
         }
         if (net->partitioned(from, to)) {  // partitioned while the SYN travelled
             net->record("connect_lost", from, to);
+            ++net->fired.connects_lost;
             return;
         }
         auto listener = net->listeners.find(to);
@@ -378,5 +387,7 @@ void LoopbackNetwork::heal_all() {
 bool LoopbackNetwork::is_partitioned(const std::string& a, const std::string& b) const {
     return impl_->partitioned(a, b);
 }
+
+const FaultsFired& LoopbackNetwork::faults_fired() const { return impl_->fired; }
 
 }  // namespace mgm::sim

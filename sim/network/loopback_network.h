@@ -25,6 +25,18 @@ struct LinkFaults {
     std::size_t split_max_bytes = 0;  // >0: each write is delivered in random chunks of 1..N bytes
 };
 
+// How often each fault actually struck (a drawn fault mix may never touch a request): sweeps report it
+// per run, so a run that "passed under faults" shows whether any fault fired at all.
+struct FaultsFired {
+    std::uint64_t connects_refused = 0;
+    std::uint64_t connects_lost = 0;  // SYN lost in a partition
+    std::uint64_t resets = 0;  // a write reset its connection
+    std::uint64_t writes_lost = 0;  // written into a partition
+    std::uint64_t packets_lost = 0;  // in flight when a partition began
+    std::uint64_t writes_split = 0;  // delivered as more than one chunk
+    std::uint64_t packets_delayed = 0;  // latency above zero
+};
+
 class LoopbackNetwork final : public Network {
 public:
     LoopbackNetwork(boost::asio::io_context& io, Scheduler& scheduler, Rng rng, Trace* trace = nullptr);
@@ -45,6 +57,7 @@ public:
     void heal(const std::string& a, const std::string& b);
     void heal_all();
     bool is_partitioned(const std::string& a, const std::string& b) const;
+    const FaultsFired& faults_fired() const;
 
     struct Impl;
 
