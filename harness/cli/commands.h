@@ -22,4 +22,7 @@ void e2e_help(std::ostream& out);
 int sweep_main(int argc, char** argv);
 void sweep_help(std::ostream& out);
 
+int sweep_merge_main(int argc, char** argv);
+void sweep_merge_help(std::ostream& out);
+
 }  // namespace mgm::harness::cli

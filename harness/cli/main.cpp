@@ -20,6 +20,8 @@ const Command kCommands[] = {
      run_main, run_help},
     {"sweep", "replay scenarios under a seed range, optionally with a random fault mix per seed; invariants checked",
      sweep_main, sweep_help},
+    {"sweep-merge", "combine the --jsonl records of sweep shards: failures first, points summed, determinism checked",
+     sweep_merge_main, sweep_merge_help},
 #endif
 };
 
@@ -30,7 +32,7 @@ void print_help(std::ostream& out) {
            "commands:\n";
     for (const auto& c : kCommands) {
         out << "  " << c.name;
-        for (std::size_t i = std::strlen(c.name); i < 8; ++i) out << ' ';
+        for (std::size_t i = std::strlen(c.name); i < 12; ++i) out << ' ';
         out << c.summary << "\n";
     }
     out << "\nThe services: ebs (8080), eventsub = MockEventSubWebhook (9051), jwt = MockExtensionJwt (9052),\n"

@@ -1,26 +1,32 @@
 // `mgm-sim sweep SCENARIO... --seeds A..B [--faults random]`: replays scenarios under many seeds (each seed
 // with its own fault mix when asked), invariants checked after every event; progress bar on a terminal,
 // summary at the end, and the exact command that reproduces each failing seed.
+#include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include <unistd.h>
 
 #include "backend/store/store_recycler.h"
 #include "harness/cli/commands.h"
+#include "harness/scenario/sweep_report.h"
+#include "harness/scenario/worker_pool.h"
 #include "harness/scenario/scenario.h"
 #include "harness/scenario/sweep.h"
 
 namespace mgm::harness::cli {
 
 void sweep_help(std::ostream& out) {
-    out << "usage: mgm-sim sweep FILE|DIR... --seeds A..B [--faults random|none] [--strict] [-v]\n"
+    out << "usage: mgm-sim sweep FILE|DIR... --seeds A..B [--faults random|none] [--strict] [--jobs N]\n"
+           "                     [--shard K/N] [--jsonl FILE] [--recheck N] [-v]\n"
            "  Replays each scenario once per seed in A..B (inclusive) in simulation, checking the EBS invariants\n"
            "  after every simulated event (docs/RELIABILITY.md). Prints a progress bar when stdout is a terminal\n"
            "  and a summary at the end; each failing seed is printed with its failure report and the exact\n"
@@ -34,7 +40,26 @@ void sweep_help(std::ostream& out) {
            "                    stuck simulations fail. --faults none (default): every expectation must hold\n"
            "  --strict          with --faults: expectations must hold too (for fault-tolerant scenarios)\n"
            "  --max-reports N   print full reports for the first N failing seeds (default 3)\n"
-           "  -v, --verbose     one line per seed (verdict, fault mix, digest)\n";
+           "  -v, --verbose     one line per seed (verdict, fault mix, faults fired, digest)\n"
+           "  --jobs N          runs at once, each in a forked worker process (default: all cores). A run that\n"
+           "                    crashes its worker is reported as that seed's failure and the sweep goes on.\n"
+           "                    --jobs 1 runs in this process (for a debugger). Output is in seed order either way\n"
+           "  --shard K/N       run only the K-th of N interleaved slices of the runs (K = 1..N), for CI matrix\n"
+           "                    jobs or Kubernetes Indexed Jobs; combine the shards' --jsonl files with sweep-merge\n"
+           "  --jsonl FILE      one JSON record per run: file, seed, verdict, digest, fault mix, faults fired,\n"
+           "                    coverage points, failure, reproduce command\n"
+           "  --recheck N       re-run N of this shard's runs in a fresh process and compare their digests\n"
+           "                    (default 2; a difference is a determinism bug and fails the sweep)\n"
+           "  --require-point P fail unless coverage point P was reached by at least one run (repeatable)\n";
+}
+
+void sweep_merge_help(std::ostream& out) {
+    out << "usage: mgm-sim sweep-merge FILE.jsonl... [--max-reports N] [--require-point P]...\n"
+           "  Combines the --jsonl records of sweep shards into one report: failing seeds first with their\n"
+           "  reproduce commands, per-file counts, coverage points and faults fired summed over all shards.\n"
+           "  Fails (exit 1) when a run failed, when one seed gave two different digests (in two records or on a\n"
+           "  re-run), when a shard K of N sent no records, or when a required point was never reached.\n"
+           "  Exit 2 on unreadable input.\n";
 }
 
 namespace {
@@ -75,6 +100,49 @@ void draw_progress(std::uint64_t done, std::uint64_t total, std::uint64_t tolera
               << " runs  " << tolerated << " tolerated  " << failed << " failed  " << current << "\x1b[K" << std::flush;
 }
 
+
+struct Shard {
+    std::uint64_t k = 1, n = 1;
+};
+
+std::optional<Shard> parse_shard(std::string_view text) {
+    auto slash = text.find('/');
+    if (slash == std::string_view::npos) return std::nullopt;
+    auto k = parse_u64(text.substr(0, slash));
+    auto n = parse_u64(text.substr(slash + 1));
+    if (!k || !n || *n == 0 || *k == 0 || *k > *n) return std::nullopt;
+    return Shard{*k, *n};
+}
+
+// One planned run: an input file and a seed; `index` numbers the runs of the whole (unsharded) sweep.
+struct PlannedRun {
+    std::size_t input = 0;
+    std::uint64_t seed = 0;
+    std::uint64_t index = 0;
+    bool recheck = false;
+};
+
+unsigned default_jobs() {
+    long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+    return cores > 0 ? static_cast<unsigned>(cores) : 1;
+}
+
+// A worker that died mid-run: the run's failure, with what is needed to replay it in a debugger.
+scenario::RunRecord crash_record(const scenario::Scenario& s, const PlannedRun& run, const scenario::SweepOptions& options,
+                                 const std::string& how) {
+    scenario::RunRecord record;
+    record.file = s.file;
+    record.name = s.name;
+    record.seed = run.seed;
+    record.verdict = scenario::Verdict::fail;
+    record.failure_kind = "crash";
+    record.failure = "  the run crashed its worker process: " + how +
+                     "\n  replay it in this process under a debugger: add --jobs 1 to the reproduce command\n";
+    if (options.faults) record.fault_mix = scenario::draw_fault_mix(run.seed).describe();
+    record.reproduce = scenario::reproduce_command(s.file, run.seed, options);
+    return record;
+}
+
 }  // namespace
 
 int sweep_main(int argc, char** argv) {
@@ -83,7 +151,12 @@ int sweep_main(int argc, char** argv) {
     scenario::SweepOptions options;
     options.store_recycler = std::make_shared<backend::StoreRecycler>();
     bool verbose = false;
-    std::uint64_t max_reports = 3;
+    scenario::SummaryOptions summary_options;
+    Shard shard;
+    bool sharded = false;
+    unsigned jobs = default_jobs();
+    std::uint64_t rechecks = 2;
+    std::optional<std::string> jsonl_path;
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         auto value = [&]() -> std::optional<std::string> {
@@ -92,6 +165,17 @@ int sweep_main(int argc, char** argv) {
                 return std::nullopt;
             }
             return std::string(argv[++i]);
+        };
+        auto number = [&](std::uint64_t& out) {
+            auto v = value();
+            if (!v) return false;
+            auto n = parse_u64(*v);
+            if (!n) {
+                std::cerr << "mgm-sim sweep: " << arg << " wants a number, got '" << *v << "'\n";
+                return false;
+            }
+            out = *n;
+            return true;
         };
         if (arg == "--seeds") {
             auto v = value();
@@ -113,14 +197,36 @@ int sweep_main(int argc, char** argv) {
         } else if (arg == "--strict") {
             options.strict = true;
         } else if (arg == "--max-reports") {
-            auto v = value();
-            if (!v) return 2;
-            auto n = parse_u64(*v);
-            if (!n) {
-                std::cerr << "mgm-sim sweep: --max-reports wants a number, got '" << *v << "'\n";
+            std::uint64_t n = 0;
+            if (!number(n)) return 2;
+            summary_options.max_reports = n;
+        } else if (arg == "--jobs" || arg == "-j") {
+            std::uint64_t n = 0;
+            if (!number(n)) return 2;
+            if (n == 0) {
+                std::cerr << "mgm-sim sweep: --jobs wants at least 1\n";
                 return 2;
             }
-            max_reports = *n;
+            jobs = static_cast<unsigned>(n);
+        } else if (arg == "--recheck") {
+            if (!number(rechecks)) return 2;
+        } else if (arg == "--shard") {
+            auto v = value();
+            if (!v) return 2;
+            auto parsed = parse_shard(*v);
+            if (!parsed) {
+                std::cerr << "mgm-sim sweep: --shard wants K/N with 1 <= K <= N, got '" << *v << "'\n";
+                return 2;
+            }
+            shard = *parsed;
+            sharded = true;
+        } else if (arg == "--jsonl") {
+            jsonl_path = value();
+            if (!jsonl_path) return 2;
+        } else if (arg == "--require-point") {
+            auto v = value();
+            if (!v) return 2;
+            summary_options.required_points.push_back(*v);
         } else if (arg == "-v" || arg == "--verbose") {
             verbose = true;
         } else if (!arg.empty() && arg[0] == '-') {
@@ -142,62 +248,177 @@ int sweep_main(int argc, char** argv) {
         std::cerr << "mgm-sim sweep: " << e.what() << "\n";
         return 2;
     }
+    std::ofstream jsonl;
+    if (jsonl_path) {
+        jsonl.open(*jsonl_path, std::ios::trunc);
+        if (!jsonl) {
+            std::cerr << "mgm-sim sweep: cannot write --jsonl " << *jsonl_path << "\n";
+            return 2;
+        }
+    }
 
-    const bool tty = isatty(STDOUT_FILENO) != 0 && !verbose;
-    const std::uint64_t per_scenario = seeds->last - seeds->first + 1;
-    const std::uint64_t total = per_scenario * scenarios.size();
-    std::uint64_t done = 0, passed = 0, tolerated = 0, failed = 0, checks = 0, events = 0, deviating = 0;
-    std::vector<std::pair<std::string, std::string>> failures;  // (repro command, report)
-
-    for (const auto& s : scenarios) {
-        std::uint64_t s_pass = 0, s_tolerated = 0, s_failed = 0;
-        std::map<std::string, std::uint64_t> s_deviations;  // known deviation -> seeds that showed it
+    // The plan: every (input, seed) numbered input-major; a shard keeps every N-th, so each shard gets a
+    // similar mix of inputs and seeds. Re-runs of a few of them follow, each in a fresh worker.
+    std::vector<PlannedRun> plan;
+    std::uint64_t index = 0;
+    for (std::size_t input = 0; input < scenarios.size(); ++input)
         for (std::uint64_t seed = seeds->first;; ++seed) {
-            if (tty) draw_progress(done, total, tolerated, failed, s.name + " seed " + std::to_string(seed));
-            scenario::SeedOutcome outcome = scenario::run_seed(s, seed, options);
-            ++done;
-            checks += outcome.result.invariant_checks;
-            events += outcome.result.trace_records;
-            if (!outcome.result.known_deviations.empty()) ++deviating;
-            for (const auto& deviation : outcome.result.known_deviations) ++s_deviations[deviation];
-            switch (outcome.verdict) {
-            case scenario::Verdict::pass: ++passed, ++s_pass; break;
-            case scenario::Verdict::tolerated: ++tolerated, ++s_tolerated; break;
-            case scenario::Verdict::fail: {
-                ++failed, ++s_failed;
-                std::ostringstream report;
-                report << "FAIL " << s.name << " seed " << seed << " (" << outcome.faults.describe() << ")\n"
-                       << outcome.result.failure;
-                failures.emplace_back(scenario::reproduce_command(s.file, seed, options), report.str());
-                break;
-            }
-            }
-            if (verbose)
-                std::cout << scenario::to_string(outcome.verdict) << " " << s.name << " seed " << seed << " ("
-                          << outcome.faults.describe() << "), " << outcome.result.trace_records << " trace records, "
-                          << outcome.result.invariant_checks << " invariant checks, digest "
-                          << outcome.result.digest.substr(0, 16) << "\n";
+            if (index % shard.n == shard.k - 1) plan.push_back({input, seed, index, false});
+            ++index;
             if (seed == seeds->last) break;
         }
-        if (tty) std::cout << "\r\x1b[K";
-        std::cout << s.name << ": " << per_scenario << " seeds, " << s_pass << " passed, " << s_tolerated
-                  << " tolerated, " << s_failed << " failed\n";
-        // Tolerated, documented departures (docs/RELIABILITY.md §1) are shown, never silently swallowed.
-        for (const auto& [deviation, seen] : s_deviations)
-            std::cout << "  known deviation (" << seen << " of " << per_scenario << " seeds): " << deviation << "\n";
+    const std::size_t planned = plan.size();
+    const std::size_t recheck_count = std::min<std::size_t>(rechecks, planned);
+    for (std::size_t r = 0; r < recheck_count; ++r) {  // evenly spread over the shard, the first one included
+        PlannedRun again = plan[r * planned / recheck_count];
+        again.recheck = true;
+        plan.push_back(again);
     }
 
-    std::cout << "\nsweep: " << scenarios.size() << " scenario(s) x seeds " << seeds->first << ".." << seeds->last
-              << (options.faults ? " with random faults" : " without faults") << ": " << total << " runs, " << passed
-              << " passed, " << tolerated << " tolerated (expectation diverged under faults, invariants held), "
-              << failed << " failed; " << events << " trace records, " << checks << " invariant checks\n";
-    if (deviating > 0)
-        std::cout << "sweep: " << deviating << " run(s) showed a known deviation (listed above; docs/RELIABILITY.md)\n";
-    for (std::size_t i = 0; i < failures.size(); ++i) {
-        if (i < max_reports) std::cout << "\n" << failures[i].second;
-        std::cout << "  reproduce: " << failures[i].first << "\n";
+    auto execute = [&](const PlannedRun& run) {
+        const scenario::Scenario& s = scenarios[run.input];
+        scenario::SeedOutcome outcome = scenario::run_seed(s, run.seed, options);
+        return scenario::make_record(s.file, s.name, outcome, options);
+    };
+    auto stamp = [&](scenario::RunRecord& record, const PlannedRun& run) {
+        record.run = run.index;
+        record.recheck = run.recheck;
+        if (sharded) record.shard = std::to_string(shard.k) + "/" + std::to_string(shard.n);
+    };
+
+    const bool tty = isatty(STDOUT_FILENO) != 0 && !verbose;
+    std::vector<std::optional<scenario::RunRecord>> results(plan.size());
+    std::size_t done = 0, emitted = 0, tolerated = 0, failed = 0;
+    // Records leave in plan order whatever order the workers finish in: --jsonl and -v read like a 1-job run.
+    auto emit_ready = [&] {
+        while (emitted < results.size() && results[emitted]) {
+            const scenario::RunRecord& r = *results[emitted];
+            if (jsonl) jsonl << scenario::to_line(r) << "\n";
+            if (verbose) {
+                std::cout << scenario::to_string(r.verdict) << " " << r.name << " seed " << r.seed
+                          << (r.recheck ? " (re-run)" : "") << " (" << r.fault_mix << ")";
+                if (!r.faults_fired.empty()) {
+                    std::cout << ", fired:";
+                    for (const auto& [name, n] : r.faults_fired) std::cout << " " << name << "=" << n;
+                }
+                std::cout << ", " << r.trace_records << " trace records, " << r.invariant_checks
+                          << " invariant checks, digest " << r.digest.substr(0, 16) << "\n";
+            }
+            ++emitted;
+        }
+    };
+    auto finished = [&](std::size_t job, scenario::RunRecord record) {
+        stamp(record, plan[job]);
+        ++done;
+        if (record.verdict == scenario::Verdict::tolerated) ++tolerated;
+        if (record.verdict == scenario::Verdict::fail) ++failed;
+        results[job] = std::move(record);
+        emit_ready();
+        if (tty) {
+            const PlannedRun& next = plan[std::min(done, plan.size() - 1)];
+            draw_progress(done, plan.size(), tolerated, failed,
+                          scenarios[next.input].name + " seed " + std::to_string(next.seed));
+        }
+    };
+
+    if (jobs <= 1 || plan.size() <= 1) {
+        for (std::size_t job = 0; job < plan.size(); ++job) finished(job, execute(plan[job]));
+    } else {
+        std::vector<std::size_t> all(plan.size());
+        for (std::size_t job = 0; job < plan.size(); ++job) all[job] = job;
+        try {
+            scenario::run_in_workers(
+                all, jobs, [&](std::size_t job) { return scenario::to_line(execute(plan[job])); },
+                [&](std::size_t job, const scenario::JobResult& result) {
+                    const PlannedRun& run = plan[job];
+                    if (result.crashed) {
+                        finished(job, crash_record(scenarios[run.input], run, options, result.crash));
+                        return;
+                    }
+                    try {
+                        finished(job, scenario::record_from_json(nlohmann::json::parse(result.output)));
+                    } catch (const std::exception& e) {
+                        finished(job, crash_record(scenarios[run.input], run, options,
+                                                   std::string("its answer was unreadable: ") + e.what()));
+                    }
+                });
+        } catch (const std::exception& e) {
+            std::cerr << "mgm-sim sweep: " << e.what() << "\n";
+            return 2;
+        }
     }
-    return failed == 0 ? 0 : 1;
+    if (tty) std::cout << "\r\x1b[K";
+    if (jsonl && !jsonl.flush()) {
+        std::cerr << "mgm-sim sweep: writing --jsonl " << *jsonl_path << " failed\n";
+        return 2;
+    }
+
+    std::vector<scenario::RunRecord> records;
+    for (auto& r : results) records.push_back(std::move(*r));
+    if (sharded)
+        std::cout << "shard " << shard.k << "/" << shard.n << ": " << planned << " of " << index << " runs\n";
+    scenario::SweepSummary summary = scenario::summarize(records, summary_options, std::cout);
+    if (recheck_count > 0 && summary.nondeterministic == 0)
+        std::cout << "sweep: " << recheck_count << " run(s) re-run in a fresh process gave the same digests\n";
+    return summary.ok() ? 0 : 1;
+}
+
+int sweep_merge_main(int argc, char** argv) {
+    scenario::SummaryOptions summary_options;
+    summary_options.check_shards = true;
+    std::vector<std::string> files;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if ((arg == "--max-reports" || arg == "--require-point") && i + 1 >= argc) {
+            std::cerr << "mgm-sim sweep-merge: " << arg << " needs a value\n";
+            return 2;
+        }
+        if (arg == "--max-reports") {
+            auto n = parse_u64(argv[++i]);
+            if (!n) {
+                std::cerr << "mgm-sim sweep-merge: --max-reports wants a number, got '" << argv[i] << "'\n";
+                return 2;
+            }
+            summary_options.max_reports = *n;
+        } else if (arg == "--require-point") {
+            summary_options.required_points.emplace_back(argv[++i]);
+        } else if (!arg.empty() && arg[0] == '-') {
+            std::cerr << "mgm-sim sweep-merge: unknown option '" << arg << "' (see mgm-sim sweep-merge --help)\n";
+            return 2;
+        } else {
+            files.emplace_back(arg);
+        }
+    }
+    if (files.empty()) {
+        std::cerr << "mgm-sim sweep-merge: needs the --jsonl files of a sweep's shards\n";
+        return 2;
+    }
+    std::vector<scenario::RunRecord> records;
+    for (const auto& file : files) {
+        std::ifstream in(file);
+        if (!in) {
+            std::cerr << "mgm-sim sweep-merge: cannot read " << file << "\n";
+            return 2;
+        }
+        std::string line;
+        for (std::size_t number = 1; std::getline(in, line); ++number) {
+            if (line.empty()) continue;
+            try {
+                records.push_back(scenario::record_from_json(nlohmann::json::parse(line)));
+            } catch (const std::exception& e) {
+                std::cerr << "mgm-sim sweep-merge: " << file << ":" << number << ": " << e.what() << "\n";
+                return 2;
+            }
+        }
+    }
+    // The order of the unsharded sweep, each re-run right after its original (the report lists failures
+    // first on its own).
+    std::stable_sort(records.begin(), records.end(), [](const scenario::RunRecord& a, const scenario::RunRecord& b) {
+        return std::make_tuple(a.run, a.recheck) < std::make_tuple(b.run, b.recheck);
+    });
+    std::cout << "sweep-merge: " << records.size() << " records from " << files.size() << " file(s)\n";
+    scenario::SweepSummary summary = scenario::summarize(records, summary_options, std::cout);
+    return summary.ok() ? 0 : 1;
 }
 
 }  // namespace mgm::harness::cli

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iterator>
 #include <sstream>
+#include <stdexcept>
 
 #include "fakes/mock_helix_api.h"
 #include "sim/clock/clock.h"
@@ -68,6 +69,19 @@ void apply_fault_mix(harness::World& world, const FaultMix& mix) {
     }
     if (mix.helix_fail_next > 0 && world.runs(harness::Service::helix))
         world.helix().fail_next(mix.helix_fail_next, mix.helix_fail_status, mix.helix_fail_drop);
+}
+
+Counts faults_fired(harness::World& world) {
+    const sim::FaultsFired& f = world.loopback().faults_fired();
+    Counts counts{{"connects_refused", f.connects_refused}, {"connects_lost", f.connects_lost},
+                  {"resets", f.resets},
+                  {"writes_lost", f.writes_lost},
+                  {"packets_lost", f.packets_lost},
+                  {"writes_split", f.writes_split},
+                  {"packets_delayed", f.packets_delayed}};
+    if (world.runs(harness::Service::helix)) counts["helix_failures"] = world.helix().failures_injected();
+    for (auto it = counts.begin(); it != counts.end();) it = it->second == 0 ? counts.erase(it) : std::next(it);
+    return counts;
 }
 
 }  // namespace
@@ -154,6 +168,7 @@ SeedOutcome run_seed(const Scenario& scenario, std::uint64_t seed, const SweepOp
     };
     if (options.faults) {
         run.on_world = [&mix](harness::World& world) { apply_fault_mix(world, mix); };
+        run.on_finish = [&outcome](harness::World& world) { outcome.faults_fired = faults_fired(world); };
     }
     outcome.result = run_scenario(scenario, run);
     const RunResult& r = outcome.result;
@@ -169,6 +184,99 @@ std::string reproduce_command(const std::string& file, std::uint64_t seed, const
     if (options.faults) command += " --faults random";
     if (options.strict) command += " --strict";
     return command;
+}
+
+}  // namespace mgm::harness::scenario
+
+namespace mgm::harness::scenario {
+
+Verdict parse_verdict(const std::string& text) {
+    for (Verdict v : {Verdict::pass, Verdict::tolerated, Verdict::fail})
+        if (text == to_string(v)) return v;
+    throw std::runtime_error("unknown verdict \"" + text + "\"");
+}
+
+RunRecord make_record(const std::string& file, const std::string& name, const SeedOutcome& outcome,
+                      const SweepOptions& options) {
+    RunRecord record;
+    record.file = file;
+    record.name = name;
+    record.seed = outcome.seed;
+    record.verdict = outcome.verdict;
+    const RunResult& r = outcome.result;
+    switch (r.failure_kind) {
+    case FailureKind::none: break;
+    case FailureKind::step: record.failure_kind = "step"; break;
+    case FailureKind::invariant: record.failure_kind = "invariant"; break;
+    case FailureKind::internal: record.failure_kind = "internal"; break;
+    }
+    if (outcome.verdict != Verdict::pass) record.failure = r.failure;
+    record.digest = r.digest;
+    record.fault_mix = outcome.faults.describe();
+    record.faults_fired = outcome.faults_fired;
+    record.points = outcome.points;
+    record.trace_records = r.trace_records;
+    record.invariant_checks = r.invariant_checks;
+    record.known_deviations = r.known_deviations;
+    record.reproduce = reproduce_command(file, outcome.seed, options);
+    return record;
+}
+
+nlohmann::json to_json(const RunRecord& r) {
+    nlohmann::json j{{"file", r.file},
+                     {"name", r.name},
+                     {"seed", r.seed},
+                     {"run", r.run},
+                     {"verdict", to_string(r.verdict)},
+                     {"digest", r.digest},
+                     {"fault_mix", r.fault_mix},
+                     {"faults_fired", r.faults_fired},
+                     {"points", r.points},
+                     {"trace_records", r.trace_records},
+                     {"invariant_checks", r.invariant_checks},
+                     {"reproduce", r.reproduce}};
+    if (!r.shard.empty()) j["shard"] = r.shard;
+    if (!r.failure_kind.empty()) j["failure_kind"] = r.failure_kind;
+    if (!r.failure.empty()) j["failure"] = r.failure;
+    if (!r.known_deviations.empty()) j["known_deviations"] = r.known_deviations;
+    if (r.recheck) j["recheck"] = true;
+    return j;
+}
+
+std::string to_line(const RunRecord& record) {
+    return to_json(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+RunRecord record_from_json(const nlohmann::json& j) {
+    if (!j.is_object()) throw std::runtime_error("a run record is a JSON object");
+    auto field = [&j](const char* name) -> const nlohmann::json& {
+        auto it = j.find(name);
+        if (it == j.end()) throw std::runtime_error(std::string("run record without \"") + name + "\"");
+        return *it;
+    };
+    try {
+        RunRecord r;
+        r.file = field("file").get<std::string>();
+        r.name = j.value("name", r.file);
+        r.seed = field("seed").get<std::uint64_t>();
+        r.run = j.value("run", std::uint64_t{0});
+        r.shard = j.value("shard", "");
+        r.verdict = parse_verdict(field("verdict").get<std::string>());
+        r.digest = j.value("digest", "");
+        r.failure_kind = j.value("failure_kind", "");
+        r.failure = j.value("failure", "");
+        r.fault_mix = j.value("fault_mix", "");
+        r.faults_fired = j.value("faults_fired", Counts{});
+        r.points = j.value("points", Counts{});
+        r.trace_records = j.value("trace_records", std::uint64_t{0});
+        r.invariant_checks = j.value("invariant_checks", std::uint64_t{0});
+        r.known_deviations = j.value("known_deviations", std::vector<std::string>{});
+        r.reproduce = j.value("reproduce", "");
+        r.recheck = j.value("recheck", false);
+        return r;
+    } catch (const nlohmann::json::exception& e) {
+        throw std::runtime_error(std::string("run record with a field of the wrong type: ") + e.what());
+    }
 }
 
 }  // namespace mgm::harness::scenario

@@ -4,9 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "sim/core/time.h"
 #include "harness/scenario/runner.h"
@@ -63,10 +66,15 @@ struct SweepOptions {
     std::shared_ptr<mgm::backend::StoreRecycler> store_recycler;
 };
 
+// Counters keyed by name ("resets", "helix_failures", a coverage point...): what actually happened in a run.
+using Counts = std::map<std::string, std::uint64_t>;
+
 struct SeedOutcome {
     std::uint64_t seed = 0;
     Verdict verdict = Verdict::pass;
     FaultMix faults;
+    Counts faults_fired;  // only the faults that struck at least once
+    Counts points;  // coverage points reached (workloads)
     RunResult result;
 };
 
@@ -75,5 +83,36 @@ SeedOutcome run_seed(const Scenario& scenario, std::uint64_t seed, const SweepOp
 
 // "mgm-sim sweep scenarios/x.json --seeds 137..137 --faults random": the command that replays one seed.
 std::string reproduce_command(const std::string& file, std::uint64_t seed, const SweepOptions& options);
+
+// One run of a sweep as one JSON line (`sweep --jsonl`), the unit that shards exchange and `sweep-merge`
+// combines: nothing else is shared between shards.
+struct RunRecord {
+    std::string file;
+    std::string name;
+    std::uint64_t seed = 0;
+    std::uint64_t run = 0;  // index in the unsharded sweep (input-major, then seed)
+    std::string shard;  // "K/N", empty when not sharded
+    Verdict verdict = Verdict::pass;
+    std::string failure_kind;  // "", "step", "invariant", "internal", "crash", "nondeterminism"
+    std::string failure;
+    std::string digest;
+    std::string fault_mix;  // FaultMix::describe()
+    Counts faults_fired;
+    Counts points;
+    std::uint64_t trace_records = 0;
+    std::uint64_t invariant_checks = 0;
+    std::vector<std::string> known_deviations;
+    std::string reproduce;
+    bool recheck = false;  // a determinism re-run of an earlier record of this shard
+};
+
+RunRecord make_record(const std::string& file, const std::string& name, const SeedOutcome& outcome,
+                      const SweepOptions& options);
+nlohmann::json to_json(const RunRecord& record);
+// The record as one JSONL line; bytes that are not UTF-8 (a failure report quoting a torn body) become U+FFFD.
+std::string to_line(const RunRecord& record);
+// Throws std::runtime_error naming the field when a line is not a run record.
+RunRecord record_from_json(const nlohmann::json& line);
+Verdict parse_verdict(const std::string& text);
 
 }  // namespace mgm::harness::scenario
