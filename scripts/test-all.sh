@@ -31,7 +31,7 @@ stage "install dependencies" bash scripts/install-deps.sh
 stage "configure + build (g++)" bash -c 'cmake -S . -B build -G Ninja > /dev/null && cmake --build build -j"$(nproc)"'
 stage "simulated tests (ctest -LE real-socket)" ctest --test-dir build -LE real-socket --output-on-failure -j"$(nproc)"
 stage "benchmark smoke" bash scripts/bench-smoke.sh
-stage "seed sweep with random faults" bash scripts/ci-sweep.sh build/harness/cli/mgm-sim
+stage "bug hunt: scenarios, fault sweeps, workloads" bash scripts/find-bugs.sh build/harness/cli/mgm-sim
 stage "real-socket stage (ctest -L real-socket)" ctest --test-dir build -L real-socket --output-on-failure
 stage "ASan+UBSan test suite (clang build)" bash scripts/ci-sanitize.sh
 stage "fuzzing (libFuzzer, bounded)" bash scripts/ci-fuzz.sh "${FUZZ_SECONDS:-30}"
