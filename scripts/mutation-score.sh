@@ -6,7 +6,8 @@
 #
 # usage: scripts/mutation-score.sh [--out FILE.md] [--keep-going] [MUTANT.patch...]
 #   default: every mutants/*.patch. --out also writes the table as Markdown. MUTANT_WORKDIR (default
-#   /tmp/mgm-mutants) holds the copy and its build, reused between calls so only the mutated file recompiles.
+#   build-mutants/ in the tree, where ccache can reuse the main build's objects) holds the copy and its
+#   build, kept between calls so that only the mutated file recompiles.
 #   --keep-going runs every detector on every mutant (slower; shows everything that catches it) instead of
 #   stopping at the first catch.
 set -uo pipefail
@@ -19,13 +20,13 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
     --keep-going) keep_going=1; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) patches+=("$1"); shift ;;
   esac
 done
 [ ${#patches[@]} -gt 0 ] || patches=(mutants/*.patch)
 
-work=${MUTANT_WORKDIR:-/tmp/mgm-mutants}
+work=${MUTANT_WORKDIR:-$root/build-mutants}
 src="$work/src"
 mkdir -p "$src"
 # The copy follows the working tree (uncommitted changes included); build directories are not copied.
