@@ -1,6 +1,7 @@
 // Invariant checks over the EBS store and the trace's domain events (see invariants.h).
 #include "harness/scenario/invariants.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "backend/domain/records.h"
@@ -42,16 +43,13 @@ bool is_terminal(int status) {
 
 bool is_active(PayoutStatus s) { return s == PayoutStatus::Pending || s == PayoutStatus::InProgress; }
 
-std::string field(const json& fields, const char* key) {
-    auto it = fields.find(key);
-    return it != fields.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+std::string field(const sim::TraceRecord& record, std::string_view key) { return std::string(record.text(key)); }
 
 }  // namespace
 
 InvariantChecker::InvariantChecker(const backend::Store& store, sim::Trace& trace, const sim::Clock& clock)
     : store_(store), clock_(clock) {
-    subscription_ = trace.add_listener([this](const json& record) { on_record(record); });
+    subscription_ = trace.add_record_listener([this](const sim::TraceRecord& record) { on_record(record); });
 }
 
 std::unique_ptr<InvariantChecker> InvariantChecker::attach(harness::World& world) {
@@ -61,20 +59,18 @@ std::unique_ptr<InvariantChecker> InvariantChecker::attach(harness::World& world
     return checker;
 }
 
-void InvariantChecker::on_record(const json& record) {
+void InvariantChecker::on_record(const sim::TraceRecord& record) {
+    tail_[records_seen_ % kTraceTail].assign(record.line);
     ++records_seen_;
-    tail_.push_back(record);
-    if (tail_.size() > kTraceTail) tail_.pop_front();
-    const std::string kind = field(record, "kind");
-    const std::string actor = field(record, "actor");
     // Anything the EBS serves or records may have changed its store; timers that change state emit events.
-    if (actor == "ebs" || kind == "event") dirty_ = true;
-    if (kind == "event" && actor == "ebs") on_event(field(record, "name"), record);
+    if (record.actor == "ebs" || record.kind == "event") dirty_ = true;
+    if (record.kind == "event" && record.actor == "ebs") on_event(record);
 }
 
 // The verify-candidate rules as the trace tells them: a cycle's candidate is drawn (or forced by the
 // harness, which also reopens the cycle), and at most one payout.created or offline consumption follows.
-void InvariantChecker::on_event(const std::string& name, const json& fields) {
+void InvariantChecker::on_event(const sim::TraceRecord& fields) {
+    const std::string_view name = fields.name;
     const std::string cycle = field(fields, "spinCycleId");
     if (name == "roulette.cycle_created" || name == "roulette.rollover") {
         cycles_[cycle] = CycleModel{};
@@ -203,9 +199,10 @@ void InvariantChecker::fail(Invariant invariant, const std::string& detail) {
     report << "invariant violated: " << to_string(invariant) << "\n"
            << "  " << detail << "\n"
            << "  simulated time: " << sim::format_iso8601(now) << "\n"
-           << "  trace so far: " << records_seen_ << " records; the last " << tail_.size() << ":\n";
-    for (const auto& record : tail_)
-        report << "    " << record.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+           << "  trace so far: " << records_seen_ << " records; the last " << std::min<std::uint64_t>(records_seen_, kTraceTail)
+           << ":\n";
+    for (std::uint64_t i = records_seen_ > kTraceTail ? records_seen_ - kTraceTail : 0; i < records_seen_; ++i)
+        report << "    " << tail_[i % kTraceTail] << "\n";
     throw InvariantViolation(invariant, now, detail, report.str());
 }
 

@@ -3,7 +3,7 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <array>
 #include <map>
 #include <memory>
 #include <set>
@@ -82,8 +82,8 @@ public:
     static constexpr std::size_t kTraceTail = 40;
 
 private:
-    void on_record(const nlohmann::json& record);
-    void on_event(const std::string& name, const nlohmann::json& fields);
+    void on_record(const sim::TraceRecord& record);
+    void on_event(const sim::TraceRecord& record);
     [[noreturn]] void fail(Invariant invariant, const std::string& detail);
     void check_payouts_and_pool();
 
@@ -98,7 +98,7 @@ private:
     const sim::Clock& clock_;
     bool dirty_ = true;
     std::uint64_t checks_run_ = 0;
-    std::deque<nlohmann::json> tail_;
+    std::array<std::string, kTraceTail> tail_;  // ring of the last lines (capacity reused)
     std::uint64_t records_seen_ = 0;
     std::map<std::string, CycleModel> cycles_;  // spinCycleId -> model
     std::set<std::string> created_payouts_;  // ids seen in payout.created

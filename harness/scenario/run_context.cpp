@@ -120,8 +120,8 @@ void RunContext::build_world() {
     if (options.configure_world) options.configure_world(config);
     world = std::make_unique<harness::World>(config);
     if (options.check_invariants && world->runs(harness::Service::ebs)) invariants = InvariantChecker::attach(*world);
-    events_subscription = world->trace().add_listener([this](const json& record) {
-        if (record.value("kind", "") == "event") events.push_back(record);
+    events_subscription = world->trace().add_record_listener([this](const sim::TraceRecord& record) {
+        if (record.kind == "event") events.push_back(record.to_json());
     });
     if (options.break_at) {
         sim::Instant when = *options.break_at;

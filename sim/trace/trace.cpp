@@ -2,6 +2,8 @@
 // over exactly the bytes a --trace file would contain (each line + '\n').
 #include "sim/trace/trace.h"
 
+#include <array>
+#include <cstring>
 #include <iterator>
 #include <utility>
 #include <optional>
@@ -10,7 +12,8 @@
 #include <string>
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 #include "sim/clock/clock.h"
 #include "sim/core/crypto.h"
@@ -18,16 +21,6 @@
 namespace mgm::sim {
 
 namespace {
-
-// SHA-256 fetched from the OpenSSL 3 provider once per process: EVP_sha256() makes EVP_DigestInit_ex fetch
-// it again for every Trace, which is costly next to a short World's run. Immutable after first use.
-const EVP_MD* sha256() {
-    static const EVP_MD* const md = [] {
-        const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-        return fetched != nullptr ? fetched : EVP_sha256();
-    }();
-    return md;
-}
 
 // Canonical line writer: the bytes nlohmann::json::dump(-1, ' ', false, replace) gives for the record object
 // (keys in std::map order), written straight from the caller's fields and the envelope, without copying the
@@ -43,11 +36,20 @@ public:
         out_ += ':';
     }
     void string(std::string_view text) {
+        // One table lookup per byte: this scan runs over every string of every record.
+        static constexpr std::array<bool, 256> needs_serializer = [] {
+            std::array<bool, 256> table{};
+            for (int c = 0; c < 256; ++c) table[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x7f;
+            return table;
+        }();
         for (unsigned char c : text)
-            if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7f) return serialize(nlohmann::json(text));
-        out_ += '"';
-        out_.append(text);
-        out_ += '"';
+            if (needs_serializer[c]) return serialize(nlohmann::json(text));
+        const std::size_t at = out_.size();
+        out_.resize(at + text.size() + 2);
+        char* p = out_.data() + at;
+        *p++ = '"';
+        if (!text.empty()) std::memcpy(p, text.data(), text.size());
+        p[text.size()] = '"';
     }
     void value(const nlohmann::json& v) {
         switch (v.type()) {
@@ -84,10 +86,10 @@ struct Entry {
 };
 
 // The canonical line of {fields (an object; a non-object non-null becomes {"value": fields}), extras}, the
-// extras winning over same-named fields. `extras` must be sorted by key.
-std::string canonical_line(const nlohmann::json& fields, const Entry* extras, std::size_t extra_count) {
-    std::string line;
-    line.reserve(256);
+// extras winning over same-named fields, written into `line` (cleared first; its capacity is reused).
+// `extras` must be sorted by key.
+void canonical_line(std::string& line, const nlohmann::json& fields, const Entry* extras, std::size_t extra_count) {
+    line.clear();
     LineWriter writer(line);
     auto write_entry = [&](const Entry& e) {
         writer.key(e.key);
@@ -108,33 +110,26 @@ std::string canonical_line(const nlohmann::json& fields, const Entry* extras, st
     }
     while (next < extra_count) write_entry(extras[next++]);
     writer.finish();
-    return line;
+}
+
+const nlohmann::json& null_fields() {
+    static const nlohmann::json null;
+    return null;
 }
 
 }  // namespace
 
-// Running SHA-256 context; digest_hex() finalises a copy so recording can continue afterwards.
+// Running SHA-256 over the lines. OpenSSL's plain SHA-256 functions (the same digest as its EVP interface):
+// no provider lookup, no context allocation, and copying the state to finalise is a struct copy.
 struct Trace::Hasher {
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    Hasher() {
-        if (ctx == nullptr || EVP_DigestInit_ex(ctx, sha256(), nullptr) != 1)
-            throw std::runtime_error("Trace: cannot initialise SHA-256");
-    }
-    ~Hasher() { EVP_MD_CTX_free(ctx); }
-    Hasher(const Hasher&) = delete;
-    Hasher& operator=(const Hasher&) = delete;
-
-    void update(std::string_view bytes) { EVP_DigestUpdate(ctx, bytes.data(), bytes.size()); }
+    SHA256_CTX ctx{};
+    Hasher() { SHA256_Init(&ctx); }
+    void update(std::string_view bytes) { SHA256_Update(&ctx, bytes.data(), bytes.size()); }
     std::string hex() const {
-        EVP_MD_CTX* copy = EVP_MD_CTX_new();
-        unsigned char digest[EVP_MAX_MD_SIZE];
-        unsigned int length = 0;
-        if (copy == nullptr || EVP_MD_CTX_copy_ex(copy, ctx) != 1 || EVP_DigestFinal_ex(copy, digest, &length) != 1) {
-            EVP_MD_CTX_free(copy);
-            throw std::runtime_error("Trace: cannot finalise SHA-256");
-        }
-        EVP_MD_CTX_free(copy);
-        return crypto::to_hex_lower(std::string_view(reinterpret_cast<const char*>(digest), length));
+        SHA256_CTX copy = ctx;
+        unsigned char digest[SHA256_DIGEST_LENGTH];
+        SHA256_Final(digest, &copy);
+        return crypto::to_hex_lower(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
     }
 };
 
@@ -143,13 +138,13 @@ struct Trace::Hasher {
 struct Trace::ListenerTable {
     struct Entry {
         std::uint64_t id;
-        Listener listener;
+        RecordListener listener;
     };
     std::vector<Entry> entries;
     std::uint64_t next_id = 1;
     int dispatching = 0;
 
-    void dispatch(const nlohmann::json& record) {
+    void dispatch(const TraceRecord& record) {
         ++dispatching;
         struct Done {
             ListenerTable& table;
@@ -160,7 +155,7 @@ struct Trace::ListenerTable {
         // By index: a listener that subscribes another may reallocate `entries`.
         for (std::size_t i = 0; i < entries.size(); ++i) {
             if (!entries[i].listener) continue;
-            Listener listener = entries[i].listener;  // survives its own unsubscription during the call
+            RecordListener listener = entries[i].listener;  // survives its own unsubscription during the call
             listener(record);
         }
     }
@@ -177,48 +172,105 @@ struct Trace::ListenerTable {
 Trace::Trace() : hasher_(std::make_unique<Hasher>()), listeners_(std::make_shared<ListenerTable>()) {}
 Trace::~Trace() = default;
 
-void Trace::record(std::string_view actor, std::string_view kind, const nlohmann::json& fields) {
-    if (!enabled_) return;
-    // The envelope keys win over same-named fields so every line has a trustworthy header.
+std::string_view TraceRecord::text(std::string_view key) const {
+    if (fields == nullptr || !fields->is_object()) return {};
+    auto it = fields->find(key);
+    return it != fields->end() && it->is_string() ? std::string_view(it->get_ref<const std::string&>())
+                                                  : std::string_view();
+}
+
+nlohmann::json TraceRecord::to_json() const {
+    nlohmann::json object = fields != nullptr && fields->is_object() ? *fields : nlohmann::json::object();
+    if (fields != nullptr && !fields->is_object() && !fields->is_null()) object["value"] = *fields;
+    if (fields == nullptr) object["label"] = label;
+    if (named) object["name"] = name;
+    object["seq"] = seq;
+    object["t"] = t;
+    object["actor"] = actor;
+    object["kind"] = kind;
+    return object;
+}
+
+std::string_view Trace::time_text() {
+    if (clock_ == nullptr) return {};
+    const Instant now = clock_->now();
+    if (!time_text_valid_ || now != time_text_at_) {
+        time_text_ = format_iso8601(now);
+        time_text_at_ = now;
+        time_text_valid_ = true;
+    }
+    return time_text_;
+}
+
+void Trace::write(std::string_view actor, std::string_view kind, Extra extra, std::string_view extra_text,
+                  const nlohmann::json* fields) {
     const std::uint64_t seq = ++sequence_;
-    const std::string t = clock_ != nullptr ? format_iso8601(clock_->now()) : std::string();
-    const Entry envelope[] = {{"actor", Entry::Kind::text, actor},
-                              {"kind", Entry::Kind::text, kind},
-                              {"seq", Entry::Kind::number, {}, seq},
-                              {"t", Entry::Kind::text, t}};
+    // A listener that records something itself gets buffers of its own: the outer record's views stay valid.
+    const bool nested = dispatching_ > 0;
+    std::string nested_line, nested_time;
+    std::string& line = nested ? nested_line : line_;
+    const std::string_view t =
+        nested ? std::string_view(nested_time = clock_ != nullptr ? format_iso8601(clock_->now()) : "") : time_text();
+    // The envelope keys win over same-named fields so every line has a trustworthy header; an event's name
+    // and a timer's label sit between "kind" and "seq" in key order.
+    Entry entries[5] = {{"actor", Entry::Kind::text, actor}, {"kind", Entry::Kind::text, kind}};
+    std::size_t count = 2;
+    if (extra == Extra::name) entries[count++] = {"name", Entry::Kind::text, extra_text};
+    if (extra == Extra::label) entries[count++] = {"label", Entry::Kind::text, extra_text};
+    entries[count++] = {"seq", Entry::Kind::number, {}, seq};
+    entries[count++] = {"t", Entry::Kind::text, t};
     // Keys are sorted (std::map-backed json), so the line is canonical. Invalid UTF-8 is replaced, not thrown.
-    std::string line = canonical_line(fields, envelope, std::size(envelope));
+    canonical_line(line, fields != nullptr ? *fields : null_fields(), entries, count);
     line += '\n';
     hasher_->update(line);
+    if (sink_ != nullptr) sink_->write(line.data(), static_cast<std::streamsize>(line.size()));
     line.pop_back();
+    if (keep_lines_) lines_.push_back(line);
     if (!listeners_->entries.empty()) {
-        nlohmann::json line_object = fields.is_object() ? fields : nlohmann::json::object();
-        if (!fields.is_object() && !fields.is_null()) line_object["value"] = fields;
-        line_object["seq"] = seq;
-        line_object["t"] = t;
-        line_object["actor"] = actor;
-        line_object["kind"] = kind;
-        listeners_->dispatch(line_object);
+        TraceRecord view;
+        view.actor = actor;
+        view.kind = kind;
+        view.named = extra == Extra::name;
+        if (view.named) view.name = extra_text;
+        if (extra == Extra::label) view.label = extra_text;
+        view.seq = seq;
+        view.t = t;
+        view.line = line;
+        view.fields = fields;
+        ++dispatching_;
+        struct Done {
+            int& depth;
+            ~Done() { --depth; }
+        } done{dispatching_};
+        listeners_->dispatch(view);
     }
-    if (keep_lines_) lines_.push_back(std::move(line));
+}
+
+void Trace::record(std::string_view actor, std::string_view kind, const nlohmann::json& fields) {
+    if (!enabled_) return;
+    write(actor, kind, Extra::none, {}, &fields);
 }
 
 void Trace::timer_fired(std::string_view label) {
     if (!record_timers_ || !enabled_) return;
-    record("clock", "timer", nlohmann::json{{"label", label}});
+    write("clock", "timer", Extra::label, label, nullptr);
 }
 
 void Trace::event(std::string_view actor, std::string_view name, const nlohmann::json& fields) {
     if (!enabled_) return;
-    nlohmann::json with_name = fields.is_object() ? fields : nlohmann::json::object();
-    if (!fields.is_object() && !fields.is_null()) with_name["value"] = fields;
-    with_name["name"] = name;
-    record(actor, "event", with_name);
+    write(actor, "event", Extra::name, name, &fields);
+}
+
+Trace::Subscription Trace::add_record_listener(RecordListener listener) {
+    const std::uint64_t id = listeners_->next_id++;
+    listeners_->entries.push_back({id, std::move(listener)});
+    return Subscription(listeners_, id);
 }
 
 Trace::Subscription Trace::add_listener(Listener listener) {
     const std::uint64_t id = listeners_->next_id++;
-    listeners_->entries.push_back({id, std::move(listener)});
+    listeners_->entries.push_back(
+        {id, [listener = std::move(listener)](const TraceRecord& record) { listener(record.to_json()); }});
     return Subscription(listeners_, id);
 }
 

@@ -12,9 +12,30 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "sim/core/time.h"
+
 namespace mgm::sim {
 
 class Clock;
+
+// One record as listeners see it while it is written: views into the trace's own buffers, valid only during
+// the call (copy what you keep). Nothing is copied into a JSON object unless a listener asks (to_json()).
+struct TraceRecord {
+    std::string_view actor;
+    std::string_view kind;  // "http", "event", "timer", ...
+    std::string_view name;  // the event name when `named` (a record written by Trace::event)
+    bool named = false;
+    std::uint64_t seq = 0;
+    std::string_view t;     // ISO-8601 simulated time
+    std::string_view line;  // the canonical line (no newline): what --trace writes and the digest covers
+    const nlohmann::json* fields = nullptr;  // the caller's fields (an event's without its name); null for a timer
+    std::string_view label;                  // a timer's label
+
+    // A top-level string field of the record's fields, or empty (envelope keys are the members above).
+    std::string_view text(std::string_view key) const;
+    // The whole record as one object (envelope keys win over same-named fields), as the line encodes it.
+    nlohmann::json to_json() const;
+};
 
 class Trace {
 public:
@@ -25,8 +46,11 @@ public:
 
     // Time source for records (set once the clock exists).
     void set_clock(const Clock* clock) { clock_ = clock; }
-    // Keep every line in memory (for --trace FILE and failure reports). The digest is always kept.
+    // Keep every line in memory (tests, failure reports). The digest is always kept.
     void set_keep_lines(bool keep) { keep_lines_ = keep; }
+    // Also write each line (+ '\n') to `out` as it is recorded (--trace FILE: the file grows with the run,
+    // memory does not). Null: no sink. `out` must outlive the records written to it.
+    void set_sink(std::ostream* out) { sink_ = out; }
     // Skip timer-fire records (benchmarks); HTTP and domain events are always recorded.
     void set_record_timers(bool on) { record_timers_ = on; }
     // Off: record/event/timer_fired do nothing (no digest, no listeners). For `mgm-sim serve`, where nothing
@@ -45,7 +69,10 @@ public:
     // A named domain event ("payout.created", "roulette.candidate_selected", ...).
     void event(std::string_view actor, std::string_view name, const nlohmann::json& fields);
 
-    // Subscribers see each record as it is written (scenario waits on domain events, invariants).
+    // Subscribers see each record as it is written (scenario waits on domain events, invariants). A
+    // RecordListener gets the cheap view; a Listener gets the record built as a JSON object (convenient, but
+    // that object is made for every record while such a listener is subscribed).
+    using RecordListener = std::function<void(const TraceRecord& record)>;
     using Listener = std::function<void(const nlohmann::json& record)>;
     struct ListenerTable;
     // A listener is called for as long as its Subscription lives. Whoever subscribes with `this` keeps the
@@ -65,6 +92,7 @@ public:
         std::weak_ptr<ListenerTable> table_;
         std::uint64_t id_ = 0;
     };
+    [[nodiscard]] Subscription add_record_listener(RecordListener listener);
     [[nodiscard]] Subscription add_listener(Listener listener);
 
     std::uint64_t size() const { return sequence_; }
@@ -75,7 +103,19 @@ public:
 
 private:
     struct Hasher;
+    // Writes one record: the envelope, an event's "name" or a timer's "label", the fields (null: none).
+    enum class Extra { none, name, label };
+    void write(std::string_view actor, std::string_view kind, Extra extra, std::string_view extra_text,
+               const nlohmann::json* fields);
+    std::string_view time_text();  // the clock's now, formatted once per distinct instant
+
     const Clock* clock_ = nullptr;
+    std::ostream* sink_ = nullptr;
+    std::string line_;  // reused for every record
+    std::string time_text_;
+    Instant time_text_at_{};
+    bool time_text_valid_ = false;
+    int dispatching_ = 0;  // listeners running
     bool enabled_ = true;
     bool keep_lines_ = false;
     bool record_timers_ = true;

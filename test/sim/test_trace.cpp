@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <sstream>
 
 #include "sim/clock/virtual_clock.h"
@@ -208,4 +209,74 @@ TEST_CASE("each line is exactly nlohmann's dump of the record object, whatever t
     std::string all;
     for (const auto& line : trace.lines()) all += line + "\n";
     CHECK(trace.digest_hex() == crypto::to_hex_lower(crypto::sha256(all)));
+}
+
+TEST_CASE("a record listener sees the line, the envelope and the fields; to_json is the record object", "[trace]") {
+    VirtualClock clock(kStart);
+    Trace trace;
+    trace.set_clock(&clock);
+    trace.set_keep_lines(true);
+    std::vector<std::string> lines, kinds, names, labels, users;
+    std::vector<json> objects;
+    auto subscription = trace.add_record_listener([&](const TraceRecord& r) {
+        lines.emplace_back(r.line);
+        kinds.emplace_back(r.kind);
+        names.emplace_back(r.named ? "name:" + std::string(r.name) : "-");
+        labels.emplace_back(r.label);
+        users.emplace_back(r.text("twitchUserId"));
+        objects.push_back(r.to_json());
+    });
+    std::vector<json> json_records;
+    auto json_subscription = trace.add_listener([&](const json& record) { json_records.push_back(record); });
+    trace.record("ebs", "http", json{{"status", 200}, {"twitchUserId", 7}, {"kind", "spoof"}});
+    trace.event("ebs", "payout.created", json{{"twitchUserId", "u1"}, {"name", "shadowed"}});
+    trace.event("ebs", "", json("scalar"));
+    clock.advance_to(kStart + std::chrono::seconds(1));
+    trace.timer_fired("roulette.tick");
+    CHECK(lines == trace.lines());
+    CHECK(kinds == std::vector<std::string>{"http", "event", "event", "timer"});
+    CHECK(names == std::vector<std::string>{"-", "name:payout.created", "name:", "-"});
+    CHECK(labels == std::vector<std::string>{"", "", "", "roulette.tick"});
+    CHECK(users == std::vector<std::string>{"", "u1", "", ""});  // text() reads string fields only
+    REQUIRE(objects.size() == 4);
+    for (std::size_t i = 0; i < objects.size(); ++i) {
+        CHECK(objects[i].dump() == trace.lines()[i]);  // what the line encodes
+        CHECK(json_records[i] == objects[i]);          // and what a JSON listener gets
+    }
+}
+
+TEST_CASE("a listener that records something itself leaves the outer record intact", "[trace]") {
+    VirtualClock clock(kStart);
+    Trace trace;
+    trace.set_clock(&clock);
+    trace.set_keep_lines(true);
+    std::vector<std::string> seen;
+    auto echo = trace.add_record_listener([&](const TraceRecord& r) {
+        if (r.kind == "http") trace.event("test", "echo", json{{"of", std::string(r.line)}});
+        seen.emplace_back(r.line);  // still the outer line after the nested record
+    });
+    trace.record("ebs", "http", json{{"status", 200}});
+    REQUIRE(trace.lines().size() == 2);
+    CHECK(seen == std::vector<std::string>{trace.lines()[1], trace.lines()[0]});
+    std::string all = trace.lines()[0] + "\n" + trace.lines()[1] + "\n";
+    CHECK(trace.digest_hex() == crypto::to_hex_lower(crypto::sha256(all)));
+}
+
+TEST_CASE("a sink receives every line as it is written, and nothing after it is detached", "[trace]") {
+    VirtualClock clock(kStart);
+    Trace trace;
+    trace.set_clock(&clock);
+    std::ostringstream sink;
+    trace.set_sink(&sink);
+    write_sample(trace, 200);
+    CHECK(trace.lines().empty());  // streamed, not kept
+    CHECK(crypto::to_hex_lower(crypto::sha256(sink.str())) == trace.digest_hex());
+    auto lines_in_sink = [&] {
+        const std::string text = sink.str();
+        return std::count(text.begin(), text.end(), '\n');
+    };
+    CHECK(lines_in_sink() == 3);
+    trace.set_sink(nullptr);
+    trace.timer_fired("after");
+    CHECK(lines_in_sink() == 3);
 }
