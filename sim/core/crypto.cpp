@@ -1,39 +1,16 @@
 #include "sim/core/crypto.h"
 
-// HmacKey uses the SHA*_Init/Update/Final contexts, deprecated in OpenSSL 3 in favour of EVP, because their
-// plain structs can be copied without an allocation.
+// Every digest here uses the SHA*_Init/Update/Final contexts, deprecated in OpenSSL 3 in favour of EVP: their
+// plain structs can be copied without an allocation, and they never touch the provider machinery. The bytes
+// are the same as EVP's (test/sim/test_crypto_settings.cpp compares them).
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 #include <array>
 #include <stdexcept>
 
 namespace mgm::sim::crypto {
-
-std::string sha256(std::string_view data) {
-    std::array<unsigned char, SHA256_DIGEST_LENGTH> out{};
-    SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
-    return std::string(reinterpret_cast<const char*>(out.data()), out.size());
-}
-
-std::string hmac(HmacAlgorithm algorithm, std::string_view key, std::string_view data) {
-    const EVP_MD* md = algorithm == HmacAlgorithm::sha256   ? EVP_sha256()
-                       : algorithm == HmacAlgorithm::sha384 ? EVP_sha384()
-                                                            : EVP_sha512();
-    std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
-    unsigned int len = 0;
-    // HMAC() with a null key pointer and length 0 is valid; pass a dummy non-null pointer anyway.
-    static const unsigned char empty_key = 0;
-    const void* key_ptr = key.empty() ? static_cast<const void*>(&empty_key) : key.data();
-    if (!HMAC(md, key_ptr, static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-              data.size(), out.data(), &len)) {
-        throw std::runtime_error("HMAC failed");
-    }
-    return std::string(reinterpret_cast<const char*>(out.data()), len);
-}
 
 // RFC 2104 on the low-level digest contexts: the key's inner and outer pad blocks are hashed once here, and
 // sign() copies those two plain structs. Copying an EVP context allocates (EVP_MAC_CTX_dup), which dominated
@@ -75,19 +52,37 @@ std::string keyed_mac(Ctx inner, Ctx outer, std::size_t digest_size, std::initia
     return std::string(reinterpret_cast<const char*>(out.data()), digest_size);
 }
 
-std::string sha384(std::string_view data) {
-    std::array<unsigned char, SHA384_DIGEST_LENGTH> out{};
-    SHA384(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+// One-shot digests on the same plain contexts: OpenSSL's SHA256()/EVP one-shots fetch the algorithm from
+// the provider, whose first use in a process initialises the provider machinery (a large share of a short
+// `mgm-sim run`: docs/BENCHMARKS.md).
+template <class Ctx, int (*Init)(Ctx*), int (*Update)(Ctx*, const void*, std::size_t),
+          int (*Final)(unsigned char*, Ctx*), std::size_t kSize>
+std::string digest(std::string_view data) {
+    Ctx ctx;
+    Init(&ctx);
+    Update(&ctx, data.data(), data.size());
+    std::array<unsigned char, kSize> out{};
+    Final(out.data(), &ctx);
     return std::string(reinterpret_cast<const char*>(out.data()), out.size());
+}
+
+std::string sha384(std::string_view data) {
+    return digest<SHA512_CTX, SHA384_Init, SHA384_Update, SHA384_Final, SHA384_DIGEST_LENGTH>(data);
 }
 
 std::string sha512(std::string_view data) {
-    std::array<unsigned char, SHA512_DIGEST_LENGTH> out{};
-    SHA512(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
-    return std::string(reinterpret_cast<const char*>(out.data()), out.size());
+    return digest<SHA512_CTX, SHA512_Init, SHA512_Update, SHA512_Final, SHA512_DIGEST_LENGTH>(data);
 }
 
 }  // namespace
+
+std::string sha256(std::string_view data) {
+    return digest<SHA256_CTX, SHA256_Init, SHA256_Update, SHA256_Final, SHA256_DIGEST_LENGTH>(data);
+}
+
+std::string hmac(HmacAlgorithm algorithm, std::string_view key, std::string_view data) {
+    return HmacKey(algorithm, key).sign({data});
+}
 
 HmacKey::HmacKey(HmacAlgorithm algorithm, std::string_view key) : state_(new State{algorithm}) {
     switch (algorithm) {
