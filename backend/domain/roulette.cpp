@@ -79,12 +79,18 @@ SpinPhase resolve_spin_phase(sim::Instant now, std::size_t pool_size, const Spin
 TickResult RouletteService::tick() {
     const sim::Instant now = ctx_.clock.now();
     const sim::Instant cycle_start = floor_to_5_minutes(now);
+    // Most ticks (one per second) change nothing: decided from the spin state alone, without a transaction
+    // (a write transaction per simulated second dominated idle simulations: docs/BENCHMARKS.md).
+    auto nothing_to_do = [&](const std::optional<SpinState>& spin) {
+        return spin && spin->cycle_start == cycle_start &&
+               (spin->pool_was_empty_at_cycle_start || spin->candidate_selected_at || now < cycle_start + kCollectingWindow);
+    };
+    if (nothing_to_do(ctx_.store.load_spin())) return TickResult::unchanged;
     nlohmann::json event;
     const char* event_name = nullptr;
     const TickResult result = ctx_.store.transact([&]() -> TickResult {
         // The pool is read only (decision D3: the tick never writes it), and only when this tick can change
-        // something: most ticks (one per second) change nothing, and reading ~1,000 members each second
-        // dominated long simulations (docs/BENCHMARKS.md).
+        // something: reading ~1,000 members each second dominated long simulations (docs/BENCHMARKS.md).
         auto spin = ctx_.store.load_spin();
         if (!spin || spin->cycle_start != cycle_start) {
             const bool created = !spin.has_value();
@@ -99,12 +105,14 @@ TickResult RouletteService::tick() {
             if (!created) event["previousSpinCycleId"] = spin->spin_cycle_id.str();
             return created ? TickResult::created : TickResult::rolled_over;
         }
-        if (spin->pool_was_empty_at_cycle_start || spin->candidate_selected_at || now < cycle_start + kCollectingWindow)
-            return TickResult::unchanged;
-        const auto pool = ctx_.store.list_pool();
-        if (!pool.empty()) {
-            const auto index = rng_.uniform(pool.size());
-            const PoolMember& m = pool[index];
+        if (nothing_to_do(spin)) return TickResult::unchanged;
+        // The draw needs the pool's size and one member: the store answers both without reading every row.
+        const std::int64_t pool_size = ctx_.store.pool_size();
+        if (pool_size > 0) {
+            const auto index = rng_.uniform(static_cast<std::uint64_t>(pool_size));
+            const auto member = ctx_.store.pool_member_at(static_cast<std::int64_t>(index));
+            if (!member) throw std::logic_error("roulette draw: no pool member at a drawn index");
+            const PoolMember& m = *member;
             spin->candidate_twitch_user_id = m.twitch_user_id;
             spin->candidate_character_name = m.character_name;
             spin->candidate_twitch_display_name = m.twitch_display_name;
@@ -115,7 +123,7 @@ TickResult RouletteService::tick() {
                      {"twitchUserId", m.twitch_user_id},
                      {"characterName", m.character_name},
                      {"index", index},
-                     {"poolSize", pool.size()}};
+                     {"poolSize", pool_size}};
             return TickResult::candidate_selected;
         }
         return TickResult::unchanged;

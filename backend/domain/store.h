@@ -67,6 +67,13 @@ public:
     // --- pool (ordered by seq) ---
     virtual std::vector<PoolMember> list_pool() const = 0;
     virtual std::int64_t pool_size() const = 0;
+    // The member at `index` (0-based) in seq order, as list_pool()[index] (nullopt when out of range). The
+    // default reads the whole pool; engines answer it without doing that.
+    virtual std::optional<PoolMember> pool_member_at(std::int64_t index) const {
+        auto pool = list_pool();
+        if (index < 0 || index >= static_cast<std::int64_t>(pool.size())) return std::nullopt;
+        return std::move(pool[static_cast<std::size_t>(index)]);
+    }
     virtual std::optional<PoolMember> find_pool_member(std::string_view twitch_user_id) const = 0;
     // True if a row with exactly this name (ordinal) belongs to a different user.
     virtual bool character_name_taken_by_other(std::string_view character_name,

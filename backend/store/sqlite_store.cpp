@@ -2,10 +2,12 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <iterator>
 #include <utility>
 
 #include "backend/store/record_rows.h"
+#include "backend/store/sqlite_migrations.h"
 #include "backend/store/wal_batching_vfs.h"
 #include "sim/core/crypto.h"
 
@@ -105,110 +107,6 @@ struct SqliteStore::Statement {
 
 namespace {
 
-// Each entry is one schema version; never edit an applied entry, append a new one.
-const char* const kMigrations[] = {
-    // 1: roulette pool, spin state, payouts, claim idempotency, chat dedup.
-    R"sql(
-    CREATE TABLE pool_member(
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        twitch_user_id TEXT NOT NULL UNIQUE,
-        display_name TEXT NOT NULL,
-        character_name TEXT NOT NULL);
-    CREATE INDEX pool_member_name ON pool_member(character_name);
-    CREATE TABLE spin_state(
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        cycle_start INTEGER NOT NULL,
-        spin_cycle_id TEXT NOT NULL,
-        candidate_twitch_user_id TEXT,
-        candidate_character_name TEXT,
-        candidate_display_name TEXT,
-        candidate_selected_at INTEGER,
-        verification_deadline INTEGER NOT NULL,
-        payout_created_for_cycle INTEGER NOT NULL,
-        pool_was_empty_at_cycle_start INTEGER NOT NULL);
-    CREATE TABLE payout(
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        id TEXT NOT NULL UNIQUE,
-        twitch_user_id TEXT NOT NULL,
-        display_name TEXT NOT NULL,
-        character_name TEXT NOT NULL,
-        gold_amount INTEGER NOT NULL,
-        enrollment_request_id TEXT NOT NULL,
-        status INTEGER NOT NULL,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER,
-        winner_accepted_at INTEGER,
-        announced INTEGER NOT NULL,
-        spin_cycle_id TEXT);
-    CREATE INDEX payout_user_status ON payout(twitch_user_id, status);
-    CREATE INDEX payout_status_created ON payout(status, created_at);
-    CREATE TABLE enrollment_idempotency(
-        id TEXT PRIMARY KEY,
-        twitch_user_id TEXT NOT NULL,
-        display_name TEXT NOT NULL,
-        character_name TEXT NOT NULL,
-        enrolled_at INTEGER NOT NULL);
-    CREATE TABLE chat_dedup(
-        message_id TEXT PRIMARY KEY,
-        processed_at INTEGER NOT NULL);
-    )sql",
-    // 2: gift queue, gift usage markers, audit events.
-    R"sql(
-    CREATE TABLE gift_request(
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        id TEXT NOT NULL UNIQUE,
-        streamer_id TEXT NOT NULL,
-        viewer_id TEXT NOT NULL,
-        viewer_display_name TEXT NOT NULL,
-        character_name TEXT NOT NULL,
-        state INTEGER NOT NULL,
-        has_item INTEGER NOT NULL,
-        item_name TEXT, item_id INTEGER, item_count INTEGER, item_link TEXT, item_texture TEXT,
-        item_bag_id INTEGER, item_slot_id INTEGER,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL,
-        timeout_at INTEGER,
-        failure_reason TEXT);
-    CREATE INDEX gift_request_streamer_state ON gift_request(streamer_id, state);
-    CREATE TABLE gift_usage(
-        id TEXT PRIMARY KEY,
-        streamer_id TEXT NOT NULL,
-        viewer_id TEXT NOT NULL,
-        completed_at INTEGER NOT NULL,
-        gift_request_id TEXT NOT NULL);
-    CREATE TABLE event(
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        stream_id TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        type TEXT NOT NULL,
-        data TEXT NOT NULL,
-        ts INTEGER NOT NULL,
-        UNIQUE(stream_id, version));
-    )sql",
-    // 3: fewer pages written per chat enrollment (EventSub ingestion is one transaction per message).
-    // pool_member drops AUTOINCREMENT: no sqlite_sequence page per insert; a new row still gets max(seq) + 1,
-    // so ORDER BY seq stays enrollment order. chat_dedup becomes WITHOUT ROWID: one b-tree instead of a
-    // table plus its primary-key index.
-    R"sql(
-    CREATE TABLE pool_member_v3(
-        seq INTEGER PRIMARY KEY,
-        twitch_user_id TEXT NOT NULL UNIQUE,
-        display_name TEXT NOT NULL,
-        character_name TEXT NOT NULL);
-    INSERT INTO pool_member_v3(seq, twitch_user_id, display_name, character_name)
-        SELECT seq, twitch_user_id, display_name, character_name FROM pool_member;
-    DROP TABLE pool_member;
-    ALTER TABLE pool_member_v3 RENAME TO pool_member;
-    CREATE INDEX pool_member_name ON pool_member(character_name);
-    CREATE TABLE chat_dedup_v3(
-        message_id TEXT PRIMARY KEY,
-        processed_at INTEGER NOT NULL) WITHOUT ROWID;
-    INSERT INTO chat_dedup_v3(message_id, processed_at) SELECT message_id, processed_at FROM chat_dedup;
-    DROP TABLE chat_dedup;
-    ALTER TABLE chat_dedup_v3 RENAME TO chat_dedup;
-    )sql",
-};
-
 template <class Reader>
 auto collect(SqliteStore::Statement& st, Reader read) {
     std::vector<decltype(read(st))> out;
@@ -216,75 +114,10 @@ auto collect(SqliteStore::Statement& st, Reader read) {
     return out;
 }
 
-void exec_or_throw(sqlite3* db, const char* text) {
-    char* error = nullptr;
-    if (sqlite3_exec(db, text, nullptr, nullptr, &error) != SQLITE_OK) {
-        std::string message = error ? error : "unknown error";
-        sqlite3_free(error);
-        throw StoreError("sqlite exec: " + message);
-    }
-}
-
-// Brings a just-opened connection's schema to the latest version, one transaction per migration (the
-// constructor runs it before group commit can be enabled, so plain BEGIN IMMEDIATE ... COMMIT).
-void apply_pending_migrations(sqlite3* db) {
-    exec_or_throw(db, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER PRIMARY KEY)");
-    int current = 0;
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version", -1, &st, nullptr) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
-        throw StoreError(std::string("sqlite schema_version: ") + sqlite3_errmsg(db));
-    }
-    current = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    for (int v = current + 1; v <= static_cast<int>(std::size(kMigrations)); ++v) {
-        exec_or_throw(db, "BEGIN IMMEDIATE");
-        try {
-            exec_or_throw(db, kMigrations[v - 1]);
-            exec_or_throw(db, ("INSERT INTO schema_version(version) VALUES (" + std::to_string(v) + ")").c_str());
-            exec_or_throw(db, "COMMIT");
-        } catch (...) {
-            sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-            throw;
-        }
-    }
-}
-
-// The database file every new ":memory:" store starts as: the migrations run once per process on a scratch
-// connection, serialized. Running them for every store dominated a short simulated run; copying the pages is
-// far cheaper (docs/BENCHMARKS.md, "Measurements behind code comments"). Immutable after its thread-safe
-// first use.
-const std::string& migrated_memory_image() {
-    static const std::string image = [] {
-        sqlite3* scratch = nullptr;
-        if (sqlite3_open_v2(":memory:", &scratch, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                            nullptr) != SQLITE_OK) {
-            sqlite3_close(scratch);
-            throw StoreError("cannot open a scratch :memory: database");
-        }
-        std::string bytes;
-        try {
-            apply_pending_migrations(scratch);
-            sqlite3_int64 size = 0;
-            unsigned char* data = sqlite3_serialize(scratch, "main", &size, 0);
-            if (data == nullptr) throw StoreError("sqlite3_serialize of the migrated schema failed");
-            bytes.assign(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
-            sqlite3_free(data);
-        } catch (...) {
-            sqlite3_close(scratch);
-            throw;
-        }
-        sqlite3_close(scratch);
-        return bytes;
-    }();
-    return image;
-}
-
 // Copies the migrated image into `db` (an empty ":memory:" connection) with the backup API, so the store
 // stays a plain in-memory database (no memdb size cap); the image is only read, through a read-only view.
 void load_migrated_image(sqlite3* db) {
-    const std::string& image = migrated_memory_image();
+    const std::string_view image = sqlite_schema_image();
     sqlite3* source = nullptr;
     int rc =
         sqlite3_open_v2(":memory:", &source, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -337,6 +170,7 @@ SqliteStore::SqliteStore(const std::string& path) {
         }
         if (path == ":memory:") load_migrated_image(db_);  // then migrate() finds nothing to do
         migrate();
+        caching_ = in_memory;
     } catch (...) {
         finalize_cached_statements();
         sqlite3_close(db_);
@@ -383,7 +217,7 @@ SqliteStore::Statement SqliteStore::prepare(std::string_view text) const {
     return Statement(db_, stmt, &entry.in_use);
 }
 
-int SqliteStore::latest_schema_version() { return static_cast<int>(std::size(kMigrations)); }
+int SqliteStore::latest_schema_version() { return sqlite_migration_count(); }
 
 int SqliteStore::schema_version() const {
     auto st = prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version");
@@ -397,7 +231,7 @@ std::string SqliteStore::journal_mode() const {
     return st.text(0);
 }
 
-void SqliteStore::migrate() { apply_pending_migrations(db_); }
+void SqliteStore::migrate() { apply_sqlite_migrations(db_); }
 
 std::vector<std::string> SqliteStore::data_tables() const {
     // sqlite_sequence holds the AUTOINCREMENT counters: emptying it restarts them at 1, as in a new database.
@@ -411,9 +245,18 @@ void SqliteStore::clear_all_data() {
     if (transaction_depth_ > 0 || batch_open_) throw StoreError("clear_all_data inside a transaction");
     if (clear_statements_.empty())
         for (const auto& table : data_tables()) clear_statements_.push_back("DELETE FROM \"" + table + "\"");
+    drop_caches();
     transaction([this] {
         for (const auto& sql : clear_statements_) prepare(sql).run();
     });
+}
+
+void SqliteStore::drop_caches() const {
+    spin_cached_ = false;
+    spin_.reset();
+    pool_cached_ = false;
+    pool_seqs_.clear();
+    gift_timeout_floor_cached_ = false;
 }
 
 std::string SqliteStore::content_digest() const {
@@ -454,6 +297,7 @@ void SqliteStore::transaction(const std::function<void()>& fn) {
     } catch (...) {
         transaction_depth_ = 0;
         sqlite3_exec(db_, batched ? "ROLLBACK TO unit; RELEASE unit" : "ROLLBACK", nullptr, nullptr, nullptr);
+        drop_caches();
         throw;
     }
 }
@@ -469,6 +313,7 @@ void SqliteStore::commit_batch() {
         prepare("COMMIT").run();
     } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        drop_caches();
         throw;
     }
 }
@@ -480,10 +325,37 @@ std::vector<PoolMember> SqliteStore::list_pool() const {
     return collect(st, read_pool_member<Statement>);
 }
 
+const std::vector<std::int64_t>& SqliteStore::pool_seqs() const {
+    if (!pool_cached_) {
+        pool_seqs_.clear();
+        auto st = prepare("SELECT seq FROM pool_member ORDER BY seq");
+        while (st.step()) pool_seqs_.push_back(st.integer(0));
+        pool_cached_ = true;
+    }
+    return pool_seqs_;
+}
+
 std::int64_t SqliteStore::pool_size() const {
+    if (caching_) return static_cast<std::int64_t>(pool_seqs().size());
     auto st = prepare("SELECT COUNT(*) FROM pool_member");
     st.step();
     return st.integer(0);
+}
+
+std::optional<PoolMember> SqliteStore::pool_member_at(std::int64_t index) const {
+    if (index < 0) return std::nullopt;
+    if (caching_) {
+        const auto& seqs = pool_seqs();
+        if (index >= static_cast<std::int64_t>(seqs.size())) return std::nullopt;
+        auto st = prepare(sql({"SELECT ", kPoolColumns, " FROM pool_member WHERE seq = ?"}));
+        st.bind(seqs[static_cast<std::size_t>(index)]);
+        if (!st.step()) return std::nullopt;
+        return read_pool_member(st);
+    }
+    auto st = prepare(sql({"SELECT ", kPoolColumns, " FROM pool_member ORDER BY seq LIMIT 1 OFFSET ?"}));
+    st.bind(index);
+    if (!st.step()) return std::nullopt;
+    return read_pool_member(st);
 }
 
 std::optional<PoolMember> SqliteStore::find_pool_member(std::string_view user) const {
@@ -500,22 +372,42 @@ bool SqliteStore::character_name_taken_by_other(std::string_view name, std::stri
 }
 
 int SqliteStore::remove_pool_member(std::string_view user) {
-    prepare("DELETE FROM pool_member WHERE twitch_user_id = ?").bind(user).run();
-    return sqlite3_changes(db_);
+    if (!pool_cached_) {
+        prepare("DELETE FROM pool_member WHERE twitch_user_id = ?").bind(user).run();
+        return sqlite3_changes(db_);
+    }
+    auto st = prepare("DELETE FROM pool_member WHERE twitch_user_id = ? RETURNING seq");
+    st.bind(user);
+    int removed = 0;
+    while (st.step()) {
+        const std::int64_t seq = st.integer(0);
+        auto it = std::lower_bound(pool_seqs_.begin(), pool_seqs_.end(), seq);
+        if (it != pool_seqs_.end() && *it == seq) pool_seqs_.erase(it);
+        ++removed;
+    }
+    return removed;
 }
 
 void SqliteStore::append_pool_member(const PoolMember& m) {
     prepare("INSERT INTO pool_member(twitch_user_id, display_name, character_name) VALUES (?, ?, ?)")
         .bind(m.twitch_user_id, m.twitch_display_name, m.character_name)
         .run();
+    // seq is the rowid and a new row gets max(seq) + 1: it goes at the end.
+    if (pool_cached_) pool_seqs_.push_back(sqlite3_last_insert_rowid(db_));
 }
 
 // --- spin ---
 
 std::optional<SpinState> SqliteStore::load_spin() const {
+    if (spin_cached_) return spin_;
     auto st = prepare(sql({"SELECT ", kSpinColumns, " FROM spin_state WHERE id = 1"}));
-    if (!st.step()) return std::nullopt;
-    return read_spin(st);
+    std::optional<SpinState> spin;
+    if (st.step()) spin = read_spin(st);
+    if (caching_) {
+        spin_ = spin;
+        spin_cached_ = true;
+    }
+    return spin;
 }
 
 void SqliteStore::save_spin(const SpinState& s) {
@@ -523,6 +415,10 @@ void SqliteStore::save_spin(const SpinState& s) {
         sql({"INSERT OR REPLACE INTO spin_state(id, ", kSpinColumns, ") VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)"}));
     bind_spin(st, s);
     st.run();
+    if (caching_) {
+        spin_ = s;
+        spin_cached_ = true;
+    }
 }
 
 // --- payouts ---
@@ -649,6 +545,7 @@ void SqliteStore::insert_gift(const GiftRequest& g) {
     st.bind(g.id);
     bind_gift_fields(st, g);
     st.run();
+    lower_gift_timeout_floor(g);
 }
 
 void SqliteStore::update_gift(const GiftRequest& g) {
@@ -661,6 +558,7 @@ void SqliteStore::update_gift(const GiftRequest& g) {
     st.bind(g.id);
     st.run();
     if (sqlite3_changes(db_) != 1) throw StoreError("update_gift: no gift request " + g.id.str());
+    lower_gift_timeout_floor(g);
 }
 
 std::optional<GiftRequest> SqliteStore::find_gift(const sim::Uuid& id) const {
@@ -713,12 +611,29 @@ std::optional<GiftRequest> SqliteStore::oldest_pending_gift(std::string_view str
     return read_gift(st);
 }
 
+void SqliteStore::lower_gift_timeout_floor(const GiftRequest& g) const {
+    if (!gift_timeout_floor_cached_ || !g.timeout_at) return;
+    if (g.state != GiftRequestState::SelectingItem && g.state != GiftRequestState::WaitingConfirmation) return;
+    if (!gift_timeout_floor_ || *g.timeout_at < *gift_timeout_floor_) gift_timeout_floor_ = g.timeout_at;
+}
+
 std::vector<GiftRequest> SqliteStore::gifts_timed_out(sim::Instant now) const {
+    // Nothing can have timed out before the earliest timeout.
+    if (gift_timeout_floor_cached_ && (!gift_timeout_floor_ || now <= *gift_timeout_floor_)) return {};
     auto st = prepare(sql({"SELECT ", kGiftColumns,
                            " FROM gift_request WHERE state IN (?, ?) AND timeout_at IS NOT NULL AND timeout_at < ? "
                            "ORDER BY created_at, seq"}));
     st.bind(state_int(GiftRequestState::SelectingItem), state_int(GiftRequestState::WaitingConfirmation), now);
-    return collect(st, read_gift<Statement>);
+    auto timed_out = collect(st, read_gift<Statement>);
+    if (caching_) {
+        auto floor = prepare(
+            "SELECT MIN(timeout_at) FROM gift_request WHERE state IN (?, ?) AND timeout_at IS NOT NULL");
+        floor.bind(state_int(GiftRequestState::SelectingItem), state_int(GiftRequestState::WaitingConfirmation));
+        floor.step();
+        gift_timeout_floor_ = floor.is_null(0) ? std::nullopt : std::optional(floor.instant(0));
+        gift_timeout_floor_cached_ = true;
+    }
+    return timed_out;
 }
 
 std::optional<GiftUsage> SqliteStore::find_gift_usage(std::string_view id) const {

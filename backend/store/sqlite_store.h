@@ -52,6 +52,7 @@ public:
     // --- pool (ordered by seq) ---
     std::vector<PoolMember> list_pool() const override;
     std::int64_t pool_size() const override;
+    std::optional<PoolMember> pool_member_at(std::int64_t index) const override;
     std::optional<PoolMember> find_pool_member(std::string_view twitch_user_id) const override;
     bool character_name_taken_by_other(std::string_view character_name, std::string_view twitch_user_id) const override;
     int remove_pool_member(std::string_view twitch_user_id) override;
@@ -123,6 +124,24 @@ private:
     std::vector<std::string> clear_statements_;  // clear_all_data(): one DELETE per table, listed once
     sqlite3* db_ = nullptr;
     int transaction_depth_ = 0;
+
+    // Written-through caches of a ":memory:" store, whose only writer is this connection (a file may be shared
+    // by several processes, so file stores read every time). The synchronizer reads the spin state every
+    // simulated second, each draw needs the pool's size and one member by position, and the gift sweep
+    // looks for timed-out requests every 5 s: in memory these answer without a statement. Every write of
+    // the cached data updates them; a rollback or clear_all_data drops them (the next read reloads).
+    void drop_caches() const;
+    const std::vector<std::int64_t>& pool_seqs() const;  // memory stores: every pool seq, ascending
+    void lower_gift_timeout_floor(const GiftRequest& gift) const;
+    bool caching_ = false;
+    mutable bool spin_cached_ = false;
+    mutable std::optional<SpinState> spin_;
+    mutable bool pool_cached_ = false;
+    mutable std::vector<std::int64_t> pool_seqs_;
+    // No gift in SelectingItem/WaitingConfirmation has a timeout before this (nullopt: there is none such).
+    // Never later than the true earliest: writes can only lower it, and a sweep that finds work recomputes it.
+    mutable bool gift_timeout_floor_cached_ = false;
+    mutable std::optional<sim::Instant> gift_timeout_floor_;
     std::function<void()> on_batch_opened_;  // set: group commit is on
     bool batch_open_ = false;
 };

@@ -3,10 +3,13 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
 
 #include <sqlite3.h>
 
+#include "backend/store/sqlite_migrations.h"
 #include "backend/store/sqlite_store.h"
 #include "temp_db_path.h"
 
@@ -294,4 +297,100 @@ TEST_CASE("store: clear_all_data leaves the same data as a new store, and the sa
     CHECK_FALSE(used.load_spin().has_value());
     fill(used, "u", 1);
     CHECK(used.content_digest() == fresh.content_digest());  // same seq / rowids / sequence counters
+}
+
+TEST_CASE("store: the built-in schema image is what the migrations make now", "[store]") {
+    // Bytes equal: the image was made by the same migrations on the same SQLite; a migration added or edited
+    // without rebuilding the image (or a different SQLite at run time) fails here.
+    CHECK(sqlite_schema_image() == migrated_sqlite_image());
+    // And a store started from it is indistinguishable from one migrated in place (a file store).
+    TempDbPath file("mgm_test_schema_image.db");
+    SqliteStore migrated(file.path.string());
+    SqliteStore from_image;
+    CHECK(from_image.schema_version() == migrated.schema_version());
+    CHECK(from_image.content_digest() == migrated.content_digest());
+}
+
+TEST_CASE("store: an in-memory store's cached answers equal a file store's, through writes and rollbacks",
+          "[store]") {
+    // The file store reads every answer from SQLite; the in-memory one keeps the spin state, the pool order
+    // and the earliest gift timeout in memory. Both get the same writes, some inside transactions that throw.
+    TempDbPath file("mgm_test_store_caches.db");
+    SqliteStore reference(file.path.string());
+    SqliteStore cached;
+    auto compare = [&] {
+        CHECK(cached.load_spin() == reference.load_spin());
+        REQUIRE(cached.pool_size() == reference.pool_size());
+        const auto pool = reference.list_pool();
+        for (std::int64_t i = -1; i <= static_cast<std::int64_t>(pool.size()); ++i) {
+            const auto expected =
+                i >= 0 && i < static_cast<std::int64_t>(pool.size()) ? std::optional(pool[static_cast<std::size_t>(i)])
+                                                                      : std::nullopt;
+            CHECK(cached.pool_member_at(i) == expected);
+            CHECK(reference.pool_member_at(i) == expected);
+        }
+        for (std::int64_t t : {0, 49, 50, 51, 99, 100, 101, 1000})
+            CHECK(cached.gifts_timed_out(sim::Instant{t}) == reference.gifts_timed_out(sim::Instant{t}));
+    };
+    auto both = [&](const std::function<void(Store&)>& write) {
+        write(reference);
+        write(cached);
+        compare();
+    };
+    auto both_rolled_back = [&](const std::function<void(Store&)>& write) {
+        for (Store* store : {static_cast<Store*>(&reference), static_cast<Store*>(&cached)})
+            CHECK_THROWS(store->transaction([&] {
+                write(*store);
+                (void)store->load_spin();  // read back inside the transaction, then roll back
+                (void)store->pool_size();
+                (void)store->gifts_timed_out(sim::Instant{1000});
+                throw std::runtime_error("roll back");
+            }));
+        compare();
+    };
+    compare();
+    for (int i = 0; i < 6; ++i) {
+        const std::string user = "u" + std::to_string(i);
+        both([&](Store& s) { s.append_pool_member(PoolMember{user, "D", "Name" + std::string(1, char('a' + i)), 0}); });
+    }
+    both([](Store& s) { s.remove_pool_member("u2"); });
+    both([](Store& s) { s.remove_pool_member("u0"); });
+    both_rolled_back([](Store& s) { s.remove_pool_member("u5"); });
+    both_rolled_back([](Store& s) { s.append_pool_member(PoolMember{"x", "X", "Xxxx", 0}); });
+    both([](Store& s) { s.append_pool_member(PoolMember{"u2", "D", "Again", 0}); });
+
+    SpinState spin;
+    spin.cycle_start = sim::Instant{3000000000};
+    spin.spin_cycle_id = id(7);
+    spin.verification_deadline = spin.cycle_start + std::chrono::seconds(330);
+    both([&](Store& s) { s.save_spin(spin); });
+    SpinState drawn = spin;
+    drawn.candidate_twitch_user_id = "u3";
+    drawn.candidate_selected_at = spin.cycle_start + std::chrono::seconds(240);
+    both_rolled_back([&](Store& s) { s.save_spin(drawn); });
+    both([&](Store& s) { s.save_spin(drawn); });
+
+    GiftRequest g;
+    g.id = id(1);
+    g.streamer_id = "42";
+    g.viewer_id = "v";
+    g.character_name = "Abcd";
+    both([&](Store& s) { s.insert_gift(g); });
+    g.state = GiftRequestState::SelectingItem;
+    g.timeout_at = sim::Instant{100};
+    both_rolled_back([&](Store& s) { s.update_gift(g); });
+    both([&](Store& s) { s.update_gift(g); });
+    GiftRequest h = g;
+    h.id = id(2);
+    h.viewer_id = "w";
+    h.state = GiftRequestState::WaitingConfirmation;
+    h.timeout_at = sim::Instant{50};
+    both([&](Store& s) { s.insert_gift(h); });
+    h.state = GiftRequestState::Failed;
+    h.timeout_at = std::nullopt;
+    both([&](Store& s) { s.update_gift(h); });
+    g.timeout_at = sim::Instant{49};
+    both([&](Store& s) { s.update_gift(g); });
+
+    both([](Store& s) { s.clear_all_data(); });
 }
