@@ -79,7 +79,6 @@ int run_main(int argc, char** argv) {
             auto v = need_value(i, arg);
             if (!v) return 2;
             trace_file = *v;
-            options.keep_trace = true;
         } else if (arg == "--break-at") {
             auto v = need_value(i, arg);
             if (!v) return 2;
@@ -132,6 +131,17 @@ int run_main(int argc, char** argv) {
     // new store; --twice compares a run with its rerun on the recycled store).
     auto recycler = std::make_shared<backend::StoreRecycler>();
     options.configure_world = [recycler](harness::WorldConfig& config) { config.store_recycler = recycler; };
+    // --trace FILE: each line goes to the file as it is recorded (not kept in memory), so memory stays flat
+    // however long the run.
+    std::ofstream trace_out;
+    auto with_trace_sink = [&options, &trace_out] {
+        scenario::RunOptions traced = options;
+        traced.configure_world = [configure = options.configure_world, &trace_out](harness::WorldConfig& config) {
+            configure(config);
+            config.trace_sink = &trace_out;
+        };
+        return traced;
+    };
 
     std::vector<scenario::Scenario> scenarios;
     try {
@@ -149,8 +159,17 @@ int run_main(int argc, char** argv) {
     int failed = 0;
     for (const auto& s : scenarios) {
         scenario::RunResult result;
+        std::string trace_path;
+        if (trace_file) {
+            trace_path = trace_path_for(*trace_file, s.name, scenarios.size() > 1);
+            trace_out = std::ofstream(trace_path, std::ios::binary | std::ios::trunc);
+            if (!trace_out) {
+                std::cerr << "mgm-sim run: cannot write " << trace_path << "\n";
+                return 2;
+            }
+        }
         try {
-            result = scenario::run_scenario(s, options);
+            result = scenario::run_scenario(s, trace_file ? with_trace_sink() : options);
             if (twice && result.passed) {
                 scenario::RunOptions quiet = options;
                 quiet.progress = nullptr;
@@ -168,17 +187,15 @@ int run_main(int argc, char** argv) {
             ++failed;
             continue;
         }
-        std::cout << scenario::format_result(result) << std::flush;
-        if (!result.passed) ++failed;
         if (trace_file) {
-            const std::string path = trace_path_for(*trace_file, s.name, scenarios.size() > 1);
-            std::ofstream out(path, std::ios::binary);
-            if (!out) {
-                std::cerr << "mgm-sim run: cannot write " << path << "\n";
+            trace_out.close();
+            if (!trace_out) {
+                std::cerr << "mgm-sim run: cannot write " << trace_path << "\n";
                 return 2;
             }
-            out << result.trace_jsonl;
         }
+        std::cout << scenario::format_result(result) << std::flush;
+        if (!result.passed) ++failed;
     }
     if (scenarios.size() > 1)
         std::cout << (scenarios.size() - failed) << "/" << scenarios.size() << " scenarios passed\n";

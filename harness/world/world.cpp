@@ -254,6 +254,7 @@ struct World::Parts {
 World::World(WorldConfig config) : config_(std::move(config)), parts_(std::make_unique<Parts>()) {
     Parts& p = *parts_;
     p.trace.set_keep_lines(config_.keep_trace_lines);
+    p.trace.set_sink(config_.trace_sink);
     sim::LogLevel level = config_.log_level;
     if (config_.log_requests && level > sim::LogLevel::info) level = sim::LogLevel::info;
 

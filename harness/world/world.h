@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <map>
 #include <memory>
 #include <optional>
@@ -120,6 +121,8 @@ struct WorldConfig {
     // Log one line per served request ("ebs: POST /api/x -> 200 (3 ms)") at info level.
     bool log_requests = false;
     bool keep_trace_lines = false;
+    // Every trace line is also written here as it is recorded (mgm-sim run --trace FILE); must outlive the World.
+    std::ostream* trace_sink = nullptr;
     // Simulation only: same-instant timer order (VirtualClock::set_tie_breaker), installed before anything
     // is scheduled. Empty = FIFO. Seed sweeps install a seeded permutation.
     std::function<std::uint64_t(std::uint64_t sequence)> timer_tie_breaker;
