@@ -1,8 +1,13 @@
 // Wall time of one HTTP round trip (connect, request, response, close) through the real server/client
 // code: over the simulated loopback network on the virtual clock, and over TCP on 127.0.0.1 for a ratio.
+// Also counts heap allocations per simulated round trip (this program replaces operator new with a counting
+// one); instructions per round trip come from callgrind (docs/BENCHMARKS.md gives the commands).
 // Usage: bench_http_roundtrip [--smoke] [--iterations N]
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <new>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -26,11 +31,33 @@
 using namespace mgm;
 using Wall = std::chrono::steady_clock;
 
+// Every allocation of the process, counted (the simulated loop is single-threaded; relaxed is enough).
+namespace {
+std::atomic<std::uint64_t> g_allocations{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) { return operator new(size); }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    return std::malloc(size == 0 ? 1 : size);
+}
+void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept { return operator new(size, tag); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
 namespace {
 
 struct Stats {
     double median_us = 0, p90_us = 0, p99_us = 0, mean_us = 0;
     std::size_t failures = 0;
+    double allocations_per_round_trip = 0;
 };
 
 Stats summarize(std::vector<double> samples_us, std::size_t failures) {
@@ -73,7 +100,9 @@ Stats measure(http::Client& client, const std::string& address, int iterations, 
     std::vector<double> samples;
     samples.reserve(iterations);
     std::size_t failures = 0;
+    std::uint64_t allocations_at_start = 0;
     for (int i = 0; i < warmup + iterations; ++i) {
+        if (i == warmup) allocations_at_start = g_allocations.load(std::memory_order_relaxed);
         bool finished = false;
         bool ok = false;
         auto started = Wall::now();
@@ -89,7 +118,11 @@ Stats measure(http::Client& client, const std::string& address, int iterations, 
         if (!ok) ++failures;
         if (i >= warmup) samples.push_back(us);
     }
-    return summarize(std::move(samples), failures);
+    // Includes the samples vector's growth: none, it was reserved.
+    const std::uint64_t allocations = g_allocations.load(std::memory_order_relaxed) - allocations_at_start;
+    Stats stats = summarize(std::move(samples), failures);
+    stats.allocations_per_round_trip = iterations > 0 ? static_cast<double>(allocations) / iterations : 0;
+    return stats;
 }
 
 Stats bench_loopback(int iterations) {
@@ -141,8 +174,10 @@ Stats bench_tcp(int iterations) {
 }
 
 void print(const char* name, int iterations, const Stats& s) {
-    std::printf("%-30s n=%-6d median %8.1f us   p90 %8.1f us   p99 %8.1f us   mean %8.1f us   failures %zu\n", name,
-                iterations, s.median_us, s.p90_us, s.p99_us, s.mean_us, s.failures);
+    std::printf(
+        "%-30s n=%-6d median %8.1f us   p90 %8.1f us   p99 %8.1f us   mean %8.1f us   failures %zu   %.1f allocations "
+        "per round trip\n",
+        name, iterations, s.median_us, s.p90_us, s.p99_us, s.mean_us, s.failures, s.allocations_per_round_trip);
 }
 
 }  // namespace
