@@ -211,7 +211,7 @@ TEST_CASE("each line is exactly nlohmann's dump of the record object, whatever t
     CHECK(trace.digest_hex() == crypto::to_hex_lower(crypto::sha256(all)));
 }
 
-TEST_CASE("a record listener sees the line, the envelope and the fields; to_json is the record object", "[trace]") {
+TEST_CASE("a record listener sees the line, the envelope and the fields, and to_json is the record object", "[trace]") {
     VirtualClock clock(kStart);
     Trace trace;
     trace.set_clock(&clock);
