@@ -156,7 +156,9 @@ private:
         for (const auto& field : message)
             response.headers.add(std::string(field.name_string()), std::string(field.value()));
         response.body = std::move(message.body());
-        record(nlohmann::json{{"method", request_.method}, {"target", request_.target}, {"status", response.status}});
+        if (client_.trace)
+            client_.trace->record_fields(client_.actor, "http.out",
+                                         {{"method", request_.method}, {"target", request_.target}, {"status", response.status}});
         end_attempt();
         result_.response = std::move(response);
         result_.error = {};

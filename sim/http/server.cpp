@@ -322,8 +322,8 @@ private:
 
         ++server_->served;
         if (server_->trace && server_->trace->enabled())  // no JSON built for a trace that is off (serve)
-            server_->trace->record(server_->options.actor, "http",
-                                   nlohmann::json{{"method", method}, {"target", target}, {"status", response.status}});
+            server_->trace->record_fields(server_->options.actor, "http",
+                                          {{"method", method}, {"target", target}, {"status", response.status}});
         if (server_->log && server_->log->level() <= sim::LogLevel::info)
             server_->log->info(server_->options.actor,
                                method + " " + target + " -> " + std::to_string(response.status));

@@ -2,6 +2,7 @@
 // over exactly the bytes a --trace file would contain (each line + '\n').
 #include "sim/trace/trace.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <iterator>
@@ -82,7 +83,7 @@ struct Entry {
     std::string_view key;
     enum class Kind { text, number } kind;
     std::string_view text;
-    std::uint64_t number = 0;
+    std::int64_t number = 0;
 };
 
 // The canonical line of {fields (an object; a non-object non-null becomes {"value": fields}), extras}, the
@@ -173,6 +174,8 @@ Trace::Trace() : hasher_(std::make_unique<Hasher>()), listeners_(std::make_share
 Trace::~Trace() = default;
 
 std::string_view TraceRecord::text(std::string_view key) const {
+    for (const TraceField& f : flat)
+        if (f.key == key) return f.is_number ? std::string_view() : f.text;
     if (fields == nullptr || !fields->is_object()) return {};
     auto it = fields->find(key);
     return it != fields->end() && it->is_string() ? std::string_view(it->get_ref<const std::string&>())
@@ -182,7 +185,12 @@ std::string_view TraceRecord::text(std::string_view key) const {
 nlohmann::json TraceRecord::to_json() const {
     nlohmann::json object = fields != nullptr && fields->is_object() ? *fields : nlohmann::json::object();
     if (fields != nullptr && !fields->is_object() && !fields->is_null()) object["value"] = *fields;
-    if (fields == nullptr) object["label"] = label;
+    for (const TraceField& f : flat)
+        if (!object.contains(f.key)) {
+            if (f.is_number) object[std::string(f.key)] = f.number;
+            else object[std::string(f.key)] = f.text;
+        }
+    if (timer) object["label"] = label;
     if (named) object["name"] = name;
     object["seq"] = seq;
     object["t"] = t;
@@ -203,7 +211,7 @@ std::string_view Trace::time_text() {
 }
 
 void Trace::write(std::string_view actor, std::string_view kind, Extra extra, std::string_view extra_text,
-                  const nlohmann::json* fields) {
+                  const nlohmann::json* fields, std::span<const TraceField> flat) {
     const std::uint64_t seq = ++sequence_;
     // A listener that records something itself gets buffers of its own: the outer record's views stay valid.
     const bool nested = dispatching_ > 0;
@@ -213,12 +221,26 @@ void Trace::write(std::string_view actor, std::string_view kind, Extra extra, st
         nested ? std::string_view(nested_time = clock_ != nullptr ? format_iso8601(clock_->now()) : "") : time_text();
     // The envelope keys win over same-named fields so every line has a trustworthy header; an event's name
     // and a timer's label sit between "kind" and "seq" in key order.
-    Entry entries[5] = {{"actor", Entry::Kind::text, actor}, {"kind", Entry::Kind::text, kind}};
+    constexpr std::size_t kMaxFlat = 11;
+    if (flat.size() > kMaxFlat) throw std::invalid_argument("Trace::record_fields: too many fields");
+    Entry entries[5 + kMaxFlat] = {{"actor", Entry::Kind::text, actor}, {"kind", Entry::Kind::text, kind}};
     std::size_t count = 2;
     if (extra == Extra::name) entries[count++] = {"name", Entry::Kind::text, extra_text};
     if (extra == Extra::label) entries[count++] = {"label", Entry::Kind::text, extra_text};
-    entries[count++] = {"seq", Entry::Kind::number, {}, seq};
+    entries[count++] = {"seq", Entry::Kind::number, {}, static_cast<std::int64_t>(seq)};
     entries[count++] = {"t", Entry::Kind::text, t};
+    if (!flat.empty()) {
+        // Plain fields join the envelope as entries, sorted by key; an envelope key wins over a field's.
+        const std::size_t envelope = count;
+        for (const TraceField& f : flat) {
+            bool shadowed = false;
+            for (std::size_t i = 0; i < envelope; ++i) shadowed = shadowed || entries[i].key == f.key;
+            if (!shadowed)
+                entries[count++] = f.is_number ? Entry{f.key, Entry::Kind::number, {}, f.number}
+                                               : Entry{f.key, Entry::Kind::text, f.text};
+        }
+        std::sort(entries, entries + count, [](const Entry& a, const Entry& b) { return a.key < b.key; });
+    }
     // Keys are sorted (std::map-backed json), so the line is canonical. Invalid UTF-8 is replaced, not thrown.
     canonical_line(line, fields != nullptr ? *fields : null_fields(), entries, count);
     line += '\n';
@@ -237,6 +259,8 @@ void Trace::write(std::string_view actor, std::string_view kind, Extra extra, st
         view.t = t;
         view.line = line;
         view.fields = fields;
+        view.flat = flat;
+        view.timer = extra == Extra::label;
         ++dispatching_;
         struct Done {
             int& depth;
@@ -249,6 +273,11 @@ void Trace::write(std::string_view actor, std::string_view kind, Extra extra, st
 void Trace::record(std::string_view actor, std::string_view kind, const nlohmann::json& fields) {
     if (!enabled_) return;
     write(actor, kind, Extra::none, {}, &fields);
+}
+
+void Trace::record_fields(std::string_view actor, std::string_view kind, std::initializer_list<TraceField> fields) {
+    if (!enabled_) return;
+    write(actor, kind, Extra::none, {}, nullptr, std::span<const TraceField>(fields.begin(), fields.size()));
 }
 
 void Trace::timer_fired(std::string_view label) {

@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <iosfwd>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +20,19 @@ namespace mgm::sim {
 
 class Clock;
 
+// A field of a record written without a JSON object (Trace::record_fields): text or an integer.
+struct TraceField {
+    TraceField(std::string_view key, std::string_view text) : key(key), text(text) {}
+    TraceField(std::string_view key, const char* text) : key(key), text(text) {}
+    TraceField(std::string_view key, const std::string& text) : key(key), text(text) {}
+    TraceField(std::string_view key, std::int64_t number) : key(key), number(number), is_number(true) {}
+    TraceField(std::string_view key, int number) : key(key), number(number), is_number(true) {}
+    std::string_view key;
+    std::string_view text;
+    std::int64_t number = 0;
+    bool is_number = false;
+};
+
 // One record as listeners see it while it is written: views into the trace's own buffers, valid only during
 // the call (copy what you keep). Nothing is copied into a JSON object unless a listener asks (to_json()).
 struct TraceRecord {
@@ -28,8 +43,10 @@ struct TraceRecord {
     std::uint64_t seq = 0;
     std::string_view t;     // ISO-8601 simulated time
     std::string_view line;  // the canonical line (no newline): what --trace writes and the digest covers
-    const nlohmann::json* fields = nullptr;  // the caller's fields (an event's without its name); null for a timer
+    const nlohmann::json* fields = nullptr;  // the caller's fields (an event's without its name), if given as JSON
+    std::span<const TraceField> flat;        // ... or as TraceFields (Trace::record_fields)
     std::string_view label;                  // a timer's label
+    bool timer = false;
 
     // A top-level string field of the record's fields, or empty (envelope keys are the members above).
     std::string_view text(std::string_view key) const;
@@ -61,6 +78,9 @@ public:
 
     // kind: "timer", "http", "event", ... ; actor: "ebs", "helix", "desktop", "net", ...
     void record(std::string_view actor, std::string_view kind, const nlohmann::json& fields);
+    // The same record from plain fields (distinct keys), without building a JSON object: the per-exchange
+    // records of the HTTP client and server.
+    void record_fields(std::string_view actor, std::string_view kind, std::initializer_list<TraceField> fields);
     void timer_fired(std::string_view label);
     // timer_fired as a callback, for the VirtualClock's fire hook (the clock is a floor below the trace).
     std::function<void(std::string_view label)> timer_hook() {
@@ -106,7 +126,7 @@ private:
     // Writes one record: the envelope, an event's "name" or a timer's "label", the fields (null: none).
     enum class Extra { none, name, label };
     void write(std::string_view actor, std::string_view kind, Extra extra, std::string_view extra_text,
-               const nlohmann::json* fields);
+               const nlohmann::json* fields, std::span<const TraceField> flat = {});
     std::string_view time_text();  // the clock's now, formatted once per distinct instant
 
     const Clock* clock_ = nullptr;

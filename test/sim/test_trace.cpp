@@ -280,3 +280,29 @@ TEST_CASE("a sink receives every line as it is written, and nothing after it is 
     trace.timer_fired("after");
     CHECK(lines_in_sink() == 3);
 }
+
+TEST_CASE("record_fields writes the line record() writes for the same fields, and listeners read them", "[trace]") {
+    VirtualClock clock(kStart);
+    Trace plain, flat;
+    for (Trace* t : {&plain, &flat}) {
+        t->set_clock(&clock);
+        t->set_keep_lines(true);
+    }
+    std::vector<json> objects;
+    std::vector<std::string> targets;
+    auto subscription = flat.add_record_listener([&](const TraceRecord& r) {
+        objects.push_back(r.to_json());
+        targets.emplace_back(r.text("target"));
+    });
+    const std::string target = "/api/payouts/\"quoted\"/\xff";
+    plain.record("ebs", "http", json{{"status", 200}, {"method", "GET"}, {"target", target}, {"seq", "spoof"}});
+    flat.record_fields("ebs", "http", {{"status", 200}, {"method", "GET"}, {"target", target}, {"seq", "spoof"}});
+    plain.record("net", "net", json{{"zeta", std::int64_t{-5}}, {"actor", "spoof"}, {"a", ""}});
+    flat.record_fields("net", "net", {{"zeta", std::int64_t{-5}}, {"actor", "spoof"}, {"a", ""}});
+    CHECK(flat.lines() == plain.lines());
+    CHECK(flat.digest_hex() == plain.digest_hex());
+    REQUIRE(objects.size() == 2);
+    CHECK(objects[0].dump(-1, ' ', false, json::error_handler_t::replace) == plain.lines()[0]);
+    CHECK(objects[1].dump() == plain.lines()[1]);
+    CHECK(targets == std::vector<std::string>{target, ""});
+}
