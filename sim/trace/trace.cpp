@@ -3,7 +3,6 @@
 #include "sim/trace/trace.h"
 
 #include <algorithm>
-#include <array>
 #include <cstring>
 #include <iterator>
 #include <utility>
@@ -23,6 +22,29 @@ namespace mgm::sim {
 
 namespace {
 
+// True when `text` is printable ASCII without '"' or '\\': written as is between quotes, exactly what
+// nlohmann's serializer would write. Every string of every record is scanned, so eight bytes at a time: a
+// word has a byte >= 0x80, < 0x20, or equal to '"', '\\' or 0x7f exactly when these bit tests say so (a
+// false alarm would only send the string through the serializer, which writes plain text unchanged).
+bool is_plain(std::string_view text) {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    auto has_zero_byte = [](std::uint64_t v) { return (v - ones) & ~v & highs; };
+    const char* p = text.data();
+    std::size_t n = text.size();
+    for (; n >= 8; p += 8, n -= 8) {
+        std::uint64_t x;
+        std::memcpy(&x, p, 8);
+        if ((x & highs) | ((x - 0x20 * ones) & ~x & highs) | has_zero_byte(x ^ (0x22 * ones)) |
+            has_zero_byte(x ^ (0x5c * ones)) | has_zero_byte(x ^ (0x7f * ones)))
+            return false;
+    }
+    for (; n > 0; ++p, --n) {
+        const auto c = static_cast<unsigned char>(*p);
+        if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7f) return false;
+    }
+    return true;
+}
+
 // Canonical line writer: the bytes nlohmann::json::dump(-1, ' ', false, replace) gives for the record object
 // (keys in std::map order), written straight from the caller's fields and the envelope, without copying the
 // fields into a new object first (that copy plus the dump was most of the trace's cost per HTTP exchange).
@@ -36,21 +58,18 @@ public:
         string(name);
         out_ += ':';
     }
+    // A key known to need no escaping (the envelope's own keys).
+    void plain_key(std::string_view name) {
+        out_ += first_ ? "{\"" : ",\"";
+        first_ = false;
+        out_.append(name);
+        out_ += "\":";
+    }
     void string(std::string_view text) {
-        // One table lookup per byte: this scan runs over every string of every record.
-        static constexpr std::array<bool, 256> needs_serializer = [] {
-            std::array<bool, 256> table{};
-            for (int c = 0; c < 256; ++c) table[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x7f;
-            return table;
-        }();
-        for (unsigned char c : text)
-            if (needs_serializer[c]) return serialize(nlohmann::json(text));
-        const std::size_t at = out_.size();
-        out_.resize(at + text.size() + 2);
-        char* p = out_.data() + at;
-        *p++ = '"';
-        if (!text.empty()) std::memcpy(p, text.data(), text.size());
-        p[text.size()] = '"';
+        if (!is_plain(text)) return serialize(nlohmann::json(text));
+        out_ += '"';
+        out_.append(text);
+        out_ += '"';
     }
     void value(const nlohmann::json& v) {
         switch (v.type()) {
@@ -83,7 +102,8 @@ struct Entry {
     std::string_view key;
     enum class Kind { text, number } kind;
     std::string_view text;
-    std::int64_t number = 0;
+    std::int64_t number;
+    bool plain_key;  // one of the envelope's own keys: written without a scan
 };
 
 // The canonical line of {fields (an object; a non-object non-null becomes {"value": fields}), extras}, the
@@ -93,7 +113,8 @@ void canonical_line(std::string& line, const nlohmann::json& fields, const Entry
     line.clear();
     LineWriter writer(line);
     auto write_entry = [&](const Entry& e) {
-        writer.key(e.key);
+        if (e.plain_key) writer.plain_key(e.key);
+        else writer.key(e.key);
         if (e.kind == Entry::Kind::text) writer.string(e.text);
         else line += std::to_string(e.number);
     };
@@ -223,12 +244,14 @@ void Trace::write(std::string_view actor, std::string_view kind, Extra extra, st
     // and a timer's label sit between "kind" and "seq" in key order.
     constexpr std::size_t kMaxFlat = 11;
     if (flat.size() > kMaxFlat) throw std::invalid_argument("Trace::record_fields: too many fields");
-    Entry entries[5 + kMaxFlat] = {{"actor", Entry::Kind::text, actor}, {"kind", Entry::Kind::text, kind}};
-    std::size_t count = 2;
-    if (extra == Extra::name) entries[count++] = {"name", Entry::Kind::text, extra_text};
-    if (extra == Extra::label) entries[count++] = {"label", Entry::Kind::text, extra_text};
-    entries[count++] = {"seq", Entry::Kind::number, {}, static_cast<std::int64_t>(seq)};
-    entries[count++] = {"t", Entry::Kind::text, t};
+    Entry entries[5 + kMaxFlat];  // filled up to `count` below
+    std::size_t count = 0;
+    entries[count++] = {"actor", Entry::Kind::text, actor, 0, true};
+    entries[count++] = {"kind", Entry::Kind::text, kind, 0, true};
+    if (extra == Extra::name) entries[count++] = {"name", Entry::Kind::text, extra_text, 0, true};
+    if (extra == Extra::label) entries[count++] = {"label", Entry::Kind::text, extra_text, 0, true};
+    entries[count++] = {"seq", Entry::Kind::number, {}, static_cast<std::int64_t>(seq), true};
+    entries[count++] = {"t", Entry::Kind::text, t, 0, true};
     if (!flat.empty()) {
         // Plain fields join the envelope as entries, sorted by key; an envelope key wins over a field's.
         const std::size_t envelope = count;
@@ -236,8 +259,8 @@ void Trace::write(std::string_view actor, std::string_view kind, Extra extra, st
             bool shadowed = false;
             for (std::size_t i = 0; i < envelope; ++i) shadowed = shadowed || entries[i].key == f.key;
             if (!shadowed)
-                entries[count++] = f.is_number ? Entry{f.key, Entry::Kind::number, {}, f.number}
-                                               : Entry{f.key, Entry::Kind::text, f.text};
+                entries[count++] = f.is_number ? Entry{f.key, Entry::Kind::number, {}, f.number, false}
+                                               : Entry{f.key, Entry::Kind::text, f.text, 0, false};
         }
         std::sort(entries, entries + count, [](const Entry& a, const Entry& b) { return a.key < b.key; });
     }

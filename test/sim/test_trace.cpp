@@ -306,3 +306,29 @@ TEST_CASE("record_fields writes the line record() writes for the same fields, an
     CHECK(objects[1].dump() == plain.lines()[1]);
     CHECK(targets == std::vector<std::string>{target, ""});
 }
+
+TEST_CASE("strings are escaped like nlohmann's dump wherever the special byte sits in a long string", "[trace]") {
+    VirtualClock clock(kStart);
+    Trace trace;
+    trace.set_clock(&clock);
+    trace.set_keep_lines(true);
+    std::vector<json> expected;
+    for (unsigned char special : {0x00, 0x01, 0x1f, 0x20, 0x21, 0x22, 0x5b, 0x5c, 0x5d, 0x7e, 0x7f, 0x80, 0xc3, 0xff}) {
+        for (std::size_t at = 0; at < 19; ++at) {
+            std::string text(19, 'a');
+            text[at] = static_cast<char>(special);
+            if (special == 0xc3 && at + 1 < text.size()) text[at + 1] = static_cast<char>(0xa9);  // valid "é"
+            const json fields{{"s", text}, {text.substr(0, 9), 1}};  // as a value and as a key
+            trace.record("ebs", "http", fields);
+            json record = fields;
+            record["seq"] = expected.size() + 1;
+            record["t"] = "2026-04-04T12:00:00Z";
+            record["actor"] = "ebs";
+            record["kind"] = "http";
+            expected.push_back(record);
+        }
+    }
+    REQUIRE(trace.lines().size() == expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i)
+        CHECK(trace.lines()[i] == expected[i].dump(-1, ' ', false, json::error_handler_t::replace));
+}
