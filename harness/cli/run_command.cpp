@@ -15,6 +15,7 @@
 #include "backend/store/store_recycler.h"
 #include "sim/core/time.h"
 #include "harness/scenario/runner.h"
+#include "harness/scenario/divergence_probe.h"
 #include "harness/scenario/scenario.h"
 #include "harness/world/world.h"
 
@@ -169,16 +170,22 @@ int run_main(int argc, char** argv) {
             }
         }
         try {
-            result = scenario::run_scenario(s, trace_file ? with_trace_sink() : options);
+            // --twice: the first run fingerprints each trace record, the rerun names the first one that differs.
+            scenario::DivergenceProbe probe;
+            scenario::RunOptions first = trace_file ? with_trace_sink() : options;
+            if (twice) first.on_world = [&probe](harness::World& world) { probe.record(world); };
+            result = scenario::run_scenario(s, first);
             if (twice && result.passed) {
                 scenario::RunOptions quiet = options;
                 quiet.progress = nullptr;
                 quiet.break_at.reset();
+                quiet.keep_trace = false;
+                quiet.on_world = [&probe](harness::World& world) { probe.compare(world); };
                 auto second = scenario::run_scenario(s, quiet);
                 if (second.digest != result.digest) {
                     result.passed = false;
                     result.failure = "  not deterministic: the same seed gave digest " + result.digest + " then " +
-                                     second.digest + "\n";
+                                     second.digest + "\n" + probe.report().value_or("");
                 }
             }
         } catch (const std::exception& e) {

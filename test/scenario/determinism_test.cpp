@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 
+#include "harness/scenario/divergence_probe.h"
 #include "harness/scenario/runner.h"
 #include "harness/scenario/scenario.h"
 
@@ -45,4 +47,43 @@ TEST_CASE("every scenario gives the same digest twice with the same seed", "[sce
             CHECK(first.trace_records == second.trace_records);
         }
     }
+}
+
+TEST_CASE("divergence probe: a rerun that leaves the first run's path is stopped at the first differing record",
+          "[scenario][determinism]") {
+    const Scenario s = parse_scenario(R"({"steps": [
+        {"chat": {"user": "viewer-a", "login": "a", "text": "!twgold Aname"}},
+        {"advance": {"to_phase": "spinning"}},
+        {"wait": {"event": "roulette.candidate_selected"}, "within": "1s"}]})",
+                                      "scenarios/probe.json");
+    mgm::harness::scenario::DivergenceProbe probe;
+    RunOptions first;
+    first.seed = 1;
+    first.keep_trace = true;
+    first.on_world = [&probe](mgm::harness::World& world) { probe.record(world); };
+    const RunResult a = run_scenario(s, first);
+    RunOptions again = first;
+    again.on_world = [&probe](mgm::harness::World& world) { probe.compare(world); };
+    CHECK(run_scenario(s, again).digest == a.digest);
+    CHECK_FALSE(probe.report());  // same seed: every record matched
+
+    RunOptions other = first;
+    other.seed = 2;  // stands for a nondeterministic rerun: another seed takes another path
+    other.on_world = [&probe](mgm::harness::World& world) { probe.compare(world); };
+    const RunResult b = run_scenario(s, other);
+    REQUIRE(b.digest != a.digest);
+    std::istringstream lines_a(a.trace_jsonl), lines_b(b.trace_jsonl);
+    std::string la, lb;
+    std::size_t first_difference = 0;
+    for (std::size_t n = 1; std::getline(lines_a, la) && std::getline(lines_b, lb); ++n)
+        if (la != lb) {
+            first_difference = n;
+            break;
+        }
+    REQUIRE(first_difference > 1);
+    const auto report = probe.report();
+    REQUIRE(report);
+    CHECK_THAT(*report, Catch::Contains("at trace record " + std::to_string(first_difference) + " of "));
+    CHECK_THAT(*report, Catch::Contains(lb));
+    CHECK_THAT(*report, Catch::Contains("the same in both runs"));
 }
