@@ -29,8 +29,11 @@ done
 work=${MUTANT_WORKDIR:-$root/build-mutants}
 src="$work/src"
 mkdir -p "$src"
-# The copy follows the working tree (uncommitted changes included); build directories are not copied.
-rsync -a --delete --exclude '/build*' --exclude '/.git' "$root/" "$src/"
+# The copy follows the working tree (tracked and new files, uncommitted changes included; modification times
+# kept, so an unchanged file is not rebuilt); files gone from the tree are removed from the copy.
+git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C "$src"
+comm -23 <(cd "$src" && find . -path ./build -prune -o -type f -print | sed 's#^\./##' | sort) \
+         <(git ls-files -co --exclude-standard | sort) | (cd "$src" && xargs -r rm -f --)
 launcher=()
 command -v ccache > /dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S "$src" -B "$src/build" -G Ninja "${launcher[@]}" > "$work/cmake.log" 2>&1 ||
@@ -94,12 +97,13 @@ for patch in "${patches[@]}"; do
   total=$((total + 1))
   caught_by=()
   first_time=""
-  if ! (cd "$src" && git apply --check "$root/$patch" 2> /dev/null); then
+  # patch(1), not git apply: the copy may sit inside this repository, where git apply would skip its paths.
+  if ! patch -d "$src" -p1 --dry-run --silent < "$patch" > /dev/null 2>&1; then
     rows+=("| $name | $area | does not apply to this tree (regenerate the patch) | - |")
     printf '%-45s %s\n' "$name" "does not apply" >&2
     continue
   fi
-  (cd "$src" && git apply "$root/$patch")
+  patch -d "$src" -p1 --silent < "$patch"
   if ! ninja -C "$src/build" mgm-sim > "$work/build-$name.log" 2>&1; then
     caught_by+=("compile error")
     first_time=0
@@ -109,7 +113,7 @@ for patch in "${patches[@]}"; do
       if detect "$detector" && [ $keep_going -eq 0 ]; then break; fi
     done
   fi
-  (cd "$src" && git apply -R "$root/$patch")
+  patch -d "$src" -p1 -R --silent < "$patch"
   if [ ${#caught_by[@]} -gt 0 ]; then
     caught=$((caught + 1))
     verdict=$(IFS=';'; echo "${caught_by[*]}")
