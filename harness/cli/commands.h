@@ -22,6 +22,9 @@ void e2e_help(std::ostream& out);
 int sweep_main(int argc, char** argv);
 void sweep_help(std::ostream& out);
 
+int shrink_main(int argc, char** argv);
+void shrink_help(std::ostream& out);
+
 int diff_trace_main(int argc, char** argv);
 void diff_trace_help(std::ostream& out);
 

@@ -22,6 +22,8 @@ const Command kCommands[] = {
      sweep_main, sweep_help},
     {"sweep-merge", "combine the --jsonl records of sweep shards: failures first, points summed, determinism checked",
      sweep_merge_main, sweep_merge_help},
+    {"shrink", "reduce a failing scenario while the same failure persists; write it as a regression scenario",
+     shrink_main, shrink_help},
     {"diff-trace", "name the first record where two traces differ, with the fields and the records before it",
      diff_trace_main, diff_trace_help},
 #endif

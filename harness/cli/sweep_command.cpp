@@ -2,6 +2,7 @@
 // with its own fault mix when asked), invariants checked after every event; progress bar on a terminal,
 // summary at the end, and the exact command that reproduces each failing seed.
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -17,6 +18,9 @@
 
 #include "backend/store/store_recycler.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/regression_file.h"
+#include "harness/scenario/shrink.h"
+#include "harness/scenario/time_expr.h"
 #include "harness/scenario/sweep_report.h"
 #include "harness/scenario/worker_pool.h"
 #include "harness/scenario/scenario.h"
@@ -50,7 +54,12 @@ void sweep_help(std::ostream& out) {
            "                    coverage points, failure, reproduce command\n"
            "  --recheck N       re-run N of this shard's runs in a fresh process and compare their digests\n"
            "                    (default 2; a difference is a determinism bug and fails the sweep)\n"
-           "  --require-point P fail unless coverage point P was reached by at least one run (repeatable)\n";
+           "  --require-point P fail unless coverage point P was reached by at least one run (repeatable)\n"
+           "  --materialize DIR write each failing run as an explicit scenario (its seed, its fault mix as\n"
+           "                    \"fault_mix\") in DIR: `mgm-sim run` of that file fails the same way\n"
+           "  --shrink          shrink each failing run (mgm-sim shrink) into scenarios/regressions/<name>-seed<N>.json\n"
+           "  --regressions DIR where --shrink writes (default scenarios/regressions)\n"
+           "  --shrink-budget D time per shrink (default 2m)\n";
 }
 
 void sweep_merge_help(std::ostream& out) {
@@ -143,6 +152,65 @@ scenario::RunRecord crash_record(const scenario::Scenario& s, const PlannedRun& 
     return record;
 }
 
+// --materialize / --shrink: each failing run as an explicit scenario, shrunk on request.
+struct FailureFiles {
+    std::optional<std::string> materialize_dir;
+    bool shrink;
+    std::string regressions_dir;
+    std::chrono::milliseconds budget;
+    const scenario::SweepOptions& options;
+    std::string commit = current_commit();
+
+    void write(const scenario::Scenario& s, const scenario::RunRecord& record) {
+        if (record.failure_kind == "crash" || record.failure_kind == "nondeterminism") {
+            std::cout << "sweep: " << s.name << " seed " << record.seed << ": a " << record.failure_kind
+                      << " is not materialised (replaying it would take this process down or not reproduce);"
+                         " use its reproduce command\n";
+            return;
+        }
+        std::ifstream in(s.file, std::ios::binary);
+        std::stringstream text;
+        text << in.rdbuf();
+        const nlohmann::json document = scenario::parse_scenario_json(text.str(), s.file);
+        const scenario::FaultMix mix =
+            s.fault_mix ? *s.fault_mix : options.faults ? scenario::draw_fault_mix(record.seed) : scenario::FaultMix{};
+        nlohmann::json explicit_run = scenario::materialise(document, record.seed, mix, record.failure_kind,
+                                                            record.reproduce, commit);
+        explicit_run["name"] = s.name + "-seed" + std::to_string(record.seed);
+        scenario::ShrinkOptions quick;
+        quick.budget = std::chrono::milliseconds(0);  // runs the file once: its failure signature
+        if (materialize_dir) {
+            scenario::ShrinkResult once = scenario::shrink(explicit_run, s.file, quick);
+            report(s, record, once, *materialize_dir + "/" + explicit_run["name"].get<std::string>() + ".json");
+        }
+        if (shrink) {
+            scenario::ShrinkOptions full;
+            full.budget = budget;
+            scenario::ShrinkResult shrunk = scenario::shrink(explicit_run, s.file, full);
+            report(s, record, shrunk, regressions_dir + "/" + explicit_run["name"].get<std::string>() + ".json");
+        }
+    }
+
+    void report(const scenario::Scenario& s, const scenario::RunRecord& record, scenario::ShrinkResult& result,
+                const std::string& path) {
+        if (!result.reproduced) {
+            std::cout << "sweep: " << s.name << " seed " << record.seed
+                      << ": its explicit scenario does not fail - a harness bug (the run is not fully described by"
+                         " its seed and fault mix); please report it with: "
+                      << record.reproduce << "\n";
+            return;
+        }
+        result.document["regression"]["failure"] = result.signature;
+        if (!write_regression_file(path, result)) {
+            std::cout << "sweep: cannot write " << path << "\n";
+            return;
+        }
+        std::cout << "sweep: wrote " << path << " (" << result.steps_before << " -> " << result.steps_after
+                  << " steps, " << result.faults_before << " -> " << result.faults_after << " faults, "
+                  << static_cast<int>(result.seconds * 10) / 10.0 << " s; " << result.signature << ")\n";
+    }
+};
+
 }  // namespace
 
 int sweep_main(int argc, char** argv) {
@@ -156,7 +224,10 @@ int sweep_main(int argc, char** argv) {
     bool sharded = false;
     unsigned jobs = default_jobs();
     std::uint64_t rechecks = 2;
-    std::optional<std::string> jsonl_path;
+    std::optional<std::string> jsonl_path, materialize_dir;
+    bool shrink_failures = false;
+    std::string regressions_dir = "scenarios/regressions";
+    std::chrono::milliseconds shrink_budget = std::chrono::minutes(2);
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         auto value = [&]() -> std::optional<std::string> {
@@ -227,6 +298,24 @@ int sweep_main(int argc, char** argv) {
             auto v = value();
             if (!v) return 2;
             summary_options.required_points.push_back(*v);
+        } else if (arg == "--materialize") {
+            materialize_dir = value();
+            if (!materialize_dir) return 2;
+        } else if (arg == "--shrink") {
+            shrink_failures = true;
+        } else if (arg == "--regressions") {
+            auto v = value();
+            if (!v) return 2;
+            regressions_dir = *v;
+        } else if (arg == "--shrink-budget") {
+            auto v = value();
+            if (!v) return 2;
+            auto d = scenario::parse_duration(*v);
+            if (!d || d->count() <= 0) {
+                std::cerr << "mgm-sim sweep: --shrink-budget wants a duration such as 90s, got '" << *v << "'\n";
+                return 2;
+            }
+            shrink_budget = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
         } else if (arg == "-v" || arg == "--verbose") {
             verbose = true;
         } else if (!arg.empty() && arg[0] == '-') {
@@ -360,6 +449,14 @@ int sweep_main(int argc, char** argv) {
     scenario::SweepSummary summary = scenario::summarize(records, summary_options, std::cout);
     if (recheck_count > 0 && summary.nondeterministic == 0)
         std::cout << "sweep: " << recheck_count << " run(s) re-run in a fresh process gave the same digests\n";
+    if (materialize_dir || shrink_failures) {
+        FailureFiles files{materialize_dir, shrink_failures, regressions_dir, shrink_budget, options};
+        for (const auto& record : records) {
+            if (record.verdict != scenario::Verdict::fail) continue;
+            for (const auto& s : scenarios)
+                if (s.file == record.file) files.write(s, record);
+        }
+    }
     return summary.ok() ? 0 : 1;
 }
 

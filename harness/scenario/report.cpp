@@ -84,6 +84,8 @@ std::string format_result(const RunResult& r) {
     out << "\n";
     // Tolerated, documented departures (docs/RELIABILITY.md §1) are shown, never silently swallowed.
     for (const auto& deviation : r.known_deviations) out << "  known deviation: " << deviation << "\n";
+    if (!r.tolerated.empty())
+        out << "  tolerated: an expectation diverged under the file's fault_mix (invariants held):\n" << r.tolerated;
     if (!r.passed) out << r.failure;
     return out.str();
 }

@@ -55,6 +55,8 @@ struct RunResult {
     std::string digest;  // trace SHA-256 (simulation); empty in real mode
     std::uint64_t trace_records = 0;
     std::string failure;  // multi-line report when !passed
+    // A scenario with its own fault_mix whose expectation diverged under it (passed, but say where).
+    std::string tolerated;
     FailureKind failure_kind = FailureKind::none;
     std::uint64_t invariant_checks = 0;  // full invariant checks run (0 when disabled)
     std::vector<std::string> known_deviations;  // tolerated, documented departures (InvariantChecker)

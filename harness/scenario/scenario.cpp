@@ -182,6 +182,18 @@ void read_run_keys(const ParseContext& ctx, const json& root, Scenario& scenario
         require_type(ctx, "/portable", root["portable"], root["portable"].is_boolean(), "portable must be true/false");
         scenario.portable = root["portable"].get<bool>();
     }
+    if (root.contains("strict")) {
+        require_type(ctx, "/strict", root["strict"], root["strict"].is_boolean(), "strict must be true/false");
+        scenario.strict = root["strict"].get<bool>();
+    }
+    if (root.contains("fault_mix")) {
+        try {
+            scenario.fault_mix = fault_mix_from_json(root["fault_mix"]);
+        } catch (const std::invalid_argument& e) {
+            ctx.fail("/fault_mix", e.what());
+        }
+        if (scenario.portable) ctx.fail("/fault_mix", "a portable scenario cannot carry a fault mix (it needs the simulated network)");
+    }
 }
 
 // config (setting overrides) and vars (initial variables).
@@ -222,7 +234,8 @@ Scenario parse_scenario(std::string_view text, const std::string& file) {
     const json root = parse_json_with_comments(text, file);
     const auto lines = json_value_lines(text);
     ParseContext ctx{file, lines};
-    require_keys(ctx, "", root, {"name", "description", "seed", "start", "portable", "config", "vars", "steps", "tags"},
+    require_keys(ctx, "", root, {"name", "description", "seed", "start", "portable", "config", "vars", "steps", "tags", "fault_mix",
+                  "strict", "regression"},
                  {"steps"});
 
     Scenario scenario;
@@ -238,6 +251,10 @@ Scenario parse_scenario(std::string_view text, const std::string& file) {
     scenario.steps = parse_steps(ctx, root["steps"], "/steps", "");
     if (scenario.portable) require_portable(file, scenario.steps);
     return scenario;
+}
+
+nlohmann::json parse_scenario_json(std::string_view text, const std::string& file) {
+    return parse_json_with_comments(text, file);
 }
 
 Scenario load_scenario_file(const std::string& path) {

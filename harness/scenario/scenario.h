@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/scenario/fault_mix.h"
 #include "sim/core/time.h"
 
 namespace mgm::harness::scenario {
@@ -69,11 +70,18 @@ struct Scenario {
     std::map<std::string, std::string> config;  // settings overrides ("Mgm:ApiKey" -> value)
     std::map<std::string, std::string> vars;  // initial variables
     std::vector<Step> steps;
+    // An explicit fault mix (a materialised failing sweep run): every run of the file, `mgm-sim run` included,
+    // replays it, and judges like a sweep does: an expectation that diverges under it is tolerated unless
+    // `strict`; invariants, crashes and stuck simulations always fail.
+    std::optional<FaultMix> fault_mix;
+    bool strict = false;
 };
 
 // Parses JSON with comments (// and /* */). Throws ScenarioError (with the line of the offending step).
 Scenario parse_scenario(std::string_view text, const std::string& file);
 Scenario load_scenario_file(const std::string& path);
+// The file's JSON document (comments stripped), unvalidated: for tools that rewrite scenarios (shrink).
+nlohmann::json parse_scenario_json(std::string_view text, const std::string& file);
 // The command-line inputs of `mgm-sim run` and `sweep`: each a scenario file, or a directory whose *.json
 // files are loaded in name order. Everything is parsed before anything runs; throws ScenarioError on the
 // first file that fails.

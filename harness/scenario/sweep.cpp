@@ -16,61 +16,6 @@ namespace mgm::harness::scenario {
 
 namespace {
 
-std::uint64_t mix64(std::uint64_t x) {  // splitmix64 finaliser: a seeded permutation-like key per timer
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
-std::string ms(sim::Duration d) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.3gms", static_cast<double>(d.count()) / 10'000.0);
-    return buffer;
-}
-
-std::string seconds(sim::Duration d) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.3gs", static_cast<double>(d.count()) / 10'000'000.0);
-    return buffer;
-}
-
-std::string percent(double p) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.2g%%", p * 100);
-    return buffer;
-}
-
-// Endpoints a partition may cut: the scenario's own client and the services' links to each other.
-const std::pair<const char*, const char*> kPartitionPairs[] = {
-    {"ebs", "helix"}, {"desktop", "ebs"}, {"eventsub", "ebs"}, {"driver", "ebs"}, {"driver", "desktop"},
-};
-
-// The seed's network faults (every link's default, timed partitions) and Helix failures, on the built World
-// before the first step.
-void apply_fault_mix(harness::World& world, const FaultMix& mix) {
-    sim::LinkFaults faults;
-    faults.latency_min = mix.latency_min;
-    faults.latency_max = mix.latency_max;
-    faults.reset_probability = mix.reset_probability;
-    faults.connect_refuse_probability = mix.refuse_probability;
-    faults.split_max_bytes = mix.split_max_bytes;
-    world.loopback().set_default_faults(faults);
-    const sim::Instant start = world.clock().now();
-    for (const auto& p : mix.partitions) {
-        auto endpoint = [&world](const std::string& name) {
-            auto service = harness::parse_service(name);
-            return service && world.runs(*service) ? world.address(*service) : name;
-        };
-        const std::string a = endpoint(p.a), b = endpoint(p.b);
-        sim::LoopbackNetwork* net = &world.loopback();
-        world.scheduler().at(start + p.at, "sweep.partition", [net, a, b] { net->partition(a, b); });
-        world.scheduler().at(start + p.at + p.length, "sweep.heal", [net, a, b] { net->heal(a, b); });
-    }
-    if (mix.helix_fail_next > 0 && world.runs(harness::Service::helix))
-        world.helix().fail_next(mix.helix_fail_next, mix.helix_fail_status, mix.helix_fail_drop);
-}
-
 Counts faults_fired(harness::World& world) {
     const sim::FaultsFired& f = world.loopback().faults_fired();
     Counts counts{{"connects_refused", f.connects_refused}, {"connects_lost", f.connects_lost},
@@ -86,60 +31,6 @@ Counts faults_fired(harness::World& world) {
 
 }  // namespace
 
-bool FaultMix::any() const {
-    return shuffle_same_instant || latency_max.count() > 0 || reset_probability > 0 || refuse_probability > 0 ||
-           split_max_bytes > 0 || !partitions.empty() || helix_fail_next > 0;
-}
-
-std::string FaultMix::describe() const {
-    if (!any()) return "no faults";
-    std::ostringstream out;
-    const char* sep = "";
-    auto item = [&](const std::string& text) {
-        out << sep << text;
-        sep = ", ";
-    };
-    if (shuffle_same_instant) item("same-instant order shuffled");
-    if (latency_max.count() > 0) item("latency " + ms(latency_min) + "-" + ms(latency_max));
-    if (reset_probability > 0) item("drop " + percent(reset_probability) + " of writes");
-    if (refuse_probability > 0) item("refuse " + percent(refuse_probability) + " of connects");
-    if (split_max_bytes > 0) item("split writes into 1.." + std::to_string(split_max_bytes) + " bytes");
-    for (const auto& p : partitions)
-        item("partition " + p.a + "<->" + p.b + " at +" + seconds(p.at) + " for " + seconds(p.length));
-    if (helix_fail_next > 0)
-        item("helix fails next " + std::to_string(helix_fail_next) +
-             (helix_fail_drop ? " (dropped)" : " (HTTP " + std::to_string(helix_fail_status) + ")"));
-    return out.str();
-}
-
-FaultMix draw_fault_mix(std::uint64_t seed) {
-    sim::Rng rng = sim::Rng(seed).derive("sweep.faults");
-    FaultMix mix;
-    auto ticks = [](double seconds) { return sim::Duration{static_cast<std::int64_t>(seconds * 10'000'000)}; };
-    mix.shuffle_same_instant = rng.chance(0.5);
-    mix.tie_salt = rng.next_u64();
-    if (rng.chance(0.6)) {
-        mix.latency_min = ticks(rng.unit() * 0.005);
-        mix.latency_max = mix.latency_min + ticks(rng.unit() * 0.2);
-    }
-    if (rng.chance(0.3)) mix.reset_probability = rng.unit() * 0.02;
-    if (rng.chance(0.3)) mix.refuse_probability = rng.unit() * 0.05;
-    if (rng.chance(0.25)) mix.split_max_bytes = static_cast<std::size_t>(rng.uniform_range(1, 64));
-    if (rng.chance(0.3)) {
-        const auto count = rng.uniform_range(1, 2);
-        for (std::int64_t i = 0; i < count; ++i) {
-            const auto& pair = kPartitionPairs[rng.uniform(std::size(kPartitionPairs))];
-            mix.partitions.push_back({pair.first, pair.second, ticks(rng.unit() * 900), ticks(1 + rng.unit() * 29)});
-        }
-    }
-    if (rng.chance(0.3)) {
-        mix.helix_fail_next = static_cast<int>(rng.uniform_range(1, 3));
-        mix.helix_fail_drop = rng.chance(0.3);
-        mix.helix_fail_status = rng.chance(0.5) ? 500 : 503;
-    }
-    return mix;
-}
-
 const char* to_string(Verdict verdict) {
     switch (verdict) {
     case Verdict::pass: return "pass";
@@ -152,31 +43,29 @@ const char* to_string(Verdict verdict) {
 SeedOutcome run_seed(const Scenario& scenario, std::uint64_t seed, const SweepOptions& options) {
     SeedOutcome outcome;
     outcome.seed = seed;
-    if (options.faults) outcome.faults = draw_fault_mix(seed);
+    // A file that carries its own fault mix (a materialised failing run) replays exactly that mix.
+    if (scenario.fault_mix) outcome.faults = *scenario.fault_mix;
+    else if (options.faults) outcome.faults = draw_fault_mix(seed);
     const FaultMix& mix = outcome.faults;
 
     RunOptions run;
     run.seed = seed;
     run.check_invariants = true;
     run.log_level = sim::LogLevel::off;  // faults make the services log warnings by the hundred
-    run.configure_world = [&mix, &options](harness::WorldConfig& config) {
-        config.store_recycler = options.store_recycler;
-        if (options.faults && mix.shuffle_same_instant) {
-            const std::uint64_t salt = mix.tie_salt;
-            config.timer_tie_breaker = [salt](std::uint64_t sequence) { return mix64(sequence ^ salt); };
-        }
-    };
-    if (options.faults) {
-        run.on_world = [&mix](harness::World& world) { apply_fault_mix(world, mix); };
+    run.configure_world = [&options](harness::WorldConfig& config) { config.store_recycler = options.store_recycler; };
+    if (mix.any()) {
+        if (!scenario.fault_mix) install_fault_mix(run, mix);  // run_scenario installs a file's own mix
         run.on_finish = [&outcome](harness::World& world) { outcome.faults_fired = faults_fired(world); };
     }
     outcome.result = run_scenario(scenario, run);
-    const RunResult& r = outcome.result;
-    if (r.passed) outcome.verdict = Verdict::pass;
-    else if (r.failure_kind == FailureKind::step && options.faults && mix.any() && !options.strict)
-        outcome.verdict = Verdict::tolerated;
-    else outcome.verdict = Verdict::fail;
+    outcome.verdict = judge(outcome.result, mix, options.strict || scenario.strict);
     return outcome;
+}
+
+Verdict judge(const RunResult& r, const FaultMix& mix, bool strict) {
+    if (r.passed) return r.tolerated.empty() ? Verdict::pass : Verdict::tolerated;
+    if (r.failure_kind == FailureKind::step && mix.any() && !strict) return Verdict::tolerated;
+    return Verdict::fail;
 }
 
 std::string reproduce_command(const std::string& file, std::uint64_t seed, const SweepOptions& options) {
@@ -210,7 +99,7 @@ RunRecord make_record(const std::string& file, const std::string& name, const Se
     case FailureKind::invariant: record.failure_kind = "invariant"; break;
     case FailureKind::internal: record.failure_kind = "internal"; break;
     }
-    if (outcome.verdict != Verdict::pass) record.failure = r.failure;
+    if (outcome.verdict != Verdict::pass) record.failure = r.failure.empty() ? r.tolerated : r.failure;
     record.digest = r.digest;
     record.fault_mix = outcome.faults.describe();
     record.faults_fired = outcome.faults_fired;

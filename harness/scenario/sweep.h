@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/core/time.h"
+#include "harness/scenario/fault_mix.h"
 #include "harness/scenario/runner.h"
 #include "harness/scenario/scenario.h"
 
@@ -21,34 +22,6 @@ class StoreRecycler;
 
 namespace mgm::harness::scenario {
 
-// A short partition between two endpoints ("driver" or a service name), starting `at` after the start.
-struct PlannedPartition {
-    std::string a;
-    std::string b;
-    sim::Duration at{0};
-    sim::Duration length{0};
-};
-
-// Everything a seed perturbs. All zero/false = a perfect network in FIFO order (the plain scenario).
-struct FaultMix {
-    bool shuffle_same_instant = false;  // seeded permutation of timers due at the same instant
-    std::uint64_t tie_salt = 0;
-    sim::Duration latency_min{0};
-    sim::Duration latency_max{0};
-    double reset_probability = 0;  // per write, every link
-    double refuse_probability = 0;  // per connect, every link
-    std::size_t split_max_bytes = 0;
-    std::vector<PlannedPartition> partitions;
-    int helix_fail_next = 0;  // MockHelixApi fails its first N chat calls...
-    int helix_fail_status = 500;  // ...with this status...
-    bool helix_fail_drop = false;  // ...or by dropping the connection
-    bool any() const;
-    std::string describe() const;  // one line: "latency 1-20ms, drop 0.8%, partition ebs<->helix ..."
-};
-
-// The fault mix of a seed: drawn from Rng(seed).derive("sweep.faults"), independent of the World's streams.
-FaultMix draw_fault_mix(std::uint64_t seed);
-
 enum class Verdict {
     pass,  // every expectation and invariant held
     tolerated,  // with faults: an expectation diverged (the faults legitimately change HTTP outcomes), but
@@ -57,6 +30,8 @@ enum class Verdict {
     // an expectation failed
 };
 const char* to_string(Verdict verdict);
+// A run's verdict under `mix` (see Verdict); `strict`: expectations must hold even under faults.
+Verdict judge(const RunResult& result, const FaultMix& mix, bool strict);
 
 struct SweepOptions {
     bool faults = false;  // --faults random

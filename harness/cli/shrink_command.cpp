@@ -1,0 +1,103 @@
+// `mgm-sim shrink FILE`: reduces a failing scenario (typically one a sweep materialised) while the same failure
+// persists, and writes the result as a regression scenario with a header saying what it catches.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include <unistd.h>
+
+#include "harness/cli/commands.h"
+#include "harness/cli/regression_file.h"
+#include "harness/scenario/scenario.h"
+#include "harness/scenario/shrink.h"
+#include "harness/scenario/time_expr.h"
+
+namespace mgm::harness::cli {
+
+void shrink_help(std::ostream& out) {
+    out << "usage: mgm-sim shrink FILE [--budget DURATION] [-o OUT.json]\n"
+           "  Runs FILE (a scenario, usually one written by `mgm-sim sweep --materialize` with its seed and\n"
+           "  \"fault_mix\"), then keeps every reduction that fails the same way (same invariant, internal error or\n"
+           "  failed expectation): drops fault-mix parts and steps (delta debugging), halves partition spans and\n"
+           "  repeat counts. Writes the smallest failing file with a header (the failure, how it was found, the\n"
+           "  commit) to OUT (default scenarios/regressions/<name>.json, which ctest picks up as a test), and prints\n"
+           "  the sizes before and after. Exit 0 = written, 1 = FILE does not fail, 2 = usage or file error.\n"
+           "options:\n"
+           "  --budget D   wall-time budget (default 2m); the smallest file found so far is written when it ends\n"
+           "  -o OUT       output path\n";
+}
+
+int shrink_main(int argc, char** argv) {
+    std::optional<std::string> input, output;
+    std::chrono::milliseconds budget = std::chrono::minutes(2);
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if ((arg == "--budget" || arg == "-o") && i + 1 >= argc) {
+            std::cerr << "mgm-sim shrink: " << arg << " needs a value\n";
+            return 2;
+        }
+        if (arg == "--budget") {
+            auto d = scenario::parse_duration(argv[++i]);
+            if (!d || d->count() <= 0) {
+                std::cerr << "mgm-sim shrink: --budget wants a duration such as 90s or 2m, got '" << argv[i] << "'\n";
+                return 2;
+            }
+            budget = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+        } else if (arg == "-o") {
+            output = argv[++i];
+        } else if (!arg.empty() && arg[0] == '-') {
+            std::cerr << "mgm-sim shrink: unknown option '" << arg << "' (see mgm-sim shrink --help)\n";
+            return 2;
+        } else if (input) {
+            std::cerr << "mgm-sim shrink: one file at a time\n";
+            return 2;
+        } else {
+            input = std::string(arg);
+        }
+    }
+    if (!input) {
+        std::cerr << "mgm-sim shrink: needs a scenario file (see mgm-sim shrink --help)\n";
+        return 2;
+    }
+    nlohmann::json document;
+    try {
+        scenario::load_scenario_file(*input);  // validates, with file:line errors
+        std::ifstream in(*input, std::ios::binary);
+        std::stringstream text;
+        text << in.rdbuf();
+        document = scenario::parse_scenario_json(text.str(), *input);
+    } catch (const scenario::ScenarioError& e) {
+        std::cerr << "mgm-sim shrink: " << e.what() << "\n";
+        return 2;
+    }
+    const bool tty = isatty(STDERR_FILENO) != 0;
+    scenario::ShrinkOptions options;
+    options.budget = budget;
+    options.progress = [tty](const std::string& line) {
+        if (tty) std::cerr << "\rshrink: " << line << "\x1b[K" << std::flush;
+    };
+    scenario::ShrinkResult result = scenario::shrink(document, *input, options);
+    if (tty) std::cerr << "\r\x1b[K";
+    if (!result.reproduced) {
+        std::cout << "shrink: " << *input << " does not fail (or only tolerably under its fault mix): nothing to shrink\n";
+        return 1;
+    }
+    const std::string path = output ? *output : default_regression_path(result.document, *input);
+    if (!write_regression_file(path, result)) {
+        std::cerr << "mgm-sim shrink: cannot write " << path << "\n";
+        return 2;
+    }
+    std::cout << "shrink: " << result.signature << "\n  " << result.steps_before << " -> " << result.steps_after
+              << " steps, " << result.faults_before << " -> " << result.faults_after << " faults, " << result.runs
+              << " runs in " << static_cast<int>(result.seconds * 10) / 10.0 << " s"
+              << (result.budget_exhausted ? " (budget used up: the file is the smallest found so far)" : "") << "\n"
+              << "  wrote " << path << "\n";
+    return 0;
+}
+
+}  // namespace mgm::harness::cli

@@ -1,0 +1,52 @@
+// From a failing run to a small regression scenario: materialise writes a sweep run out as an explicit
+// scenario file (the steps, the seed, the drawn fault mix as "fault_mix"), shrink reduces such a file while
+// the same failure persists (delta debugging over steps and fault parts, shorter partitions, smaller
+// repeats). docs/RELIABILITY.md, "From a failing seed to a regression scenario".
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/scenario/fault_mix.h"
+#include "harness/scenario/runner.h"
+
+namespace mgm::harness::scenario {
+
+// What makes two failures "the same": the failure kind and its key - the invariant's name, the internal
+// error's message, the failed expectation's wording - without step numbers, times or ids. Empty: passed (or
+// only tolerated).
+std::string failure_signature(const RunResult& result);
+
+// The explicit scenario of run (file, seed, mix): the file's document with "seed", "fault_mix" and a
+// "regression" block (failure signature, the original reproduce command, the commit when known).
+nlohmann::json materialise(const nlohmann::json& document, std::uint64_t seed, const FaultMix& mix,
+                           const std::string& signature, const std::string& reproduce, const std::string& commit);
+
+struct ShrinkOptions {
+    std::chrono::milliseconds budget{std::chrono::minutes(2)};  // wall time; the best file so far is kept
+    std::function<void(const std::string& line)> progress;  // one line per improvement
+};
+
+struct ShrinkResult {
+    bool reproduced = false;  // the input failed with a signature at all
+    std::string signature;
+    nlohmann::json document;  // the smallest failing document found (the input when !reproduced)
+    std::size_t steps_before = 0, steps_after = 0;  // all steps, nested ones included
+    std::size_t faults_before = 0, faults_after = 0;  // parts of the fault mix
+    std::size_t runs = 0;  // candidate runs tried
+    bool budget_exhausted = false;
+    double seconds = 0;
+};
+
+// Runs `document` (named `file` in reports), then keeps every reduction that fails with the same signature.
+ShrinkResult shrink(const nlohmann::json& document, const std::string& file, const ShrinkOptions& options = {});
+
+// Steps (nested included) and fault-mix parts of a scenario document: the sizes the shrinker reports.
+std::size_t count_steps(const nlohmann::json& steps);
+std::size_t count_faults(const nlohmann::json& document);
+
+}  // namespace mgm::harness::scenario

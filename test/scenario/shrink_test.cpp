@@ -1,0 +1,111 @@
+// From a failing run to a small regression scenario: fault mixes written out exactly, a materialised run that
+// replays to the sweep run's own trace, and a shrinker that keeps the failure while dropping what is not needed.
+#include <catch2/catch.hpp>
+
+#include <regex>
+
+#include "harness/scenario/scenario.h"
+#include "harness/scenario/shrink.h"
+#include "harness/scenario/sweep.h"
+
+using namespace mgm::harness::scenario;
+using nlohmann::json;
+
+namespace {
+
+const char* kStory = R"({"steps": [
+    {"chat": {"user": "viewer-a", "login": "a", "text": "!twgold Aname"}},
+    {"chat": {"user": "viewer-b", "login": "b", "text": "!twgold Bname"}},
+    {"http": "GET /api/version", "expect": {"status": 200}},
+    {"advance": "30s"},
+    {"http": "GET /api/roulette/state", "viewer": "viewer-a", "expect": {"status": 200}},
+    {"advance": {"to_phase": "spinning"}},
+    {"wait": {"event": "roulette.candidate_selected"}, "within": "1s"},
+    {"http": "GET /api/version", "expect": {"status": 201}, "note": "the planted failure"},
+    {"http": "GET /api/pool/me", "viewer": "viewer-b", "expect": {"status": 200}}]})";
+
+}  // namespace
+
+TEST_CASE("fault mix: the scenario form is exact - every drawn mix reads back equal", "[scenario][shrink]") {
+    for (std::uint64_t seed = 1; seed <= 60; ++seed) {
+        const FaultMix mix = draw_fault_mix(seed);
+        const FaultMix back = fault_mix_from_json(json::parse(to_json(mix).dump()));
+        CHECK(back == mix);
+        CHECK(back.describe() == mix.describe());
+        CHECK(back.latency_min == mix.latency_min);
+        CHECK(back.latency_max == mix.latency_max);
+        CHECK(back.reset_probability == mix.reset_probability);
+    }
+    CHECK_THROWS_WITH(fault_mix_from_json(json{{"latency", {{"min", "fast"}}}}), Catch::Contains("fault_mix.latency.min"));
+    CHECK_THROWS_WITH(fault_mix_from_json(json{{"drop", 2}}), Catch::Contains("fault_mix.drop"));
+    CHECK_THROWS_WITH(fault_mix_from_json(json{{"flood", true}}), Catch::Contains("unknown key"));
+    CHECK_THROWS_AS(parse_scenario(R"({"fault_mix": {"split": 0}, "steps": []})", "x.json"), ScenarioError);
+}
+
+TEST_CASE("materialise: the explicit file of a faulted sweep run replays to that run's trace", "[scenario][shrink]") {
+    const Scenario story = parse_scenario(kStory, "scenarios/story.json");
+    SweepOptions faults;
+    faults.faults = true;
+    int compared = 0;
+    for (std::uint64_t seed = 1; seed <= 8; ++seed) {
+        const SeedOutcome outcome = run_seed(story, seed, faults);
+        const json explicit_run = materialise(json::parse(kStory), seed, outcome.faults, "", "", "");
+        const Scenario replay = parse_scenario(explicit_run.dump(), "scenarios/story-explicit.json");
+        RunOptions run;
+        run.check_invariants = true;
+        run.log_level = mgm::sim::LogLevel::off;
+        run.keep_trace = true;
+        const RunResult again = run_scenario(replay, run);
+        RunOptions original = run;
+        original.seed = seed;
+        install_fault_mix(original, outcome.faults);
+        const RunResult first = run_scenario(story, original);
+        REQUIRE(first.digest == outcome.result.digest);  // the sweep's run, with its trace kept
+        // The same records in the same order; only the step records' file line differs (the file was rewritten).
+        static const std::regex line_field("\"line\":[0-9]+,");
+        CHECK(std::regex_replace(again.trace_jsonl, line_field, "") == std::regex_replace(first.trace_jsonl, line_field, ""));
+        CHECK(judge(again, outcome.faults, false) == outcome.verdict);
+        ++compared;
+    }
+    CHECK(compared == 8);
+}
+
+TEST_CASE("shrink: keeps the same failure and drops the steps and faults it does not need", "[scenario][shrink]") {
+    json document = materialise(json::parse(kStory), 3, FaultMix{}, "", "", "");
+    document["strict"] = true;  // a fault-free failing expectation: the failure to keep
+    // A fault the failure does not need (the story never calls Helix): the shrinker must drop it.
+    document["fault_mix"] = {{"helix_fail", {{"next", 1}, {"status", 500}}}};
+    const ShrinkResult result = shrink(document, "scenarios/story.json");
+    REQUIRE(result.reproduced);
+    CHECK_THAT(result.signature, Catch::StartsWith("step: "));
+    CHECK(result.steps_before == 9);
+    CHECK(result.steps_after == 1);  // only the planted failure is needed
+    CHECK(result.faults_before == 1);
+    CHECK(result.faults_after == 0);
+    CHECK_FALSE(result.document.contains("fault_mix"));
+    INFO(result.document.dump());
+    CHECK(result.document.at("steps").at(0).at("expect").at("status").get<int>() == 201);
+    // The shrunk file still fails the same way.
+    const RunResult rerun = run_scenario(parse_scenario(result.document.dump(), "shrunk.json"));
+    CHECK(failure_signature(rerun) == result.signature);
+
+    json passing = json::parse(kStory);
+    passing["steps"].erase(7);
+    CHECK_FALSE(shrink(passing, "scenarios/passing.json").reproduced);
+}
+
+TEST_CASE("failure signature: the same failure at another step or time has the same signature", "[scenario][shrink]") {
+    RunResult a, b;
+    a.failure_kind = b.failure_kind = FailureKind::step;
+    a.failure = "  at x.json:12, step 7: http GET /api/version\n  simulated time: 2026-04-04T12:04:00Z\n"
+                "  expected status 201, got 200\n";
+    b.failure = "  at y.json:3, step 1: http GET /api/version\n  simulated time: 2026-04-04T12:00:00Z\n"
+                "  expected status 201, got 200\n";
+    CHECK(failure_signature(a) == failure_signature(b));
+    b.failure = "  at y.json:3, step 1: http GET /api/version\n  expected status 404, got 200\n";
+    CHECK(failure_signature(a) != failure_signature(b));
+    RunResult c;
+    c.failure_kind = FailureKind::invariant;
+    c.failure = "  at x.json:9, step 4\n  invariant violated: sent_viewer_left_pool\n  viewer v is still in the pool\n";
+    CHECK(failure_signature(c) == "invariant: sent_viewer_left_pool");
+}
