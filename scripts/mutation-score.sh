@@ -4,23 +4,29 @@
 # table: mutant -> what caught it (scenario / oracle / invariant / liveness / coverage / crash) and how long
 # the first catch took.
 #
-# usage: scripts/mutation-score.sh [--out FILE.md] [--keep-going] [MUTANT.patch...]
+# usage: scripts/mutation-score.sh [--out FILE.md] [--keep-going] [--shrink] [MUTANT.patch...]
 #   default: every mutants/*.patch. --out also writes the table as Markdown. MUTANT_WORKDIR (default
 #   build-mutants/ in the tree, where ccache can reuse the main build's objects) holds the copy and its
 #   build, kept between calls so that only the mutated file recompiles.
 #   --keep-going runs every detector on every mutant (slower; shows everything that catches it) instead of
 #   stopping at the first catch.
+#   --shrink: for each caught mutant, also shrink its first failing sweep run into a regression scenario
+#   (sweep --shrink) and check it: the shrunk file must fail on the mutant and pass on the unmodified code.
+#   Adds the shrunk size (steps, faults) and the shrink time to the table; any check failing fails the script.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 out=""
 keep_going=0
+shrink=0
+shrink_failed=0
 patches=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
     --keep-going) keep_going=1; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --shrink) shrink=1; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) patches+=("$1"); shift ;;
   esac
 done
@@ -88,6 +94,48 @@ detect() {  # detector-name -> sets caught_by / seconds
   return 0
 }
 
+# --shrink: the first failing run of the sweeps (faulted, else plain) becomes a shrunk regression scenario.
+shrink_mutant() {
+  regression=""
+  local pick
+  rm -f "$work/shrink-plain.jsonl" "$work/shrink-faults.jsonl"
+  (cd "$src" && "$mgm_sim" sweep scenarios/ --seeds 1..4 --faults random --jobs "$jobs" --recheck 0 \
+      --jsonl "$work/shrink-faults.jsonl" > /dev/null 2>&1)
+  (cd "$src" && "$mgm_sim" sweep scenarios/ --seeds 1..2 --jobs "$jobs" --recheck 0 \
+      --jsonl "$work/shrink-plain.jsonl" > /dev/null 2>&1)
+  pick=$(python3 - "$work/shrink-faults.jsonl" "$work/shrink-plain.jsonl" << 'PY'
+import json, sys
+for path, faults in ((sys.argv[1], True), (sys.argv[2], False)):
+    try:
+        lines = open(path).read().splitlines()
+    except OSError:
+        continue
+    for line in lines:
+        r = json.loads(line)
+        if r.get("verdict") == "FAIL" and r.get("failure_kind") not in ("crash", "nondeterminism"):
+            print(r["file"], r["seed"], "random" if faults else "none")
+            sys.exit(0)
+PY
+)
+  if [ -z "$pick" ]; then shrunk="no sweep run fails (caught only by exact expectations of one seed)"; return; fi
+  set -- $pick
+  local out="$work/regressions" start=$SECONDS
+  rm -rf "$out"
+  (cd "$src" && "$mgm_sim" sweep "$1" --seeds "$2..$2" --faults "$3" --jobs 1 --recheck 0 --shrink \
+      --regressions "$out" --shrink-budget 2m > "$work/shrink.log" 2>&1)
+  local took=$((SECONDS - start))
+  regression=$(ls "$out"/*.json 2> /dev/null | head -1)
+  if [ -z "$regression" ]; then shrunk="shrink wrote nothing (see $work/shrink.log)"; shrink_failed=1; return; fi
+  local sizes
+  sizes=$(sed -n 's/.*(\([0-9]* -> [0-9]* steps, [0-9]* -> [0-9]* faults\).*/\1/p' "$work/shrink.log" | head -1)
+  if (cd "$src" && "$mgm_sim" run "$regression" > "$work/regression-mutant.log" 2>&1); then
+    shrunk="$sizes, ${took} s, **passes on the mutant**"
+    shrink_failed=1
+  else
+    shrunk="$sizes, ${took} s"
+  fi
+}
+
 rows=()
 caught=0
 total=0
@@ -113,13 +161,23 @@ for patch in "${patches[@]}"; do
       if detect "$detector" && [ $keep_going -eq 0 ]; then break; fi
     done
   fi
+  shrunk="-"
+  if [ $shrink -eq 1 ] && [ ${#caught_by[@]} -gt 0 ]; then shrink_mutant; fi
   patch -d "$src" -p1 -R --silent < "$patch"
+  if [ -n "${regression:-}" ]; then  # the unmodified code must pass the shrunk file
+    ninja -C "$src/build" mgm-sim > /dev/null 2>&1
+    if ! (cd "$src" && "$mgm_sim" run "$regression" > "$work/regression-clean.log" 2>&1); then
+      shrunk="$shrunk, **fails on the unmodified code**"
+      shrink_failed=1
+    fi
+    regression=""
+  fi
   if [ ${#caught_by[@]} -gt 0 ]; then
     caught=$((caught + 1))
     verdict=$(IFS=';'; echo "${caught_by[*]}")
-    rows+=("| $name | $area | ${verdict//;/, } | ${first_time} s |")
+    rows+=("| $name | $area | ${verdict//;/, } | ${first_time} s |$([ $shrink -eq 1 ] && echo " $shrunk |")")
   else
-    rows+=("| $name | $area | **not caught** | - |")
+    rows+=("| $name | $area | **not caught** | - |$([ $shrink -eq 1 ] && echo " - |")")
   fi
   printf '%-45s %s\n' "$name" "${caught_by[*]:-NOT CAUGHT}" >&2
 done
@@ -127,12 +185,17 @@ done
 ninja -C "$src/build" mgm-sim > /dev/null 2>&1
 
 table=$(
-  echo "| mutant | area | caught by (detector) | time to first catch |"
-  echo "|---|---|---|---|"
+  if [ $shrink -eq 1 ]; then
+    echo "| mutant | area | caught by (detector) | time to first catch | shrunk regression (steps, faults, time) |"
+    echo "|---|---|---|---|---|"
+  else
+    echo "| mutant | area | caught by (detector) | time to first catch |"
+    echo "|---|---|---|---|"
+  fi
   printf '%s\n' "${rows[@]}"
   echo
   echo "Score: $caught of $total mutants caught."
 )
 echo "$table"
 [ -n "$out" ] && echo "$table" > "$out"
-[ "$caught" -eq "$total" ]
+[ "$caught" -eq "$total" ] && [ $shrink_failed -eq 0 ]
