@@ -13,12 +13,16 @@
 #   --shrink: for each caught mutant, also shrink its first failing sweep run into a regression scenario
 #   (sweep --shrink) and check it: the shrunk file must fail on the mutant and pass on the unmodified code.
 #   Adds the shrunk size (steps, faults) and the shrink time to the table; any check failing fails the script.
+#   --in-place (CI): plant the mutants in this tree and rebuild build/ instead of a copy (no second full
+#   build); each mutant is removed again, also on failure or interruption.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 out=""
 keep_going=0
 shrink=0
+in_place=0
+planted=""
 shrink_failed=0
 patches=()
 while [ $# -gt 0 ]; do
@@ -26,26 +30,37 @@ while [ $# -gt 0 ]; do
     --out) out="$2"; shift 2 ;;
     --keep-going) keep_going=1; shift ;;
     --shrink) shrink=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --in-place) in_place=1; shift ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) patches+=("$1"); shift ;;
   esac
 done
 [ ${#patches[@]} -gt 0 ] || patches=(mutants/*.patch)
 
 work=${MUTANT_WORKDIR:-$root/build-mutants}
-src="$work/src"
-mkdir -p "$src"
-# The copy follows the working tree (tracked and new files, uncommitted changes included; modification times
-# kept, so an unchanged file is not rebuilt); files gone from the tree are removed from the copy.
-git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C "$src"
-comm -23 <(cd "$src" && find . -path ./build -prune -o -type f -print | sed 's#^\./##' | sort) \
-         <(git ls-files -co --exclude-standard | sort) | (cd "$src" && xargs -r rm -f --)
-launcher=()
-command -v ccache > /dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-cmake -S "$src" -B "$src/build" -G Ninja "${launcher[@]}" > "$work/cmake.log" 2>&1 ||
-  { cat "$work/cmake.log"; echo "mutation-score: cmake failed" >&2; exit 2; }
+mkdir -p "$work"
+if [ $in_place -eq 1 ]; then
+  # CI: plant each mutant in this tree and rebuild its own build/ (one file and a link per mutant, no second
+  # full build); every mutant is taken out again on exit, whatever happens.
+  src="$root"
+  [ -x "$src/build/harness/cli/mgm-sim" ] || { echo "mutation-score: --in-place needs build/ built" >&2; exit 2; }
+  planted=""
+  trap '[ -n "$planted" ] && patch -d "$src" -p1 -R --silent < "$planted"; ninja -C "$src/build" mgm-sim > /dev/null 2>&1' EXIT
+else
+  src="$work/src"
+  mkdir -p "$src"
+  # The copy follows the working tree (tracked and new files, uncommitted changes included; modification
+  # times kept, so an unchanged file is not rebuilt); files gone from the tree are removed from the copy.
+  git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C "$src"
+  comm -23 <(cd "$src" && find . -path ./build -prune -o -type f -print | sed 's#^\./##' | sort) \
+           <(git ls-files -co --exclude-standard | sort) | (cd "$src" && xargs -r rm -f --)
+  launcher=()
+  command -v ccache > /dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  cmake -S "$src" -B "$src/build" -G Ninja "${launcher[@]}" > "$work/cmake.log" 2>&1 ||
+    { cat "$work/cmake.log"; echo "mutation-score: cmake failed" >&2; exit 2; }
+fi
 ninja -C "$src/build" mgm-sim > "$work/build.log" 2>&1 ||
-  { tail -30 "$work/build.log"; echo "mutation-score: the unmutated copy does not build" >&2; exit 2; }
+  { tail -30 "$work/build.log"; echo "mutation-score: the unmutated tree does not build" >&2; exit 2; }
 mgm_sim="$src/build/harness/cli/mgm-sim"
 jobs=${JOBS:-$(nproc)}
 
@@ -152,6 +167,7 @@ for patch in "${patches[@]}"; do
     continue
   fi
   patch -d "$src" -p1 --silent < "$patch"
+  planted=$patch
   if ! ninja -C "$src/build" mgm-sim > "$work/build-$name.log" 2>&1; then
     caught_by+=("compile error")
     first_time=0
@@ -164,6 +180,7 @@ for patch in "${patches[@]}"; do
   shrunk="-"
   if [ $shrink -eq 1 ] && [ ${#caught_by[@]} -gt 0 ]; then shrink_mutant; fi
   patch -d "$src" -p1 -R --silent < "$patch"
+  planted=""
   if [ -n "${regression:-}" ]; then  # the unmodified code must pass the shrunk file
     ninja -C "$src/build" mgm-sim > /dev/null 2>&1
     if ! (cd "$src" && "$mgm_sim" run "$regression" > "$work/regression-clean.log" 2>&1); then
