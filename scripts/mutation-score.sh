@@ -45,7 +45,7 @@ if [ $in_place -eq 1 ]; then
   src="$root"
   [ -x "$src/build/harness/cli/mgm-sim" ] || { echo "mutation-score: --in-place needs build/ built" >&2; exit 2; }
   planted=""
-  trap '[ -n "$planted" ] && patch -d "$src" -p1 -R --silent < "$planted"; ninja -C "$src/build" mgm-sim > /dev/null 2>&1' EXIT
+  trap '[ -n "$planted" ] && patch -d "$src" -p1 --no-backup-if-mismatch -R --silent < "$planted"; ninja -C "$src/build" mgm-sim > /dev/null 2>&1' EXIT
 else
   src="$work/src"
   mkdir -p "$src"
@@ -161,12 +161,12 @@ for patch in "${patches[@]}"; do
   caught_by=()
   first_time=""
   # patch(1), not git apply: the copy may sit inside this repository, where git apply would skip its paths.
-  if ! patch -d "$src" -p1 --dry-run --silent < "$patch" > /dev/null 2>&1; then
+  if ! patch -d "$src" -p1 --no-backup-if-mismatch --dry-run --silent < "$patch" > /dev/null 2>&1; then
     rows+=("| $name | $area | does not apply to this tree (regenerate the patch) | - |")
     printf '%-45s %s\n' "$name" "does not apply" >&2
     continue
   fi
-  patch -d "$src" -p1 --silent < "$patch"
+  patch -d "$src" -p1 --no-backup-if-mismatch --silent < "$patch"
   planted=$patch
   if ! ninja -C "$src/build" mgm-sim > "$work/build-$name.log" 2>&1; then
     caught_by+=("compile error")
@@ -179,7 +179,7 @@ for patch in "${patches[@]}"; do
   fi
   shrunk="-"
   if [ $shrink -eq 1 ] && [ ${#caught_by[@]} -gt 0 ]; then shrink_mutant; fi
-  patch -d "$src" -p1 -R --silent < "$patch"
+  patch -d "$src" -p1 --no-backup-if-mismatch -R --silent < "$patch"
   planted=""
   if [ -n "${regression:-}" ]; then  # the unmodified code must pass the shrunk file
     ninja -C "$src/build" mgm-sim > /dev/null 2>&1
