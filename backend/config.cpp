@@ -28,6 +28,7 @@ EbsConfig EbsConfig::from_settings(const sim::Settings& s) {
     c.sqlite_path = s.get_or("Mgm:SqlitePath", ":memory:");
     if (c.sqlite_path.empty()) c.sqlite_path = ":memory:";
     c.postgresql_connection = s.get_or("ConnectionStrings:PostgreSQL", "");
+    c.postgresql_writer_lock = s.get_bool("Mgm:PostgreSQLWriterLock", true);
     c.extension_client_id = s.get_or("Twitch:ExtensionClientId", "");
     c.extension_secret = s.get_or("Twitch:ExtensionSecret", "");
     c.eventsub_secret = s.get_or("Twitch:EventSubSecret", "");

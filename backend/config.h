@@ -30,6 +30,9 @@ struct EbsConfig {
     bool eventsub_enforce_freshness = false;
     std::string sqlite_path = ":memory:";  // Mgm:SqlitePath (port-specific)
     std::string postgresql_connection;  // ConnectionStrings:PostgreSQL: set -> PostgreSQL store (serve only)
+    // Mgm:PostgreSQLWriterLock (ours, test switch): false drops the writers' advisory lock, so that the
+    // two-process race test can show what the lock prevents. Never turn it off otherwise.
+    bool postgresql_writer_lock = true;
     std::string extension_client_id;  // Twitch:ExtensionClientId
     std::string extension_secret;  // Twitch:ExtensionSecret (base64)
     std::string eventsub_secret;  // Twitch:EventSubSecret

@@ -23,7 +23,8 @@ const EbsConfig& validated(const EbsConfig& config) {
 struct StoreLease {
     StoreLease(const EbsConfig& config, std::shared_ptr<StoreRecycler> recycler_in) : recycler(std::move(recycler_in)) {
         if (!config.postgresql_connection.empty()) {  // ConnectionStrings:PostgreSQL (serve only)
-            store = std::make_unique<PgStore>(PgConnectionSettings::parse(config.postgresql_connection));
+            store = std::make_unique<PgStore>(PgConnectionSettings::parse(config.postgresql_connection),
+                                              PgStoreOptions{config.postgresql_writer_lock});
             return;
         }
         if (!SqliteStore::is_in_memory(config.sqlite_path)) recycler.reset();  // only in-memory stores are reused

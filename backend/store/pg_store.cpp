@@ -1,13 +1,13 @@
 #include "backend/store/pg_store.h"
 
+#include <dlfcn.h>
 #include <libpq-fe.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <chrono>
 #include <iterator>
-#include <thread>
+#include <mutex>
 #include <utility>
 
 #include "backend/config.h"
@@ -25,6 +25,43 @@ constexpr const char* kSetting = "ConnectionStrings:PostgreSQL (env ConnectionSt
 // Advisory lock keys (pg_advisory_xact_lock takes a bigint; these are "MGMwrite" and "MGMmigr" in ASCII).
 constexpr std::int64_t kWriterLock = 0x4D474D7772697465;
 constexpr std::int64_t kMigrationLock = 0x4D474D6D696772;
+
+// libpq is loaded when the first PostgreSQL store opens, not linked: a program that never opens one (`mgm-sim
+// run`, the simulation's tests) does not load libpq and the libraries it pulls in at every start
+// (docs/BENCHMARKS.md). The header still gives the types and the functions' signatures.
+#define MGM_LIBPQ_FUNCTIONS(X)                                                                                   \
+    X(PQpingParams) X(PQconnectdbParams) X(PQstatus) X(PQerrorMessage) X(PQfinish) X(PQreset) X(PQexec)        \
+        X(PQprepare) X(PQexecPrepared) X(PQclear) X(PQresultStatus) X(PQresultErrorMessage) X(PQntuples)       \
+            X(PQnfields) X(PQcmdTuples) X(PQgetisnull) X(PQgetvalue) X(PQgetlength)
+
+struct LibPq {
+#define MGM_LIBPQ_MEMBER(name) decltype(&::name) name = nullptr;
+    MGM_LIBPQ_FUNCTIONS(MGM_LIBPQ_MEMBER)
+#undef MGM_LIBPQ_MEMBER
+};
+
+// The loaded library, or StoreError naming the library and the setting (loaded once per process).
+const LibPq& libpq_api() {
+    static LibPq lib;
+    static std::string error;
+    static std::once_flag once;
+    std::call_once(once, [] {
+        void* handle = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+        if (handle == nullptr) {
+            const char* why = dlerror();
+            error = std::string("the PostgreSQL client library libpq.so.5 cannot be loaded (") +
+                    (why ? why : "not found") + "; Debian package libpq5), needed by " + kSetting;
+            return;
+        }
+#define MGM_LIBPQ_LOAD(name)                                                                   \
+    lib.name = reinterpret_cast<decltype(&::name)>(dlsym(handle, #name));                      \
+    if (lib.name == nullptr && error.empty()) error = std::string("libpq.so.5 has no ") + #name;
+        MGM_LIBPQ_FUNCTIONS(MGM_LIBPQ_LOAD)
+#undef MGM_LIBPQ_LOAD
+    });
+    if (!error.empty()) throw StoreError(error);
+    return lib;
+}
 
 std::string lower_no_spaces(std::string_view key) {
     std::string out;
@@ -194,12 +231,48 @@ PgConnectionSettings PgConnectionSettings::parse(std::string_view connection_str
 
 // ---------------------------------------------------------------------------------------------------
 
+namespace {
+
+// PostgreSQL text cannot hold a NUL byte (and libpq's parameters end at one), but the EBS's strings may
+// (a JWT user id "u\0x" is a different viewer from "u\0y", as in SQLite). Text goes in escaped: \x01 -> \x01\x02,
+// \0 -> \x01\x01. The mapping is one to one, so equality in SQL is equality of the original strings.
+constexpr char kEscape = '\x01';
+
+bool needs_escape(std::string_view s) { return s.find_first_of(std::string_view("\0\x01", 2)) != std::string_view::npos; }
+
+std::string escape_text(std::string_view s) {
+    std::string out;
+    out.reserve(s.size() + 8);
+    for (char c : s) {
+        if (c == '\0' || c == kEscape) {
+            out.push_back(kEscape);
+            out.push_back(c == '\0' ? '\x01' : '\x02');
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+std::string unescape_text(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == kEscape && i + 1 < s.size()) out.push_back(s[++i] == '\x01' ? '\0' : kEscape);
+        else out.push_back(s[i]);
+    }
+    return out;
+}
+
+}  // namespace
+
 struct PgStore::Params {
     std::vector<std::string> values;
     std::vector<bool> is_null;
 
     void add(std::string_view v) {
-        values.emplace_back(v);
+        if (needs_escape(v)) values.push_back(escape_text(v));
+        else values.emplace_back(v);
         is_null.push_back(false);
     }
     void add(const std::string& v) { add(std::string_view(v)); }
@@ -231,25 +304,27 @@ public:
     Result(Result&& o) noexcept : r_(std::exchange(o.r_, nullptr)), row_(o.row_) {}
     Result(const Result&) = delete;
     Result& operator=(const Result&) = delete;
-    ~Result() { PQclear(r_); }
+    ~Result() { libpq_api().PQclear(r_); }
 
-    int rows() const { return PQntuples(r_); }
+    int rows() const { return libpq_api().PQntuples(r_); }
     int affected() const {
-        const char* n = PQcmdTuples(r_);
+        const char* n = libpq_api().PQcmdTuples(r_);
         return n && *n ? std::atoi(n) : 0;
     }
     // Row cursor, as the SQLite statement's step(): the accessors read the current row.
     bool step() { return ++row_ < rows(); }
     void at(int row) { row_ = row; }
 
-    bool is_null(int col) const { return PQgetisnull(r_, row_, col) != 0; }
+    bool is_null(int col) const { return libpq_api().PQgetisnull(r_, row_, col) != 0; }
     std::string text(int col) const {
-        return std::string(PQgetvalue(r_, row_, col), static_cast<std::size_t>(PQgetlength(r_, row_, col)));
+        const std::string_view raw(libpq_api().PQgetvalue(r_, row_, col),
+                                   static_cast<std::size_t>(libpq_api().PQgetlength(r_, row_, col)));
+        return raw.find(kEscape) == std::string_view::npos ? std::string(raw) : unescape_text(raw);
     }
     std::int64_t integer(int col) const {
-        const char* p = PQgetvalue(r_, row_, col);
+        const char* p = libpq_api().PQgetvalue(r_, row_, col);
         std::int64_t v = 0;
-        std::from_chars(p, p + PQgetlength(r_, row_, col), v);
+        std::from_chars(p, p + libpq_api().PQgetlength(r_, row_, col), v);
         return v;
     }
     sim::Instant instant(int col) const { return sim::Instant{integer(col)}; }
@@ -265,7 +340,7 @@ public:
         return is_null(col) ? std::nullopt : std::optional(instant(col));
     }
     std::optional<sim::Uuid> opt_uuid(int col) const { return is_null(col) ? std::nullopt : std::optional(uuid(col)); }
-    int columns() const { return PQnfields(r_); }
+    int columns() const { return libpq_api().PQnfields(r_); }
 
 private:
     PGresult* r_;
@@ -372,36 +447,42 @@ constexpr const char* kTables[] = {
     "chat_dedup", "enrollment_idempotency", "event", "gift_request", "gift_usage", "payout", "pool_member",
     "spin_state"};
 
-bool is_connection_refusal(PGPing ping) { return ping == PQPING_NO_RESPONSE || ping == PQPING_REJECT; }
+// libpq's keyword/value arrays (null-terminated) over the parsed settings.
+struct Keywords {
+    explicit Keywords(const PgConnectionSettings& settings) {
+        for (const auto& [k, v] : settings.libpq) {
+            keys.push_back(k.c_str());
+            values.push_back(v.c_str());
+        }
+        keys.push_back(nullptr);
+        values.push_back(nullptr);
+    }
+    std::vector<const char*> keys, values;
+};
 
 }  // namespace
 
-PgStore::PgStore(const PgConnectionSettings& settings) : redacted_(settings.redacted) {
-    std::vector<const char*> keys, values;
-    for (const auto& [k, v] : settings.libpq) {
-        keys.push_back(k.c_str());
-        values.push_back(v.c_str());
-    }
-    keys.push_back(nullptr);
-    values.push_back(nullptr);
+bool PgConnectionSettings::server_accepting_connections() const {
+    // PQping tells "not up yet" (no response, or rejecting while it starts) from "up" (even if it will refuse
+    // us: a bad password or database is reported by the connection attempt, at once).
+    Keywords kw(*this);
+    const PGPing ping = libpq_api().PQpingParams(kw.keys.data(), kw.values.data(), 0);
+    return ping != PQPING_NO_RESPONSE && ping != PQPING_REJECT;
+}
 
-    // The server may still be starting (CI, compose): wait while it does not accept connections, then fail
-    // with the setting named. PQping tells "not up yet" from "up but refusing us" (bad password, no database),
-    // which the connection attempt below reports at once.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(settings.startup_wait_seconds);
-    for (;;) {
-        const PGPing ping = PQpingParams(keys.data(), values.data(), 0);
-        if (!is_connection_refusal(ping)) break;
-        if (std::chrono::steady_clock::now() >= deadline)
-            throw StoreError("PostgreSQL at " + settings.host_port() + " is not accepting connections after " +
-                             std::to_string(settings.startup_wait_seconds) + " s (" + kSetting + " = \"" + redacted_ +
-                             "\"; the wait is its Timeout)");
-        std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    }
-    conn_ = PQconnectdbParams(keys.data(), values.data(), 0);
-    if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
-        std::string message = conn_ ? trim(PQerrorMessage(conn_)) : "out of memory";
-        PQfinish(conn_);
+std::string PgConnectionSettings::not_accepting_message() const {
+    return "PostgreSQL at " + host_port() + " is not accepting connections after " +
+           std::to_string(startup_wait_seconds) + " s (" + kSetting + " = \"" + redacted +
+           "\"; the wait is its Timeout)";
+}
+
+PgStore::PgStore(const PgConnectionSettings& settings, PgStoreOptions options)
+    : redacted_(settings.redacted), writer_lock_(options.writer_lock) {
+    Keywords kw(settings);
+    conn_ = libpq_api().PQconnectdbParams(kw.keys.data(), kw.values.data(), 0);
+    if (conn_ == nullptr || libpq_api().PQstatus(conn_) != CONNECTION_OK) {
+        std::string message = conn_ ? trim(libpq_api().PQerrorMessage(conn_)) : "out of memory";
+        libpq_api().PQfinish(conn_);
         conn_ = nullptr;
         throw StoreError("cannot connect to PostgreSQL at " + settings.host_port() + ": " + message + " (" + kSetting +
                          " = \"" + redacted_ + "\")");
@@ -410,7 +491,7 @@ PgStore::PgStore(const PgConnectionSettings& settings) : redacted_(settings.reda
         exec_simple("SET client_min_messages = warning");
         migrate();
     } catch (...) {
-        PQfinish(conn_);
+        libpq_api().PQfinish(conn_);
         conn_ = nullptr;
         throw;
     }
@@ -420,34 +501,34 @@ PgStore::~PgStore() {
     try {
         commit_batch();
     } catch (const StoreError&) {}
-    PQfinish(conn_);
+    if (conn_ != nullptr) libpq_api().PQfinish(conn_);
 }
 
 namespace {
 
 // Takes ownership of r; throws StoreError (the server's message and the SQL) unless it succeeded.
 PGresult* checked(PGresult* r, pg_conn* conn, std::string_view text) {
-    const ExecStatusType status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    const ExecStatusType status = r ? libpq_api().PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return r;
-    std::string message = trim(r ? PQresultErrorMessage(r) : PQerrorMessage(conn));
-    PQclear(r);
+    std::string message = trim(r ? libpq_api().PQresultErrorMessage(r) : libpq_api().PQerrorMessage(conn));
+    libpq_api().PQclear(r);
     throw StoreError("postgresql: " + message + " in: " + std::string(text.substr(0, 200)));
 }
 
 }  // namespace
 
-void PgStore::exec_simple(const char* text) const { Result r(checked(PQexec(conn_, text), conn_, text)); }
+void PgStore::exec_simple(const char* text) const { Result r(checked(libpq_api().PQexec(conn_, text), conn_, text)); }
 
 PgStore::Result PgStore::execute(std::string_view text, const Params& params) const {
     auto found = prepared_.find(text);
     if (found == prepared_.end()) {
         std::string name = "s" + std::to_string(prepared_.size());
-        Result prep(checked(PQprepare(conn_, name.c_str(), std::string(text).c_str(), 0, nullptr), conn_, text));
+        Result prep(checked(libpq_api().PQprepare(conn_, name.c_str(), std::string(text).c_str(), 0, nullptr), conn_, text));
         found = prepared_.emplace(std::string(text), std::move(name)).first;
     }
     std::vector<const char*> values(params.values.size());
     for (std::size_t i = 0; i < values.size(); ++i) values[i] = params.is_null[i] ? nullptr : params.values[i].c_str();
-    return Result(checked(PQexecPrepared(conn_, found->second.c_str(), static_cast<int>(values.size()), values.data(),
+    return Result(checked(libpq_api().PQexecPrepared(conn_, found->second.c_str(), static_cast<int>(values.size()), values.data(),
                                          nullptr, nullptr, 0),
                           conn_, text));
 }
@@ -475,7 +556,7 @@ void PgStore::migrate() {
         }
         exec_simple("COMMIT");
     } catch (...) {
-        PQclear(PQexec(conn_, "ROLLBACK"));
+        libpq_api().PQclear(libpq_api().PQexec(conn_, "ROLLBACK"));
         throw;
     }
 }
@@ -511,18 +592,18 @@ std::string PgStore::content_digest() const {
 // --- transactions ---
 
 void PgStore::begin_write_transaction() {
-    if (PQstatus(conn_) != CONNECTION_OK) {
+    if (libpq_api().PQstatus(conn_) != CONNECTION_OK) {
         // The server restarted or the connection dropped: reconnect once; its prepared statements are gone.
-        PQreset(conn_);
+        libpq_api().PQreset(conn_);
         prepared_.clear();
-        if (PQstatus(conn_) != CONNECTION_OK)
-            throw StoreError("lost the PostgreSQL connection: " + trim(PQerrorMessage(conn_)) + " (" + kSetting + ")");
+        if (libpq_api().PQstatus(conn_) != CONNECTION_OK)
+            throw StoreError("lost the PostgreSQL connection: " + trim(libpq_api().PQerrorMessage(conn_)) + " (" + kSetting + ")");
     }
     exec_simple("BEGIN");
     try {
-        run("SELECT pg_advisory_xact_lock($1)", static_cast<std::int64_t>(kWriterLock));
+        if (writer_lock_) run("SELECT pg_advisory_xact_lock($1)", static_cast<std::int64_t>(kWriterLock));
     } catch (...) {
-        PQclear(PQexec(conn_, "ROLLBACK"));
+        libpq_api().PQclear(libpq_api().PQexec(conn_, "ROLLBACK"));
         throw;
     }
 }
@@ -547,7 +628,7 @@ void PgStore::transaction(const std::function<void()>& fn) {
         exec_simple(batched ? "RELEASE SAVEPOINT unit" : "COMMIT");
     } catch (...) {
         transaction_depth_ = 0;
-        PQclear(PQexec(conn_, batched ? "ROLLBACK TO SAVEPOINT unit; RELEASE SAVEPOINT unit" : "ROLLBACK"));
+        libpq_api().PQclear(libpq_api().PQexec(conn_, batched ? "ROLLBACK TO SAVEPOINT unit; RELEASE SAVEPOINT unit" : "ROLLBACK"));
         throw;
     }
 }
@@ -562,7 +643,7 @@ void PgStore::commit_batch() {
     try {
         exec_simple("COMMIT");
     } catch (...) {
-        PQclear(PQexec(conn_, "ROLLBACK"));
+        libpq_api().PQclear(libpq_api().PQexec(conn_, "ROLLBACK"));
         throw;
     }
 }

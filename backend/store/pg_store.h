@@ -4,6 +4,7 @@
 // - Versioned migrations (schema_version table), applied under an advisory lock so that two processes
 //   starting together migrate once.
 // - Times are bigint 100 ns ticks, exactly as the EBS clock gives them (timestamptz would keep only us).
+// - libpq is loaded (dlopen) when the first store opens: programs that never open one do not pay for it.
 // - Every statement is prepared once per connection (by SQL text) and run with bound parameters.
 // - Concurrency: each write transaction first takes one transaction-scoped advisory lock (the same key in
 //   every EBS process on the database), so write transactions run one at a time, as SQLite's BEGIN
@@ -32,16 +33,27 @@ struct PgConnectionSettings {
     int startup_wait_seconds = 15;  // Timeout (Npgsql's default 15): how long to wait for the server to accept
     std::string redacted;  // the connection string with the password replaced, for messages
     std::string host_port() const;  // "host:port" for messages
+    // One probe: true when the server answers (even if it would refuse these credentials), false while it is
+    // not up or still starting. The startup wait around it is the caller's (harness/cli/serve_store.cpp), so
+    // that the backend never waits in real time. Throws StoreError when libpq cannot be loaded.
+    bool server_accepting_connections() const;
+    std::string not_accepting_message() const;  // after startup_wait_seconds of probes, naming the setting
 
     // Throws ConfigError naming the key and the setting for an unknown key, a bad value or bad syntax.
     static PgConnectionSettings parse(std::string_view connection_string);
 };
 
+struct PgStoreOptions {
+    // Test switch only (Mgm:PostgreSQLWriterLock=false): without the writers' advisory lock, two EBS processes'
+    // check-then-write rules race (docs/RELIABILITY.md shows the broken invariants).
+    bool writer_lock = true;
+};
+
 class PgStore final : public Store {
 public:
-    // Connects (waiting up to startup_wait_seconds while the server is not accepting connections), then runs
-    // the pending migrations. Throws StoreError naming ConnectionStrings:PostgreSQL when it cannot.
-    explicit PgStore(const PgConnectionSettings& settings);
+    // Connects once (no waiting: serve waits for the server first), then runs the pending migrations. Throws
+    // StoreError naming ConnectionStrings:PostgreSQL when it cannot, or when libpq cannot be loaded.
+    explicit PgStore(const PgConnectionSettings& settings, PgStoreOptions options = {});
     explicit PgStore(std::string_view connection_string) : PgStore(PgConnectionSettings::parse(connection_string)) {}
     ~PgStore() override;
     PgStore(const PgStore&) = delete;
@@ -121,6 +133,7 @@ private:
     int transaction_depth_ = 0;
     std::function<void()> on_batch_opened_;  // set: group commit is on
     bool batch_open_ = false;
+    bool writer_lock_ = true;
 };
 
 }  // namespace mgm::backend

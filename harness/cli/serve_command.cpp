@@ -104,7 +104,8 @@ SettingsCheck check_settings(const sim::Settings& settings, bool single_service)
     SettingsCheck check;
     // Booleans the reference binds with bool.Parse (an unparsable value fails there too); ours the same way.
     for (const char* key :
-         {"Mgm:GroupCommit", "Mgm:DevSkipSubscriberCheck", "Mgm:EnableE2eHarness", "Mgm:EventSubEnforceFreshness"}) {
+         {"Mgm:GroupCommit", "Mgm:DevSkipSubscriberCheck", "Mgm:EnableE2eHarness", "Mgm:EventSubEnforceFreshness",
+          "Mgm:PostgreSQLWriterLock"}) {
         auto value = settings.get(key);
         if (value && !value->empty() && !sim::Settings::parse_bool(*value))
             check.errors.push_back(env_name(key) + "='" + *value + "' is not a boolean (true or false)");
@@ -293,6 +294,10 @@ int serve_main(int argc, char** argv) {
         store = choose_serve_store(settings);
         settings.set("Mgm:SqlitePath", store->sqlite_path);
         for (const auto& warning : store->warnings) std::cerr << "mgm-sim serve: warning: " << warning << "\n";
+        if (auto error = wait_for_postgresql(settings)) {
+            std::cerr << "mgm-sim serve: the EBS cannot start: " << *error << "\n";
+            return 1;
+        }
     }
     config.settings = settings;
 

@@ -1,7 +1,9 @@
 #include "harness/cli/serve_store.h"
 
+#include <chrono>
 #include <filesystem>
 #include <system_error>
+#include <thread>
 
 #include "backend/store/pg_store.h"
 
@@ -37,6 +39,23 @@ ServeStore choose_serve_store(const sim::Settings& settings) {
         store.description = "PostgreSQL " + shown + " (ConnectionStrings__PostgreSQL), kept across restarts";
     }
     return store;
+}
+
+std::optional<std::string> wait_for_postgresql(const sim::Settings& settings) {
+    auto pg = settings.get("ConnectionStrings:PostgreSQL");
+    if (!pg || pg->empty()) return std::nullopt;
+    std::optional<backend::PgConnectionSettings> parsed;
+    try {
+        parsed = backend::PgConnectionSettings::parse(*pg);
+    } catch (const std::exception&) { return std::nullopt; }
+    try {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(parsed->startup_wait_seconds);
+        while (!parsed->server_accepting_connections()) {
+            if (std::chrono::steady_clock::now() >= deadline) return parsed->not_accepting_message();
+            std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        }
+    } catch (const backend::StoreError& e) { return std::string(e.what()); }
+    return std::nullopt;
 }
 
 }  // namespace mgm::harness::cli

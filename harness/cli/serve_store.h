@@ -3,6 +3,7 @@
 // acknowledged enrollment and payout on restart is not what the reference does (it keeps them in PostgreSQL).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,5 +24,11 @@ struct ServeStore {
 // Reads Mgm:SqlitePath (unset/empty -> kServeDefaultSqliteFile in the working directory; ":memory:" only
 // when asked for) and ConnectionStrings:PostgreSQL (the reference's key: when set, the EBS uses PostgreSQL and Mgm:SqlitePath is ignored).
 ServeStore choose_serve_store(const sim::Settings& settings);
+
+// With ConnectionStrings:PostgreSQL set, waits (real time, up to its Timeout, default 15 s) while the server
+// is not yet accepting connections, as a database started next to serve (CI, compose) may be. Returns the
+// error to print (naming the setting) when it never does, or when libpq cannot be loaded; nullopt when the
+// server answers, when PostgreSQL is not configured, or when the string does not parse (the EBS reports that).
+std::optional<std::string> wait_for_postgresql(const sim::Settings& settings);
 
 }  // namespace mgm::harness::cli

@@ -43,15 +43,13 @@ bool is_identifier_char(char c) {
 
 // The allow-list: the real-mode implementations, which exist to reach the real world. sim/clock/
 // system_clock.* reads wall-clock time and runs Asio steady timers; sim/network/tcp_* owns real sockets.
-// backend/store/pg_store.* exists only in serve: its startup waits, in real time, for PostgreSQL to accept
-// connections. Nothing else needs an exception: the environment is read in harness/ (not scanned: it assembles the
-// runtime) and reaches business code only as Settings.
+// Nothing else needs an exception: the environment is read, and serve waits for PostgreSQL to accept
+// connections, in harness/ (not scanned: it assembles the runtime); business code gets only Settings.
 bool is_exempt(const fs::path& relative) {
     const std::string path = relative.generic_string();
     const std::string name = relative.filename().string();
     return path.rfind("sim/clock/system_clock.", 0) == 0 ||
-           (path.rfind("sim/network/", 0) == 0 && name.rfind("tcp_", 0) == 0) ||
-           path.rfind("backend/store/pg_store.", 0) == 0;
+           (path.rfind("sim/network/", 0) == 0 && name.rfind("tcp_", 0) == 0);
 }
 
 bool contains_forbidden(const std::string& code, const std::string& pattern) {
