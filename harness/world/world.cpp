@@ -8,6 +8,7 @@
 
 #include "backend/ebs.h"
 #include "backend/store/group_commit.h"
+#include "backend/store/sqlite_store.h"
 #include "fakes/bounded_log.h"
 #include "fakes/mock_eventsub_webhook.h"
 #include "fakes/mock_extension_jwt.h"
@@ -113,6 +114,19 @@ std::unique_ptr<World::Host> build_ebs(HostContext& c) {
     backend::EbsConfig config =
         c.config.ebs_config ? *c.config.ebs_config : backend::EbsConfig::from_settings(c.settings);
     config.self_address = c.self_address;
+    // The simulation is deterministic and in process: its EBS always stores in in-memory SQLite. A database
+    // outside the process (PostgreSQL, a file) is real-socket mode's (`mgm-sim serve`); only the EBS route
+    // tests may put a simulated EBS on PostgreSQL, to run the same cases on both engines.
+    if (!c.tcp) {
+        if (!config.postgresql_connection.empty() && !c.config.allow_postgresql)
+            throw backend::ConfigError(
+                "ConnectionStrings:PostgreSQL is set, but the simulation (mgm-sim run, sweep, the World in "
+                "simulation mode) always uses in-memory SQLite: PostgreSQL is for `mgm-sim serve` only");
+        if (config.postgresql_connection.empty() && !backend::SqliteStore::is_in_memory(config.sqlite_path))
+            throw backend::ConfigError("Mgm:SqlitePath = '" + config.sqlite_path +
+                                       "', but the simulation always uses in-memory SQLite (a file is for "
+                                       "`mgm-sim serve` only)");
+    }
     auto host = std::make_unique<EbsHost>(
         std::make_unique<backend::Ebs>(std::move(config), c.seams, c.config.store_recycler), c.tcp);
     if (c.config.start_workers) host->service().start();

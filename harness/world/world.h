@@ -131,6 +131,10 @@ struct WorldConfig {
     // Worlds built one after another may share one: the EBS's in-memory store then comes from, and goes back
     // to, the recycler (emptied, schema and prepared statements kept) instead of being opened anew.
     std::shared_ptr<backend::StoreRecycler> store_recycler;
+    // Simulation mode refuses an EBS store outside the process (ConfigError): the simulation always uses
+    // in-memory SQLite. The one exception, for tests only: the EBS route tests run their cases on PostgreSQL
+    // too (test/backend/ebs_fixture.h) and set this.
+    bool allow_postgresql = false;
 };
 
 class World {

@@ -2,6 +2,10 @@
 // with the profile given), whose driver sends real HTTP/1.1 bytes over the loopback network, and a tiny Twitch
 // Helix stand-in at the Helix CI address. Background workers are off unless asked for (as in
 // the reference's own unit tests).
+//
+// Store: in-memory SQLite, as in every simulation. With MGM_TEST_EBS_STORE=postgresql (set by
+// scripts/ci-postgres-stage.sh, with MGM_TEST_POSTGRESQL) each fixture's EBS stores in a fresh PostgreSQL
+// schema instead: the same route cases then run against PostgreSQL.
 #pragma once
 
 #include <array>
@@ -20,6 +24,7 @@
 #include "backend/ebs.h"
 #include "backend/domain/store.h"
 #include "fakes/eventsub_delivery.h"
+#include "pg_test_db.h"
 #include "harness/world/driver.h"
 #include "harness/world/world.h"
 #include "sim/clock/sim_loop.h"
@@ -108,6 +113,16 @@ private:
     std::unique_ptr<http::Server> server_;
 };
 
+// The store the fixtures' EBS uses (MGM_TEST_EBS_STORE: unset or "sqlite" / "postgresql").
+enum class EbsTestStore { sqlite, postgresql };
+inline EbsTestStore ebs_test_store() {
+    const char* env = std::getenv("MGM_TEST_EBS_STORE");
+    const std::string value = env ? env : "";
+    if (value.empty() || value == "sqlite") return EbsTestStore::sqlite;
+    if (value == "postgresql") return EbsTestStore::postgresql;
+    throw std::invalid_argument("MGM_TEST_EBS_STORE='" + value + "' is not sqlite or postgresql");
+}
+
 struct EbsFixtureOptions {
     bool start_workers = false;
     sim::Instant start = kEbsFixtureStart;
@@ -117,7 +132,8 @@ struct EbsFixtureOptions {
 class EbsFixture {
 public:
     explicit EbsFixture(backend::EbsConfig config = http_test_profile(), EbsFixtureOptions options = {})
-        : world(world_config(std::move(config), options, log_lines)),
+        : pg(ebs_test_store() == EbsTestStore::postgresql ? test::PgSchema::make() : nullptr),
+          world(world_config(std::move(config), options, log_lines, pg.get())),
           trace(world.trace()),
           clock(world.virtual_clock()),
           loop(world.loop()),
@@ -262,6 +278,7 @@ public:
     }
 
     // Members in construction order.
+    std::unique_ptr<test::PgSchema> pg;  // MGM_TEST_EBS_STORE=postgresql: the EBS's schema, dropped last
     std::vector<std::string> log_lines;  // the World's log (info and up)
     harness::World world;
     sim::Trace& trace;
@@ -275,8 +292,12 @@ public:
 
 private:
     static harness::WorldConfig world_config(backend::EbsConfig config, const EbsFixtureOptions& options,
-                                             std::vector<std::string>& log_lines) {
+                                             std::vector<std::string>& log_lines, const test::PgSchema* pg) {
         harness::WorldConfig w;
+        if (pg) {
+            config.postgresql_connection = pg->connection;
+            w.allow_postgresql = true;  // the route tests are the one simulated World allowed on PostgreSQL
+        }
         w.services = {harness::Service::ebs};
         w.ebs_config = std::move(config);
         w.seed = options.seed;

@@ -112,3 +112,27 @@ TEST_CASE("World hosts: every service answers with a Date header from the World'
         }
     }
 }
+
+TEST_CASE("World hosts: the simulation refuses PostgreSQL or a SQLite file, naming the setting", "[world][config]") {
+    // The simulation stays deterministic and in process: in-memory SQLite only. A scenario's "config" or the
+    // settings reach the EBS the same way, so both are refused before anything is opened.
+    harness::WorldConfig config;
+    config.services = {harness::Service::ebs};
+    config.settings.set("ConnectionStrings:PostgreSQL", "Host=127.0.0.1;Port=5432;Database=mgm");
+    try {
+        harness::World world(config);
+        FAIL("a simulated World accepted PostgreSQL");
+    } catch (const backend::ConfigError& e) {
+        CHECK(std::string(e.what()).find("ConnectionStrings:PostgreSQL") != std::string::npos);
+        CHECK(std::string(e.what()).find("in-memory SQLite") != std::string::npos);
+    }
+    harness::WorldConfig file_config;
+    file_config.services = {harness::Service::ebs};
+    file_config.settings.set("Mgm:SqlitePath", "/tmp/never-created-by-the-simulation.sqlite");
+    CHECK_THROWS_WITH(harness::World(file_config), Catch::Contains("Mgm:SqlitePath") && Catch::Contains("in-memory"));
+    // In-memory, spelled either way, is the simulation's store.
+    harness::WorldConfig memory_config;
+    memory_config.services = {harness::Service::ebs};
+    memory_config.settings.set("Mgm:SqlitePath", ":memory:");
+    CHECK_NOTHROW(harness::World(memory_config));
+}

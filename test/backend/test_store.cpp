@@ -1,16 +1,27 @@
-// SqliteStore: migrations (idempotent, versioned), WAL on a file, record round-trips, transactions.
+// The store suite, on both engines: every engine-neutral case is a template case run on SQLite and on
+// PostgreSQL (SqliteEngine / PostgresEngine below). PostgreSQL cases need MGM_TEST_POSTGRESQL (a
+// ConnectionStrings:PostgreSQL value; scripts/ci-postgres-stage.sh sets it on a throwaway cluster); unset, each
+// says it is skipped and passes. Engine-specific cases (SQLite's journal and WAL, PostgreSQL's connection
+// string, startup probe and two-connection race) follow the shared ones.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <sqlite3.h>
 
+#include "backend/config.h"
+#include "backend/store/pg_store.h"
 #include "backend/store/sqlite_migrations.h"
 #include "backend/store/sqlite_store.h"
+#include "pg_test_db.h"
 #include "temp_db_path.h"
 
 using namespace mgm;
@@ -29,30 +40,119 @@ sim::Uuid id(std::uint8_t last) {
     return u;
 }
 
+// open(): a new, empty database. open_shared(): a new connection to one database that stays the same for
+// the engine object's lifetime (for reopening). Stores must be destroyed before their engine.
+struct SqliteEngine {
+    std::optional<TempDbPath> file;
+    bool available() const { return true; }
+    static int latest_schema_version() { return SqliteStore::latest_schema_version(); }
+    std::unique_ptr<Store> open() { return std::make_unique<SqliteStore>(); }  // in-memory
+    std::unique_ptr<Store> open_shared() {
+        if (!file) file.emplace("mgm_store_suite_shared_" + std::to_string(getpid()) + ".sqlite");
+        return std::make_unique<SqliteStore>(file->path.string());
+    }
+};
+
+struct PostgresEngine {
+    std::vector<std::unique_ptr<test::PgSchema>> databases;
+    std::unique_ptr<test::PgSchema> shared;
+    bool available() const {
+        if (!test::postgresql_test_connection().empty()) return true;
+        WARN("PostgreSQL case skipped: MGM_TEST_POSTGRESQL is unset (scripts/ci-postgres-stage.sh sets it)");
+        return false;
+    }
+    static int latest_schema_version() { return PgStore::latest_schema_version(); }
+    std::unique_ptr<Store> open() {
+        databases.push_back(test::PgSchema::make());
+        return std::make_unique<PgStore>(databases.back()->connection);
+    }
+    std::unique_ptr<Store> open_shared() {
+        if (!shared) shared = test::PgSchema::make();
+        return std::make_unique<PgStore>(shared->connection);
+    }
+};
+
 }  // namespace
 
-TEST_CASE("store: in-memory database is migrated to the latest version", "[store]") {
+// The engine of the template case (TestType), or return (skipped) when it is not available.
+#define STORE_ENGINE(engine) \
+    TestType engine;         \
+    if (!engine.available()) return
+
+TEMPLATE_TEST_CASE("store: a new database is migrated to the latest version", "[store]", SqliteEngine,
+                   PostgresEngine) {
+    STORE_ENGINE(engine);
+    auto store = engine.open();
+    CHECK(store->schema_version() == TestType::latest_schema_version());
+    CHECK(TestType::latest_schema_version() >= 1);
+}
+
+TEMPLATE_TEST_CASE("store: reopening runs no migration again and reads back what was committed, to the 100 ns tick",
+                   "[store]", SqliteEngine, PostgresEngine) {
+    STORE_ENGINE(engine);
+    Payout payout;
+    payout.id = id(1);
+    payout.twitch_user_id = "u1";
+    payout.twitch_display_name = "D1";
+    payout.character_name = "Name";
+    payout.enrollment_request_id = "spin:x";
+    payout.created_at = sim::Instant{638'000'000'000'000'123};  // a .NET-era tick count, odd last digit
+    {
+        auto store = engine.open_shared();
+        store->transaction([&] {
+            store->insert_payout(payout);
+            store->append_pool_member(PoolMember{"u2", "D2", "Thrall", 0});
+            store->insert_chat_dedup("m1", sim::Instant{7});
+        });
+    }
+    auto reopened = engine.open_shared();  // would fail ("already exists") if migrations ran twice
+    CHECK(reopened->schema_version() == TestType::latest_schema_version());
+    auto read = reopened->latest_payout_for_user("u1");
+    REQUIRE(read);
+    CHECK(read->created_at.ticks == 638'000'000'000'000'123);
+    CHECK(*read == payout);
+    CHECK(reopened->has_active_payout("u1"));
+    REQUIRE(reopened->find_pool_member("u2"));
+    CHECK(reopened->find_pool_member("u2")->character_name == "Thrall");
+    CHECK(reopened->has_chat_dedup("m1"));
+}
+
+TEMPLATE_TEST_CASE("store: strings with NUL and control bytes round-trip and stay distinct", "[store]",
+                   SqliteEngine, PostgresEngine) {
+    STORE_ENGINE(engine);
+    auto opened = engine.open();
+    Store& store = *opened;
+    // A JWT user id may carry "\0" (PostgreSQL text cannot hold it: the store escapes it, one to one).
+    const std::string a("u\0x", 3), b("u\0y", 3), c("u\x01\x02", 3), d("u\x01\x01", 3);
+    for (const auto& user : {a, b, c, d}) store.append_pool_member(PoolMember{user, "D" + user, "N" + user, 0});
+    CHECK(store.pool_size() == 4);
+    for (const auto& user : {a, b, c, d}) {
+        auto m = store.find_pool_member(user);
+        REQUIRE(m);
+        CHECK(m->twitch_user_id == user);
+        CHECK(m->character_name == "N" + user);
+    }
+    CHECK_FALSE(store.find_pool_member("u"));
+    CHECK(store.character_name_taken_by_other("N" + a, b));
+    CHECK_FALSE(store.character_name_taken_by_other("N" + a, a));
+    store.insert_enrollment(EnrollmentRecord{std::string("e\0" "1", 3), a, "D", "Abcd", sim::Instant{5}});
+    CHECK_FALSE(store.find_enrollment("e"));
+    CHECK(store.find_enrollment(std::string("e\0" "1", 3)));
+}
+
+TEST_CASE("store: SQLite in memory journals in memory", "[store]") {
     SqliteStore store;
-    CHECK(store.schema_version() == SqliteStore::latest_schema_version());
-    CHECK(SqliteStore::latest_schema_version() >= 2);
     CHECK(store.journal_mode() == "memory");
 }
 
-TEST_CASE("store: a file database uses WAL and reopening it re-runs no migration", "[store]") {
+TEST_CASE("store: a SQLite file uses WAL, also when reopened", "[store]") {
     TempDbPath db("mgm_h3_store_test.sqlite");
     {
         SqliteStore store(db.path.string());
         CHECK(store.journal_mode() == "wal");
-        CHECK(store.schema_version() == SqliteStore::latest_schema_version());
-        store.transaction([&] { store.append_pool_member(PoolMember{"u1", "D", "Abcd", 0}); });
     }
-    {
-        SqliteStore reopened(db.path.string());  // would throw "table already exists" if migrations re-ran
-        CHECK(reopened.schema_version() == SqliteStore::latest_schema_version());
-        CHECK(reopened.journal_mode() == "wal");
-        REQUIRE(reopened.list_pool().size() == 1);
-        CHECK(reopened.list_pool()[0].character_name == "Abcd");
-    }
+    SqliteStore reopened(db.path.string());
+    CHECK(reopened.journal_mode() == "wal");
 }
 
 namespace {
@@ -74,7 +174,7 @@ long long pool_rows_seen_from_outside(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("store: a file store's commits are in the WAL file when the commit returns", "[store]") {
+TEST_CASE("store: a SQLite file store's commits are in the WAL file when the commit returns", "[store]") {
     // The store's VFS gathers WAL writes (wal_batching_vfs.h); another process must see each commit at once,
     // and a kill -9 right after a commit must not lose it (the writes are in the page cache by then).
     TempDbPath db("mgm_store_wal_batching.sqlite");
@@ -92,12 +192,14 @@ TEST_CASE("store: a file store's commits are in the WAL file when the commit ret
     CHECK(store.pool_size() == 3005);
 }
 
-TEST_CASE("store: unopenable path is a StoreError", "[store]") {
+TEST_CASE("store: an unopenable SQLite path is a StoreError", "[store]") {
     CHECK_THROWS_AS(SqliteStore("/nonexistent-dir-h3/x/y.sqlite"), StoreError);
 }
 
-TEST_CASE("store: transaction rolls back every write when the body throws", "[store]") {
-    SqliteStore store;
+TEMPLATE_TEST_CASE("store: transaction rolls back every write when the body throws", "[store]", SqliteEngine, PostgresEngine) {
+    STORE_ENGINE(engine);
+    auto opened = engine.open();
+    Store& store = *opened;
     CHECK_THROWS(store.transaction([&] {
         store.append_pool_member(PoolMember{"u1", "D", "Abcd", 0});
         store.insert_chat_dedup("m1", sim::Instant{1});
@@ -114,8 +216,10 @@ TEST_CASE("store: transaction rolls back every write when the body throws", "[st
     CHECK(store.transact([&] { return store.chat_dedup_count(); }) == 1);
 }
 
-TEST_CASE("store: pool keeps append order and one row per user", "[store]") {
-    SqliteStore store;
+TEMPLATE_TEST_CASE("store: pool keeps append order and one row per user", "[store]", SqliteEngine, PostgresEngine) {
+    STORE_ENGINE(engine);
+    auto opened = engine.open();
+    Store& store = *opened;
     store.append_pool_member(PoolMember{"a", "A", "Aaaa", 0});
     store.append_pool_member(PoolMember{"b", "B", "Bbbb", 0});
     CHECK_THROWS_AS(store.append_pool_member(PoolMember{"a", "A", "Xxxx", 0}), StoreError);
@@ -128,13 +232,19 @@ TEST_CASE("store: pool keeps append order and one row per user", "[store]") {
     CHECK(pool[1].twitch_user_id == "a");
     CHECK(pool[0].seq < pool[1].seq);
     CHECK(store.pool_size() == 2);
+    CHECK(store.pool_member_at(0) == pool[0]);  // the draw's read: the index-th member in pool order
+    CHECK(store.pool_member_at(1) == pool[1]);
+    CHECK_FALSE(store.pool_member_at(2));
+    CHECK_FALSE(store.pool_member_at(-1));
     CHECK(store.character_name_taken_by_other("Aaaa", "b"));
     CHECK_FALSE(store.character_name_taken_by_other("Aaaa", "a"));
     CHECK_FALSE(store.character_name_taken_by_other("aaaa", "b"));  // ordinal
 }
 
-TEST_CASE("store: spin state round-trips with and without a candidate", "[store]") {
-    SqliteStore store;
+TEMPLATE_TEST_CASE("store: spin state round-trips with and without a candidate", "[store]", SqliteEngine, PostgresEngine) {
+    STORE_ENGINE(engine);
+    auto opened = engine.open();
+    Store& store = *opened;
     CHECK_FALSE(store.load_spin().has_value());
     SpinState s;
     s.cycle_start = sim::Instant{17753832000000000};
@@ -152,8 +262,10 @@ TEST_CASE("store: spin state round-trips with and without a candidate", "[store]
     CHECK(store.load_spin() == s);
 }
 
-TEST_CASE("store: payouts round-trip and the typed queries", "[store]") {
-    SqliteStore store;
+TEMPLATE_TEST_CASE("store: payouts round-trip and the typed queries", "[store]", SqliteEngine, PostgresEngine) {
+    STORE_ENGINE(engine);
+    auto opened = engine.open();
+    Store& store = *opened;
     Payout p;
     p.id = id(1);
     p.twitch_user_id = "u";
@@ -195,16 +307,20 @@ TEST_CASE("store: payouts round-trip and the typed queries", "[store]") {
     CHECK_THROWS_AS(store.update_payout(missing), StoreError);
 }
 
-TEST_CASE("store: claim idempotency keys are exact and case-sensitive", "[store]") {
-    SqliteStore store;
+TEMPLATE_TEST_CASE("store: claim idempotency keys are exact and case-sensitive", "[store]", SqliteEngine, PostgresEngine) {
+    STORE_ENGINE(engine);
+    auto opened = engine.open();
+    Store& store = *opened;
     store.insert_enrollment(EnrollmentRecord{"Key-1", "u", "D", "Abcd", sim::Instant{5}});
     CHECK(store.find_enrollment("Key-1") == EnrollmentRecord{"Key-1", "u", "D", "Abcd", sim::Instant{5}});
     CHECK_FALSE(store.find_enrollment("key-1").has_value());
     CHECK_THROWS_AS(store.insert_enrollment(EnrollmentRecord{"Key-1", "v", "D", "Abcd", sim::Instant{6}}), StoreError);
 }
 
-TEST_CASE("store: gift requests, usage markers and queue queries", "[store]") {
-    SqliteStore store;
+TEMPLATE_TEST_CASE("store: gift requests, usage markers and queue queries", "[store]", SqliteEngine, PostgresEngine) {
+    STORE_ENGINE(engine);
+    auto opened = engine.open();
+    Store& store = *opened;
     GiftRequest g;
     g.id = id(1);
     g.streamer_id = "42";
@@ -240,8 +356,10 @@ TEST_CASE("store: gift requests, usage markers and queue queries", "[store]") {
     CHECK(store.find_gift_usage("42:v")->completed_at == sim::Instant{70});
 }
 
-TEST_CASE("store: audit events are versioned per stream", "[store]") {
-    SqliteStore store;
+TEMPLATE_TEST_CASE("store: audit events are versioned per stream", "[store]", SqliteEngine, PostgresEngine) {
+    STORE_ENGINE(engine);
+    auto opened = engine.open();
+    Store& store = *opened;
     store.append_event("s1", "PayoutCreated", R"({"a":1})", sim::Instant{1});
     store.append_event("s2", "GiftRequestInitiated", "{}", sim::Instant{2});
     store.append_event("s1", "PayoutStatusChanged", "{}", sim::Instant{3});
@@ -254,9 +372,11 @@ TEST_CASE("store: audit events are versioned per stream", "[store]") {
     CHECK(store.list_events()[1].stream_id == "s2");
 }
 
-TEST_CASE("store: clear_all_data leaves the same data as a new store, and the same ids afterwards", "[store]") {
+TEMPLATE_TEST_CASE("store: clear_all_data leaves the same data as a new store, and the same ids afterwards",
+                   "[store]", SqliteEngine, PostgresEngine) {
+    STORE_ENGINE(engine);
     // One row in every table, written the same way into a new store and into a used-then-cleared one.
-    auto fill = [](SqliteStore& store, const std::string& user, std::uint8_t ids) {
+    auto fill = [](Store& store, const std::string& user, std::uint8_t ids) {
         store.append_pool_member(PoolMember{user, "D", "Abcd", 0});
         store.insert_chat_dedup("m-" + user, sim::Instant{1});
         store.insert_enrollment(EnrollmentRecord{"Key-" + user, user, "D", "Abcd", sim::Instant{5}});
@@ -283,11 +403,13 @@ TEST_CASE("store: clear_all_data leaves the same data as a new store, and the sa
         store.upsert_gift_usage(GiftUsage{"42:" + user, "42", user, sim::Instant{60}, g.id});
         store.append_event("stream-" + user, "Type", "{}", sim::Instant{7});  // AUTOINCREMENT counter
     };
-    SqliteStore fresh;
+    auto fresh_store = engine.open();
+    Store& fresh = *fresh_store;
     const std::string empty = fresh.content_digest();
     fill(fresh, "u", 1);
 
-    SqliteStore used;
+    auto used_store = engine.open();
+    Store& used = *used_store;
     fill(used, "someone-else", 10);
     fill(used, "other", 20);
     REQUIRE(used.content_digest() != fresh.content_digest());
@@ -298,6 +420,8 @@ TEST_CASE("store: clear_all_data leaves the same data as a new store, and the sa
     fill(used, "u", 1);
     CHECK(used.content_digest() == fresh.content_digest());  // same seq / rowids / sequence counters
 }
+
+// --- SQLite only ---
 
 TEST_CASE("store: the built-in schema image is what the migrations make now", "[store]") {
     // Bytes equal: the image was made by the same migrations on the same SQLite; a migration added or edited
@@ -393,4 +517,82 @@ TEST_CASE("store: an in-memory store's cached answers equal a file store's, thro
     both([&](Store& s) { s.update_gift(g); });
 
     both([](Store& s) { s.clear_all_data(); });
+}
+
+// --- PostgreSQL only ---
+
+TEST_CASE("store: PostgreSQL connection string keys, unknown key named with the setting", "[store][postgresql]") {
+    auto s = PgConnectionSettings::parse(
+        "Host=db;Port=5433;Database=mgm;User ID=u;Password='p;w';SSL Mode=Require;Pooling=true");
+    CHECK(s.host_port() == "db:5433");
+    CHECK(s.redacted.find("p;w") == std::string::npos);
+    bool saw_password = false, saw_ssl = false;
+    for (auto& [k, v] : s.libpq) {
+        saw_password = saw_password || (k == "password" && v == "p;w");
+        saw_ssl = saw_ssl || (k == "sslmode" && v == "require");
+    }
+    CHECK(saw_password);
+    CHECK(saw_ssl);
+    try {
+        PgConnectionSettings::parse("Host=db;Databse=mgm");
+        FAIL("no error");
+    } catch (const ConfigError& e) {
+        CHECK(std::string(e.what()).find("'Databse'") != std::string::npos);
+        CHECK(std::string(e.what()).find("ConnectionStrings:PostgreSQL") != std::string::npos);
+    }
+    CHECK_THROWS_AS(PgConnectionSettings::parse("Host=db;Port=x"), ConfigError);
+}
+
+TEST_CASE("store: PostgreSQL that is not up: the probe says so, opening fails naming the setting, no waiting",
+          "[store][postgresql]") {
+    // Port 1 on loopback: nothing listens. The store itself never waits (serve does, harness/cli/serve_store.cpp).
+    auto settings = PgConnectionSettings::parse("Host=127.0.0.1;Port=1;Database=mgm;Username=u;Password=p;Timeout=3");
+    CHECK(settings.startup_wait_seconds == 3);
+    CHECK_FALSE(settings.server_accepting_connections());
+    CHECK(settings.not_accepting_message().find("ConnectionStrings:PostgreSQL") != std::string::npos);
+    CHECK(settings.not_accepting_message().find("after 3 s") != std::string::npos);
+    try {
+        PgStore store(settings);
+        FAIL("no error");
+    } catch (const StoreError& e) {
+        CHECK(std::string(e.what()).find("127.0.0.1:1") != std::string::npos);
+        CHECK(std::string(e.what()).find("ConnectionStrings:PostgreSQL") != std::string::npos);
+        CHECK(std::string(e.what()).find("Password=***") != std::string::npos);
+    }
+}
+
+TEST_CASE("store: PostgreSQL, two processes' check-then-write race keeps one active payout per viewer",
+          "[store][postgresql]") {
+    // Two connections (as two EBS processes would hold) race the payout rule: check has_active_payout, then
+    // insert. The writers' advisory lock makes the second wait until the first committed, so it sees the row.
+    PostgresEngine engine;
+    if (!engine.available()) return;
+    auto first = engine.open_shared();
+    auto second = engine.open_shared();
+    std::atomic<int> created{0};
+    auto racer = [&](Store& store, std::uint8_t tag) {
+        for (int i = 0; i < 100; ++i) {
+            const std::string user = "viewer" + std::to_string(i);
+            store.transaction([&] {
+                if (store.has_active_payout(user)) return;
+                std::this_thread::yield();  // widen the window between the check and the write
+                Payout p;
+                p.id = id(static_cast<std::uint8_t>(i));
+                p.id.bytes[1] = tag;
+                p.twitch_user_id = user;
+                p.twitch_display_name = "D";
+                p.character_name = "Name";
+                p.enrollment_request_id = "spin:x";
+                p.created_at = sim::Instant{i};
+                store.insert_payout(p);
+                ++created;
+            });
+        }
+    };
+    std::thread a([&] { racer(*first, 1); });
+    std::thread b([&] { racer(*second, 2); });
+    a.join();
+    b.join();
+    CHECK(created == 100);
+    CHECK(first->list_payouts_with_status(PayoutStatus::Pending).size() == 100);  // one per viewer, none twice
 }
