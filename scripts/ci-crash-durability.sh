@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# CI crash-durability check (real sockets): `mgm-sim serve --only ebs` on a SQLite file (WAL), driven with
-# signed EventSub "!twgold" chat messages from distinct subscribers by several concurrent clients; every
-# enrollment that got its HTTP 200 is recorded. Mid-load the server is killed with SIGKILL and restarted
-# on the same file, several rounds. After each restart: the store opens (the server starts and answers),
-# every 200-acknowledged enrollment is in the pool (GET /api/pool/me with the user's JWT, and the
-# pool_member table), PRAGMA integrity_check is "ok". Lost enrollments must be zero.
+# CI crash-durability check (real sockets): `mgm-sim serve --only ebs` on a SQLite file (WAL) or on
+# PostgreSQL, driven with signed EventSub "!twgold" chat messages from distinct subscribers by several
+# concurrent clients; every enrollment that got its HTTP 200 is recorded. Mid-load the server is killed with
+# SIGKILL and restarted on the same store, several rounds. After each restart: the store opens (the server
+# starts and answers), every 200-acknowledged enrollment is in the pool (GET /api/pool/me with the user's
+# JWT, and the pool_member table), and for SQLite PRAGMA integrity_check is "ok". Lost enrollments must be 0.
 #   usage: scripts/ci-crash-durability.sh [path/to/mgm-sim]     (default: build/harness/cli/mgm-sim)
 #   env:   ROUNDS (default 3), CLIENTS (concurrent connections, default 4)
-# Needs python3 (standard library only: http.client, hmac, sqlite3).
+#          CRASH_POSTGRESQL: a ConnectionStrings:PostgreSQL value -> the store is that (empty) database, read
+#          back with psql (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE must name the same database)
+# Needs python3 (standard library only: http.client, hmac, sqlite3) and, for PostgreSQL, psql.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MGM_SIM=${1:-${MGM_SIM:-build/harness/cli/mgm-sim}}
@@ -32,13 +34,23 @@ trap cleanup EXIT
 fail() { FAILED=1; echo "ci-crash-durability: FAILED: $*" >&2; echo "ci-crash-durability: work dir kept: $WORK" >&2; exit 1; }
 
 export ASPNETCORE_ENVIRONMENT=Development
-export Mgm__SqlitePath="$DB"
+if [ -n "${CRASH_POSTGRESQL:-}" ]; then
+    command -v psql > /dev/null || { echo "ci-crash-durability: psql is required for CRASH_POSTGRESQL" >&2; exit 1; }
+    export ConnectionStrings__PostgreSQL="$CRASH_POSTGRESQL"
+    unset Mgm__SqlitePath || true
+    STORE_NAME="PostgreSQL ${PGHOST:-}:${PGPORT:-}/${PGDATABASE:-}"
+    DB=postgresql
+else
+    unset ConnectionStrings__PostgreSQL || true
+    export Mgm__SqlitePath="$DB"
+    STORE_NAME="$DB"
+fi
 export Twitch__EventSubSecret=crash-durability-secret
 unset Twitch__ExtensionSecret Twitch__ExtensionClientId ASPNETCORE_URLS || true
 
 # ---- the load client and the checker (python3 standard library) ----
 cat > "$WORK/tool.py" <<'PY'
-import base64, hashlib, hmac, http.client, json, os, sqlite3, sys, threading, time, uuid
+import base64, hashlib, hmac, http.client, json, os, sqlite3, subprocess, sys, threading, time, uuid
 
 SECRET = os.environ["Twitch__EventSubSecret"].encode()
 JWT_KEY = hashlib.sha256(b"mgm-dev-extension-secret-change-me").digest()
@@ -119,18 +131,24 @@ def verify(port, acks_path, db_path):
         me = json.loads(body)
         if me != {"isEnrolled": True, "characterName": name}:
             missing_http.append(user)
-    # 2. In the SQLite file the restarted server opened (a WAL reader next to it).
-    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
-    integrity = db.execute("PRAGMA integrity_check").fetchall()
-    journal = db.execute("PRAGMA journal_mode").fetchone()[0]
-    rows = dict(db.execute("SELECT twitch_user_id, character_name FROM pool_member").fetchall())
-    db.close()
+    # 2. In the store the restarted server opened: the SQLite file (a WAL reader next to it), or PostgreSQL.
+    if db_path == "postgresql":
+        out = subprocess.run(["psql", "-X", "-At", "-F", " ", "-c", "SELECT twitch_user_id, character_name FROM pool_member"],
+                             check=True, capture_output=True, text=True).stdout
+        rows = dict(line.split(" ", 1) for line in out.splitlines() if line)
+        integrity, journal = [("n/a",)], "n/a"   # PostgreSQL keeps its own WAL: nothing for us to check there
+    else:
+        db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
+        integrity = db.execute("PRAGMA integrity_check").fetchall()
+        journal = db.execute("PRAGMA journal_mode").fetchone()[0]
+        rows = dict(db.execute("SELECT twitch_user_id, character_name FROM pool_member").fetchall())
+        db.close()
     missing_db = [u for u, n in acked.items() if rows.get(u) != n]
     unacked_present = len([u for u in rows if u.startswith("crash-") and u not in acked])
     print(f"acknowledged={len(acked)} in_pool={len(rows)} lost_http={len(missing_http)} lost_db={len(missing_db)} "
           f"committed_but_unacknowledged={unacked_present} integrity={integrity[0][0] if len(integrity) == 1 else integrity} "
           f"journal_mode={journal}")
-    ok = not missing_http and not missing_db and integrity == [("ok",)] and journal == "wal"
+    ok = not missing_http and not missing_db and (db_path == "postgresql" or (integrity == [("ok",)] and journal == "wal"))
     if not ok:
         print("verify: lost: " + " ".join((missing_http + missing_db)[:20]), file=sys.stderr)
     return 0 if ok else 1
@@ -158,14 +176,14 @@ start_server() {
         kill -0 "$SERVER_PID" 2>/dev/null || break
         sleep 0.01
     done
-    [ -n "$PORT" ] || { cat "$log" >&2; fail "server did not start on $DB (start $1)"; }
+    [ -n "$PORT" ] || { cat "$log" >&2; fail "server did not start on $STORE_NAME (start $1)"; }
 }
 
 acks_count() { wc -l < "$ACKS" | tr -d " "; }
 
 total_start=$(date +%s)
 start_server 0
-echo "ci-crash-durability: EBS on 127.0.0.1:$PORT, store $DB"
+echo "ci-crash-durability: EBS on 127.0.0.1:$PORT, store $STORE_NAME"
 for round in $(seq 1 "$ROUNDS"); do
     before=$(acks_count)
     python3 "$WORK/tool.py" load "$PORT" "$round" "$CLIENTS" "$ACKS" 100000 &
@@ -185,18 +203,21 @@ for round in $(seq 1 "$ROUNDS"); do
     LOAD_PID=""
     [ "$load_status" -eq 0 ] || fail "load client failed (exit $load_status) in round $round"
     after=$(acks_count)
-    wal_size=$(stat -c %s "$DB-wal" 2>/dev/null || echo 0)
-    echo "ci-crash-durability: round $round: SIGKILL after $((after - before)) acknowledged enrollments (WAL $wal_size bytes)"
+    wal=""
+    [ "$DB" = postgresql ] || wal=" (WAL $(stat -c %s "$DB-wal" 2>/dev/null || echo 0) bytes)"
+    echo "ci-crash-durability: round $round: SIGKILL after $((after - before)) acknowledged enrollments$wal"
 
     start_server "$round"
     result=$(python3 "$WORK/tool.py" verify "$PORT" "$ACKS" "$DB") || { echo "$result"; fail "round $round: acknowledged enrollments missing or store damaged"; }
-    echo "ci-crash-durability: round $round: restarted on the same file: $result"
+    echo "ci-crash-durability: round $round: restarted on the same store: $result"
 done
 
 # Clean stop of the last server, then the file on its own.
 kill -TERM "$SERVER_PID"
 wait "$SERVER_PID" || fail "mgm-sim serve did not stop cleanly on SIGTERM"
 SERVER_PID=""
-integrity=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])" "$DB")
-[ "$integrity" = "ok" ] || fail "integrity_check after clean stop: $integrity"
-echo "ci-crash-durability: passed: $ROUNDS kill -9 rounds, $(acks_count) acknowledged enrollments, 0 lost, integrity ok ($(( $(date +%s) - total_start )) s)"
+if [ "$DB" != postgresql ]; then
+    integrity=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])" "$DB")
+    [ "$integrity" = "ok" ] || fail "integrity_check after clean stop: $integrity"
+fi
+echo "ci-crash-durability: passed ($STORE_NAME): $ROUNDS kill -9 rounds, $(acks_count) acknowledged enrollments, 0 lost$([ "$DB" = postgresql ] || echo ", integrity ok") ($(( $(date +%s) - total_start )) s)"

@@ -13,11 +13,14 @@ if [ "${1:-}" = stop ]; then
   exit 0
 fi
 dir=$(mktemp -d /tmp/mgm-pg.XXXXXX)
+# A failure after this point stops and removes what was started (the caller never learns the directory).
+trap 'as_pg "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$dir"' ERR
 chown postgres "$dir"
 echo postgres > "$dir/pw"
 chown postgres "$dir/pw"
 as_pg "$bin/initdb" -D "$dir/data" -U postgres --pwfile="$dir/pw" -A scram-sha-256 -E UTF8 >/dev/null
 as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=on" start >/dev/null
 for _ in $(seq 1 50); do "$bin/pg_isready" -h 127.0.0.1 -p "$port" -q && break; sleep 0.2; done
-PGPASSWORD=postgres "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE mgm" >/dev/null
+PGPASSWORD=postgres "$bin/psql" -X -h 127.0.0.1 -p "$port" -U postgres -d postgres -qc "CREATE DATABASE mgm" >/dev/null
+trap - ERR
 echo "$dir"

@@ -39,7 +39,7 @@ stage "real-socket stage (ctest -L real-socket)" ctest --test-dir build -L real-
 stage "ASan+UBSan test suite (clang build)" bash scripts/ci-sanitize.sh
 stage "fuzzing (libFuzzer, bounded)" bash scripts/ci-fuzz.sh "${FUZZ_SECONDS:-30}"
 stage "crash durability (kill -9, real sockets)" bash scripts/ci-crash-durability.sh build/harness/cli/mgm-sim
-stage "PostgreSQL (throwaway cluster on 5432: PgStore tests, serve + e2e on it)" bash scripts/ci-postgres-stage.sh build
+stage "PostgreSQL (throwaway cluster on 5432: store and route tests, serve on it: e2e, scenarios, restart, two EBS, kill -9)" bash scripts/ci-postgres-stage.sh build
 
 echo "test-all: passed in $(( $(date +%s) - all_start )) s"
 printf '  %s\n' "${timings[@]}"

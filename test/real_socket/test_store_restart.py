@@ -1,6 +1,9 @@
 """Item: data kept across restarts. `mgm-sim serve` with no Mgm__SqlitePath keeps the EBS's store in
 ./mgm-ebs.sqlite: a restart in the same directory (after SIGTERM, and after SIGKILL) keeps the pool, the
-payouts, the gift queue and the EventSub message-id dedup. `:memory:` is a fresh store.
+payouts, the gift queue and the EventSub message-id dedup, read back through the API. `:memory:` is a fresh
+store. With MGM_TEST_POSTGRESQL (a ConnectionStrings:PostgreSQL value naming an empty database;
+scripts/ci-postgres-stage.sh sets it) every server gets ConnectionStrings__PostgreSQL instead and the same
+restarts run on PostgreSQL.
 Bounded: 4 server starts, ~20 requests, a few seconds."""
 import json, os, signal, sys, uuid
 from serve_util import *
@@ -29,11 +32,17 @@ class Subscribed(BaseHTTPRequestHandler):
 helix = HTTPServer(("127.0.0.1", 0), Subscribed)
 threading.Thread(target=helix.serve_forever, daemon=True).start()
 HELIX_ENV = {"Twitch__HelixApiBaseUrl": "http://127.0.0.1:%d/" % helix.server_port}
+POSTGRESQL = os.environ.get("MGM_TEST_POSTGRESQL", "")
+if POSTGRESQL:
+    HELIX_ENV["ConnectionStrings__PostgreSQL"] = POSTGRESQL
 
-first = Serve(mgm_sim, only=ONLY, env=HELIX_ENV)   # ConnectionStrings__PostgreSQL selects PostgreSQL: ci-postgres-stage.sh
+first = Serve(mgm_sim, only=ONLY, env=HELIX_ENV)
 out = first.output()
 db = os.path.join(first.cwd, "mgm-ebs.sqlite")
-check("store: SQLite file " + db in out, "startup does not name the default store file %s:\n%s" % (db, out))
+if POSTGRESQL:
+    check("store: PostgreSQL " in out, "startup does not name the PostgreSQL store:\n%s" % out)
+else:
+    check("store: SQLite file " + db in out, "startup does not name the default store file %s:\n%s" % (db, out))
 ebs = first.ports["ebs"]
 
 dedup_id = str(uuid.uuid4())
@@ -49,7 +58,7 @@ status, _, body = request(ebs, "POST", "/api/gift-requests", {"streamerId": "e2e
 check(status in (200, 201), "gift request -> %d %r" % (status, body))
 gift_id = json.loads(body)["id"]
 check(first.stop() == 0, "first serve did not exit 0 on SIGTERM")
-check(os.path.getsize(db) > 0, "no store file after the first run")
+check(POSTGRESQL or os.path.getsize(db) > 0, "no store file after the first run")
 
 def check_kept(server, label):
     port = server.ports["ebs"]
@@ -74,6 +83,9 @@ third = Serve(mgm_sim, only=ONLY, cwd=first.cwd, env=HELIX_ENV)
 check_kept(third, "after SIGKILL")
 check(third.stop() == 0, "third serve did not exit 0")
 
+if POSTGRESQL:
+    print("store restart (PostgreSQL): pool, payout, gift queue and EventSub dedup kept across SIGTERM and SIGKILL restarts")
+    sys.exit(0)
 # Asked for explicitly: an in-memory store starts empty even in the same directory.
 fresh = Serve(mgm_sim, only=ONLY, cwd=first.cwd, env={"Mgm__SqlitePath": ":memory:"})
 check("store: in-memory SQLite" in fresh.output(), "no in-memory store line:\n" + fresh.output())
