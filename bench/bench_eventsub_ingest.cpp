@@ -6,9 +6,12 @@
 // against another server (nginx serving a small static file: bench/run-eventsub-vs-nginx.sh) in the same
 // run, for the ratio to the loopback HTTP/1.1 ceiling on this machine. Each run also repeats the load with
 // group commit off (one COMMIT per message; --no-compare skips it) for the before/after ratio, and reports
-// the server's CPU time per enrollment, which machine load disturbs less than throughput.
+// the server's CPU time per enrollment, which machine load disturbs less than throughput. With --postgresql
+// CONN each run also loads serve on that PostgreSQL database (group commit on; a fresh schema per pass, made
+// and counted with psql, which reads the server from PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE).
 // Usage: bench_eventsub_ingest [--smoke] [--messages N] [--connections C] [--runs R] [--ceiling-url URL]
 //                              [--mgm-sim PATH] [--db PATH] [--no-compare] [--write-requests PATH]
+//                              [--postgresql CONN]
 // --write-requests writes the signed requests (NUL after each) for wrk + bench/eventsub-wrk.lua and exits.
 #include <cstdio>
 #include <cstring>
@@ -154,6 +157,17 @@ LoadResult load(int port, const std::vector<std::string>& requests, int connecti
     return result;
 }
 
+// psql -Atc SQL in `schema`; the first line of its output as a number, or -1.
+long long psql_number(const std::string& schema, const std::string& sql) {
+    const std::string command = "PGOPTIONS='-c search_path=" + schema + "' psql -X -Atq -c \"" + sql + "\" 2>&1";
+    FILE* out = popen(command.c_str(), "r");
+    if (!out) return -1;
+    char line[256] = {0};
+    const bool read = std::fgets(line, sizeof line, out) != nullptr;
+    const int status = pclose(out);
+    return read && status == 0 ? std::atoll(line) : -1;
+}
+
 long long count_rows(const std::string& db_path, const char* sql) {
     sqlite3* db = nullptr;
     long long count = -1;
@@ -178,6 +192,7 @@ int main(int argc, char** argv) {
     std::string mgm_sim = bench::default_mgm_sim_path(argv[0]);
     std::string db_path = "/tmp/bench_eventsub_ingest-" + std::to_string(getpid()) + ".db";
     std::string requests_path;  // --write-requests: only write the signed requests for another client (wrk)
+    std::string postgresql;  // --postgresql: also load serve on this ConnectionStrings:PostgreSQL
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--smoke") == 0) {
             messages = 500;
@@ -198,10 +213,12 @@ int main(int argc, char** argv) {
             db_path = argv[++i];
         } else if (std::strcmp(argv[i], "--write-requests") == 0 && i + 1 < argc) {
             requests_path = argv[++i];
+        } else if (std::strcmp(argv[i], "--postgresql") == 0 && i + 1 < argc) {
+            postgresql = argv[++i];
         } else {
             std::fprintf(stderr,
                          "usage: %s [--smoke] [--messages N] [--connections C] [--runs R] [--ceiling-url URL] "
-                         "[--mgm-sim PATH] [--db PATH] [--no-compare] [--write-requests PATH]\n",
+                         "[--mgm-sim PATH] [--db PATH] [--no-compare] [--write-requests PATH] [--postgresql CONN]\n",
                          argv[0]);
             return 2;
         }
@@ -223,51 +240,81 @@ int main(int argc, char** argv) {
     std::printf("bench_eventsub_ingest: %zu messages, %d connections, %d runs, load average at start %.2f\n", messages,
                 connections, runs, bench::load_average());
 
-    // One EBS pass: a fresh database file (every message is a new enrollment), a fresh `mgm-sim serve`.
+    // One EBS pass: a fresh `mgm-sim serve` with `env` on a fresh store (every message is a new enrollment);
+    // `count(sql)` reads the store afterwards.
     struct Pass {
         double rate = 0, cpu_us = 0, kernel_us = 0;
+        LoadResult load;
+        std::string batches;  // serve's "group commit: <commits> commits for <writes> held writes" line
     };
-    auto run_ebs = [&](const std::vector<std::string>& requests, bool group_commit) -> std::optional<Pass> {
-        for (const char* suffix : {"", "-wal", "-shm"}) unlink((db_path + suffix).c_str());
-        bench::Child serve = bench::spawn({mgm_sim, "serve", "--only", "ebs", "--ebs-port", "0", "--quiet"},
-                                          {"Mgm__SqlitePath=" + db_path, "Twitch__EventSubSecret=" + secret,
-                                           std::string("Mgm__GroupCommit=") + (group_commit ? "true" : "false")});
-        auto output = serve.read_until("serve: ready", 10'000);
+    auto run_pass = [&](const std::vector<std::string>& requests,
+                        const std::vector<std::string>& env) -> std::optional<Pass> {
+        bench::Child serve = bench::spawn({mgm_sim, "serve", "--only", "ebs", "--ebs-port", "0", "--quiet"}, env);
+        auto output = serve.read_until("serve: ready", 20'000);
         if (!output) {
             std::fprintf(stderr, "mgm-sim serve (%s) did not get ready\n", mgm_sim.c_str());
             return std::nullopt;
         }
+        Pass pass;
         const auto cpu_before = serve.cpu_times();
-        LoadResult ebs = load(port_of(bench::listening_url(*output, "ebs")), requests, connections);
+        pass.load = load(port_of(bench::listening_url(*output, "ebs")), requests, connections);
         const auto cpu_after = serve.cpu_times();
         const double per_message = 1e6 / static_cast<double>(messages);
-        Pass pass{ebs.per_second(), (cpu_after.total() - cpu_before.total()) * per_message,
-                  (cpu_after.system - cpu_before.system) * per_message};
+        pass.rate = pass.load.per_second();
+        pass.cpu_us = (cpu_after.total() - cpu_before.total()) * per_message;
+        pass.kernel_us = (cpu_after.system - cpu_before.system) * per_message;
         if (serve.stop() != 0) {
             std::fprintf(stderr, "mgm-sim serve did not exit 0 after SIGTERM\n");
             return std::nullopt;
         }
-        std::string batches;  // serve's "group commit: <commits> commits for <writes> held writes" line
         if (const auto at = serve.buffered.find("group commit: "); at != std::string::npos)
-            batches = serve.buffered.substr(at + 14, serve.buffered.find('\n', at) - at - 14);
+            pass.batches = serve.buffered.substr(at + 14, serve.buffered.find('\n', at) - at - 14);
+        return pass;
+    };
+    auto report = [&](const char* label, const Pass& pass, long long enrolled, const std::string& extra) {
+        std::printf("  %s: %zu ok, %zu failed in %.3f s = %6.0f enrollments/s (pool %lld rows%s), "
+                    "server CPU %.0f us per enrollment (%.0f us in the kernel)%s%s\n",
+                    label, pass.load.ok, pass.load.failed, pass.load.seconds, pass.rate, enrolled, extra.c_str(),
+                    pass.cpu_us, pass.kernel_us, pass.batches.empty() ? "" : "; ", pass.batches.c_str());
+        if (pass.load.failed != 0 || enrolled != static_cast<long long>(messages)) {
+            std::fprintf(stderr, "bench_eventsub_ingest: FAILED: expected %zu enrollments (%s)\n", messages, label);
+            return false;
+        }
+        return true;
+    };
+    // SQLite: a fresh WAL database file.
+    auto run_ebs = [&](const std::vector<std::string>& requests, bool group_commit) -> std::optional<Pass> {
+        for (const char* suffix : {"", "-wal", "-shm"}) unlink((db_path + suffix).c_str());
+        auto pass = run_pass(requests, {"Mgm__SqlitePath=" + db_path, "Twitch__EventSubSecret=" + secret,
+                                        std::string("Mgm__GroupCommit=") + (group_commit ? "true" : "false")});
+        if (!pass) return std::nullopt;
         const long long enrolled = count_rows(db_path, "SELECT COUNT(*) FROM pool_member");
         const long long deduped = count_rows(db_path, "SELECT COUNT(*) FROM chat_dedup");
-        std::printf(
-            "  %s: %zu ok, %zu failed in %.3f s = %6.0f enrollments/s (pool %lld, dedup %lld rows), "
-            "server CPU %.0f us per enrollment (%.0f us in the kernel)%s%s\n",
-            group_commit ? "EBS, group commit    " : "EBS, commit per message", ebs.ok, ebs.failed, ebs.seconds,
-            pass.rate, enrolled, deduped, pass.cpu_us, pass.kernel_us, group_commit ? "; " : "",
-            group_commit ? batches.c_str() : "");
-        if (ebs.failed != 0 || enrolled != static_cast<long long>(messages)) {
-            std::fprintf(stderr, "bench_eventsub_ingest: FAILED: expected %zu enrollments\n", messages);
+        if (!report(group_commit ? "EBS, group commit    " : "EBS, commit per message", *pass, enrolled,
+                    ", dedup " + std::to_string(deduped) + " rows"))
+            return std::nullopt;
+        return pass;
+    };
+    // PostgreSQL (group commit on): a fresh schema per pass, dropped afterwards.
+    int pg_pass = 0;
+    auto run_pg = [&](const std::vector<std::string>& requests) -> std::optional<Pass> {
+        const std::string schema = "bench_ingest_" + std::to_string(getpid()) + "_" + std::to_string(pg_pass++);
+        if (psql_number("public", "CREATE SCHEMA " + schema + "; SELECT 1") != 1) {
+            std::fprintf(stderr, "bench_eventsub_ingest: psql cannot create schema %s (PG* variables?)\n",
+                         schema.c_str());
             return std::nullopt;
         }
+        auto pass = run_pass(requests, {"ConnectionStrings__PostgreSQL=" + postgresql + ";Search Path=" + schema,
+                                        "Twitch__EventSubSecret=" + secret});
+        const long long enrolled = pass ? psql_number(schema, "SELECT COUNT(*) FROM pool_member") : -1;
+        psql_number("public", "DROP SCHEMA " + schema + " CASCADE; SELECT 1");
+        if (!pass || !report("EBS on PostgreSQL     ", *pass, enrolled, "")) return std::nullopt;
         return pass;
     };
 
     // Per run, side by side: the default (group commit), the same load with one COMMIT per message
-    // (Mgm:GroupCommit=false), and the ceiling server.
-    std::vector<double> ebs_rates, per_message_rates, cpu, per_message_cpu, ceiling_rates, ratios;
+    // (Mgm:GroupCommit=false), PostgreSQL when asked for, and the ceiling server.
+    std::vector<double> ebs_rates, per_message_rates, cpu, per_message_cpu, ceiling_rates, ratios, pg_rates, pg_cpu;
     for (int run = 0; run < runs; ++run) {
         std::printf("run %d:\n", run + 1);
         const auto requests = signed_enrollments(messages, static_cast<std::uint64_t>(run) * messages, secret);
@@ -280,6 +327,12 @@ int main(int argc, char** argv) {
             if (!single) return 1;
             per_message_rates.push_back(single->rate);
             per_message_cpu.push_back(single->cpu_us);
+        }
+        if (!postgresql.empty()) {
+            const auto pg = run_pg(requests);
+            if (!pg) return 1;
+            pg_rates.push_back(pg->rate);
+            pg_cpu.push_back(pg->cpu_us);
         }
         if (!ceiling_url.empty()) {
             const std::string path = ceiling_url.substr(ceiling_url.find('/', 7));
@@ -303,6 +356,10 @@ int main(int argc, char** argv) {
             "median with a COMMIT per message %.0f enrollments/s, server CPU %.0f us per enrollment; "
             "group commit / per message: %.2fx\n",
             bench::median(per_message_rates), bench::median(per_message_cpu), med / bench::median(per_message_rates));
+    if (!pg_rates.empty())
+        std::printf("median on PostgreSQL %.0f enrollments/s, server CPU %.0f us per enrollment; SQLite / PostgreSQL: "
+                    "%.2fx\n",
+                    bench::median(pg_rates), bench::median(pg_cpu), med / bench::median(pg_rates));
     if (!ceiling_rates.empty())
         std::printf("median ceiling %.0f requests/s; median per-run ratio EBS / ceiling %.3f\n",
                     bench::median(ceiling_rates), bench::median(ratios));

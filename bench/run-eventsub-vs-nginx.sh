@@ -3,7 +3,10 @@
 # loopback port, in one run: the nginx number is the HTTP/1.1-on-loopback ceiling of this machine for the
 # same client. Also runs wrk against nginx (an independent client) for comparison. nginx runs from a temp
 # config on 127.0.0.1:${NGINX_PORT:-28880} with one worker (like the EBS's single io_context) and is stopped
-# on exit. Needs: apt-get install -y nginx-light wrk.
+# on exit. Needs: apt-get install -y nginx-light wrk. The EBS on PostgreSQL runs in the same run when a server
+# is at hand: MGM_BENCH_POSTGRESQL (a ConnectionStrings:PostgreSQL value, with PGHOST/PGPORT/PGUSER/PGPASSWORD/
+# PGDATABASE naming the same database for psql), or else a throwaway cluster on 127.0.0.1:${PG_BENCH_PORT:-5433}
+# (scripts/pg-throwaway-cluster.sh: needs the postgresql package and root); MGM_BENCH_POSTGRESQL=off skips it.
 # Usage: bench/run-eventsub-vs-nginx.sh BUILD_DIR [extra bench_eventsub_ingest args, e.g. --smoke]
 set -euo pipefail
 build=${1:?usage: $0 BUILD_DIR [args]}
@@ -34,15 +37,31 @@ http {
   }
 }
 CONF
+pg_cluster=""
 stop_nginx() {
   if [ -f "$dir/nginx.pid" ]; then kill -QUIT "$(cat "$dir/nginx.pid")" 2>/dev/null || true; sleep 0.2; fi
   rm -rf "$dir"
+  if [ -n "$pg_cluster" ]; then bash "$(dirname "$0")/../scripts/pg-throwaway-cluster.sh" stop "$pg_cluster"; fi
 }
 trap stop_nginx EXIT
+pg_args=()
+pg_conn=${MGM_BENCH_POSTGRESQL:-}
+if [ -z "$pg_conn" ] && ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  export PGPORT=${PG_BENCH_PORT:-5433} PGHOST=127.0.0.1 PGUSER=postgres PGPASSWORD=postgres PGDATABASE=mgm
+  pg_cluster=$(bash "$(dirname "$0")/../scripts/pg-throwaway-cluster.sh")
+  pg_conn="Host=127.0.0.1;Port=$PGPORT;Database=mgm;Username=postgres;Password=postgres"
+fi
+if [ -n "$pg_conn" ] && [ "$pg_conn" != off ]; then
+  PATH="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1):$PATH"
+  pg_args=(--postgresql "$pg_conn")
+  echo "PostgreSQL $(psql -X -Atc 'SHOW server_version') at ${PGHOST:-?}:${PGPORT:-?} (fsync on, synchronous_commit on)"
+else
+  echo "PostgreSQL: not measured (MGM_BENCH_POSTGRESQL unset and no throwaway cluster possible)"
+fi
 nginx -c "$dir/nginx.conf" -p "$dir" -e "$dir/logs/error.log"
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/small.json" >/dev/null && break; sleep 0.05; done
 echo "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') on 127.0.0.1:$port, $workers worker(s); load: $(cut -d' ' -f1-3 /proc/loadavg)"
-"$build/bench/bench_eventsub_ingest" --ceiling-url "http://127.0.0.1:$port/small.json" "$@"
+"$build/bench/bench_eventsub_ingest" --ceiling-url "http://127.0.0.1:$port/small.json" "${pg_args[@]}" "$@"
 if command -v wrk >/dev/null; then
   duration=5s
   for a in "$@"; do [ "$a" = "--smoke" ] && duration=1s; done

@@ -27,6 +27,8 @@ for source in "${sources[@]}"; do
   fi
 done
 # The EventSub driver script: nginx ceiling, wrk against nginx and the EBS under wrk + bench/eventsub-wrk.lua.
+# Without PostgreSQL here (the PostgreSQL stage owns the clusters; MGM_BENCH_POSTGRESQL=... to include it).
+export MGM_BENCH_POSTGRESQL=${MGM_BENCH_POSTGRESQL:-off}
 echo "== run-eventsub-vs-nginx.sh --smoke"
 if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
   echo "bench-smoke: run-eventsub-vs-nginx.sh FAILED: needs nginx and wrk (scripts/install-deps.sh)" >&2
