@@ -661,6 +661,12 @@ std::int64_t PgStore::pool_size() const {
     return r.integer(0);
 }
 
+std::optional<PoolMember> PgStore::pool_member_at(std::int64_t index) const {
+    if (index < 0) return std::nullopt;
+    auto r = run(sql({"SELECT ", kPoolColumns, " FROM pool_member ORDER BY seq LIMIT 1 OFFSET $1"}), index);
+    return first(r, read_pool_member<Result>);
+}
+
 std::optional<PoolMember> PgStore::find_pool_member(std::string_view user) const {
     auto r = run(sql({"SELECT ", kPoolColumns, " FROM pool_member WHERE twitch_user_id = $1"}), user);
     return first(r, read_pool_member<Result>);

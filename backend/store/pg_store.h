@@ -72,6 +72,7 @@ public:
     // The records (comments in backend/domain/store.h).
     std::vector<PoolMember> list_pool() const override;
     std::int64_t pool_size() const override;
+    std::optional<PoolMember> pool_member_at(std::int64_t index) const override;
     std::optional<PoolMember> find_pool_member(std::string_view twitch_user_id) const override;
     bool character_name_taken_by_other(std::string_view character_name, std::string_view twitch_user_id) const override;
     int remove_pool_member(std::string_view twitch_user_id) override;

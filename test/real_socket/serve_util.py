@@ -159,6 +159,35 @@ def enroll(port, user, name, message_id=None, timestamp=None):
     return request(port, "POST", "/api/twitch/eventsub", body, headers)
 
 
+def start_helix_stub():
+    """A Twitch Helix stand-in on an ephemeral loopback port, serving in a daemon thread: every viewer is a
+    subscriber (GET), chat announcements are accepted (POST -> 204). Returns the base URL for
+    Twitch__HelixApiBaseUrl."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class Helix(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b'{"data":[{"tier":"1000"}]}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Helix)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return "http://127.0.0.1:%d/" % server.server_port
+
+
 def pool_me(port, user):
     status, _, body = request(port, "GET", "/api/pool/me", headers={"Authorization": "Bearer " + viewer_token(user)})
     check(status == 200, "GET /api/pool/me for %s -> %d %r" % (user, status, body))

@@ -21,7 +21,6 @@ Bounded: a pair of server starts per round (3 rounds), ~300 requests, about 10 s
 import json, os, random, signal, subprocess, sys, threading, time, uuid
 from serve_util import *
 
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 mgm_sim = sys.argv[1]
 BASE = os.environ.get("MGM_TEST_POSTGRESQL", "")
@@ -101,29 +100,8 @@ def monitor():
         failures.append("the invariant monitor stopped: its query failed")
 
 
-class Helix(BaseHTTPRequestHandler):
-    """Helix stand-in: every viewer subscribes; chat announcements are accepted (204)."""
-    def do_GET(self):
-        body = b'{"data":[{"tier":"1000"}]}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-helix = HTTPServer(("127.0.0.1", 0), Helix)
-threading.Thread(target=helix.serve_forever, daemon=True).start()
 ENV = {"ConnectionStrings__PostgreSQL": CONNECTION, "Mgm__PostgreSQLWriterLock": WRITER_LOCK,
-       "Twitch__HelixApiBaseUrl": "http://127.0.0.1:%d/" % helix.server_port}
+       "Twitch__HelixApiBaseUrl": start_helix_stub()}
 
 
 def start_pair():

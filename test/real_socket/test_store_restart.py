@@ -8,30 +8,10 @@ Bounded: 4 server starts, ~20 requests, a few seconds."""
 import json, os, signal, sys, uuid
 from serve_util import *
 
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-
 mgm_sim = sys.argv[1]
 ONLY = ("ebs",)
 
-
-class Subscribed(BaseHTTPRequestHandler):
-    """Helix stand-in: every viewer is a subscriber (the gift route asks Helix)."""
-    def do_GET(self):
-        body = b'{"data":[{"tier":"1000"}]}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-helix = HTTPServer(("127.0.0.1", 0), Subscribed)
-threading.Thread(target=helix.serve_forever, daemon=True).start()
-HELIX_ENV = {"Twitch__HelixApiBaseUrl": "http://127.0.0.1:%d/" % helix.server_port}
+HELIX_ENV = {"Twitch__HelixApiBaseUrl": start_helix_stub()}   # the gift route asks Helix
 POSTGRESQL = os.environ.get("MGM_TEST_POSTGRESQL", "")
 if POSTGRESQL:
     HELIX_ENV["ConnectionStrings__PostgreSQL"] = POSTGRESQL
