@@ -29,6 +29,16 @@ const Command kCommands[] = {
 #endif
 };
 
+// Bare `mgm-sim`: the commands only (the full help is `mgm-sim --help`).
+void print_usage(std::ostream& out) {
+    out << "usage: mgm-sim <command> [options]   (mgm-sim --help: every command's options)\ncommands:\n";
+    for (const auto& c : kCommands) {
+        out << "  " << c.name;
+        for (std::size_t i = std::strlen(c.name); i < 8; ++i) out << ' ';
+        out << c.summary << "\n";
+    }
+}
+
 void print_help(std::ostream& out) {
     out << "mgm-sim — deterministic harness and real-socket stand-in for the Mimiron's Gold-O-Matic Tier B CI stack\n\n"
            "usage: mgm-sim <command> [options]\n"
@@ -53,10 +63,14 @@ void print_help(std::ostream& out) {
 
 int main(int argc, char** argv) {
     using namespace mgm::harness::cli;
-    if (argc < 2 || std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h" ||
+    if (argc < 2) {
+        print_usage(std::cerr);
+        return 2;
+    }
+    if (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h" ||
         std::string_view(argv[1]) == "help") {
         print_help(std::cout);
-        return argc < 2 ? 2 : 0;
+        return 0;
     }
     std::string_view name = argv[1];
     for (const auto& c : kCommands) {

@@ -1,6 +1,6 @@
-// `mgm-sim run FILE...`: parse every file first (a malformed file fails fast with file:line), then run
+// `mgm-sim run FILE...`: parse every file first (every malformed file is reported with file:line), then run
 // each scenario in simulation (or against running services with --target real) and print PASS/FAIL,
-// the step count, the simulated time span and the trace digest.
+// the step count, the simulated time span and the trace digest; optionally a JUnit report.
 #include "harness/cli/run_command.h"
 
 #include <cstdlib>
@@ -12,12 +12,17 @@
 #include <string_view>
 #include <vector>
 
+#include <chrono>
+
 #include "backend/store/store_recycler.h"
-#include "sim/core/time.h"
+#include "harness/scenario/fault_mix.h"
+#include "harness/scenario/junit.h"
 #include "harness/scenario/runner.h"
 #include "harness/scenario/divergence_probe.h"
 #include "harness/scenario/scenario.h"
+#include "harness/scenario/sweep.h"
 #include "harness/world/world.h"
+#include "sim/core/time.h"
 
 namespace mgm::harness::cli {
 
@@ -26,9 +31,15 @@ void run_help(std::ostream& out) {
            "  Replays scenario files (docs/SCENARIOS.md). A directory means every *.json in it (sorted).\n"
            "  Prints one PASS/FAIL line per scenario with its trace digest; a failure also prints the\n"
            "  step (file:line), expected vs actual and the simulated time. Exit 0 = all passed, 1 = a scenario\n"
-           "  failed, 2 = usage or file error.\n"
+           "  failed, 2 = usage or file error (every file is loaded and every malformed one reported; the others\n"
+           "  still run).\n"
            "options:\n"
            "  --seed N            override every scenario's seed\n"
+           "  --faults random     with --seed N: replay the fault mix `mgm-sim sweep --faults random` draws for seed N\n"
+           "                      (network faults, Helix failures, same-instant order), to look at a sweep seed with\n"
+           "                      --trace, --break-at and -v. --faults none (default): a perfect network\n"
+           "  --junit FILE        write a JUnit XML report: one testcase per scenario (failure report, reproduce\n"
+           "                      command, trace digest)\n"
            "  --trace FILE        write the JSONL trace (several scenarios: FILE gets .<name> before its extension)\n"
            "  --break-at INSTANT  raise SIGTRAP just before the first event at or after INSTANT (ISO-8601,\n"
            "                      e.g. 2026-04-04T12:04:00Z); run under gdb (see docs/SCENARIOS.md)\n"
@@ -36,7 +47,8 @@ void run_help(std::ostream& out) {
            "                      already listening on the CI ports (mgm-sim serve); only \"portable\" files\n"
            "  --twice             run each scenario twice (the rerun on the first run's emptied, reused store) and\n"
            "                      fail unless both digests are identical\n"
-           "  --log-level LEVEL   debug|info|warn|error|off for the services' log (stderr, simulated time)\n"
+           "  --log-level LEVEL   debug|info|warn|error|off for the services' log (stderr, simulated time, each line\n"
+           "                      prefixed with its scenario's name); default warn\n"
            "  -v, --verbose       one line per step, stamped with simulated time\n"
            "  --list              print each scenario's name and description instead of running it\n"
            "  --no-invariants     do not check the EBS invariants after every event (docs/RELIABILITY.md)\n";
@@ -50,13 +62,19 @@ std::string trace_path_for(const std::string& base, const std::string& name, boo
     return (p.parent_path() / (p.stem().string() + "." + name + p.extension().string())).string();
 }
 
+// The command line that replays one scenario as this run did.
+std::string reproduce_run_command(const scenario::Scenario& s, std::uint64_t seed, bool faults) {
+    return "mgm-sim run --seed " + std::to_string(seed) + (faults ? " --faults random" : "") + " " + s.file;
+}
+
 }  // namespace
 
 int run_main(int argc, char** argv) {
     scenario::RunOptions options;
     std::vector<std::string> inputs;
     std::optional<std::string> trace_file;
-    bool twice = false, list = false, verbose = false;
+    std::optional<std::string> junit_file;
+    bool twice = false, list = false, verbose = false, faults = false;
     auto need_value = [&](int& i, std::string_view flag) -> std::optional<std::string> {
         if (i + 1 >= argc) {
             std::cerr << "mgm-sim run: " << flag << " needs a value\n";
@@ -108,6 +126,19 @@ int run_main(int argc, char** argv) {
                 return 2;
             }
             options.log_level = *level;
+        } else if (arg == "--junit") {
+            auto v = need_value(i, arg);
+            if (!v) return 2;
+            junit_file = *v;
+        } else if (arg == "--faults") {
+            auto v = need_value(i, arg);
+            if (!v) return 2;
+            if (*v == "random") faults = true;
+            else if (*v == "none") faults = false;
+            else {
+                std::cerr << "mgm-sim run: --faults is random or none, got '" << *v << "'\n";
+                return 2;
+            }
         } else if (arg == "--no-invariants") {
             options.check_invariants = false;
         } else if (arg == "--twice") {
@@ -127,11 +158,27 @@ int run_main(int argc, char** argv) {
         std::cerr << "mgm-sim run: no scenario files given (see mgm-sim run --help)\n";
         return 2;
     }
+    if (faults && !options.seed) {
+        std::cerr << "mgm-sim run: --faults random replays a sweep seed's fault mix and needs --seed N\n";
+        return 2;
+    }
+    if (faults && options.target == scenario::Target::real) {
+        std::cerr << "mgm-sim run: --faults needs the simulation target\n";
+        return 2;
+    }
     if (verbose) options.progress = &std::cout;
     // The Worlds of this invocation reuse one in-memory EBS store, emptied between runs (same results as a
     // new store; --twice compares a run with its rerun on the recycled store).
     auto recycler = std::make_shared<backend::StoreRecycler>();
     options.configure_world = [recycler](harness::WorldConfig& config) { config.store_recycler = recycler; };
+    // --faults random: the seed's fault mix, installed as `mgm-sim sweep --faults random` installs it for that
+    // seed (a file with its own "fault_mix" keeps it, as in the sweep), so the run replays the sweep run.
+    const scenario::FaultMix mix = faults ? scenario::draw_fault_mix(*options.seed) : scenario::FaultMix{};
+    if (faults) std::cout << "faults of seed " << *options.seed << ": " << mix.describe() << "\n";
+    auto with_seed_faults = [faults, &mix](scenario::RunOptions run_options, const scenario::Scenario& s) {
+        if (faults && mix.any() && !s.fault_mix) scenario::install_fault_mix(run_options, mix);
+        return run_options;
+    };
     // --trace FILE: each line goes to the file as it is recorded (not kept in memory), so memory stays flat
     // however long the run.
     std::ofstream trace_out;
@@ -144,22 +191,39 @@ int run_main(int argc, char** argv) {
         return traced;
     };
 
-    std::vector<scenario::Scenario> scenarios;
-    try {
-        scenarios = scenario::load_scenario_inputs(inputs);
-    } catch (const scenario::ScenarioError& e) {
-        std::cerr << "mgm-sim run: " << e.what() << "\n";
-        return 2;
+    // Every file is loaded and every error reported, before anything runs.
+    scenario::LoadedScenarios loaded = scenario::load_all_scenario_inputs(inputs);
+    for (const auto& error : loaded.errors) std::cerr << "mgm-sim run: " << error.what() << "\n";
+    std::vector<scenario::Scenario>& scenarios = loaded.scenarios;
+    if (!loaded.errors.empty()) {
+        std::size_t count = 0;
+        for (const auto& error : loaded.errors) count += error.count();
+        std::cerr << "mgm-sim run: " << count << " error" << (count == 1 ? "" : "s") << " in " << loaded.errors.size()
+                  << " file" << (loaded.errors.size() == 1 ? "" : "s")
+                  << (scenarios.empty() ? "" : "; running the files that loaded") << "\n";
     }
     if (list) {
         for (const auto& s : scenarios)
             std::cout << s.name << (s.portable ? " [portable]" : "") << " - " << s.description << "\n";
-        return 0;
+        return loaded.errors.empty() ? 0 : 2;
     }
 
     int failed = 0;
+    std::vector<scenario::JunitTestcase> testcases;
+    for (const auto& error : loaded.errors) {
+        scenario::JunitTestcase testcase;
+        testcase.classname = "scenarios";
+        testcase.name = error.file();
+        testcase.file = error.file();
+        testcase.outcome = scenario::JunitTestcase::Outcome::error;
+        testcase.message = std::string(error.what()).substr(0, std::string(error.what()).find('\n'));
+        testcase.type = "file";
+        testcase.details = error.what();
+        testcases.push_back(std::move(testcase));
+    }
     for (const auto& s : scenarios) {
         scenario::RunResult result;
+        const auto began = std::chrono::steady_clock::now();
         std::string trace_path;
         if (trace_file) {
             trace_path = trace_path_for(*trace_file, s.name, scenarios.size() > 1);
@@ -174,14 +238,14 @@ int run_main(int argc, char** argv) {
             scenario::DivergenceProbe probe;
             scenario::RunOptions first = trace_file ? with_trace_sink() : options;
             if (twice) first.on_world = [&probe](harness::World& world) { probe.record(world); };
-            result = scenario::run_scenario(s, first);
+            result = scenario::run_scenario(s, with_seed_faults(first, s));
             if (twice && result.passed) {
                 scenario::RunOptions quiet = options;
                 quiet.progress = nullptr;
                 quiet.break_at.reset();
                 quiet.keep_trace = false;
                 quiet.on_world = [&probe](harness::World& world) { probe.compare(world); };
-                auto second = scenario::run_scenario(s, quiet);
+                auto second = scenario::run_scenario(s, with_seed_faults(quiet, s));
                 if (second.digest != result.digest) {
                     result.passed = false;
                     result.failure = "  not deterministic: the same seed gave digest " + result.digest + " then " +
@@ -192,6 +256,11 @@ int run_main(int argc, char** argv) {
             std::cout << "FAIL " << s.name << " (" << s.file << "): cannot build the simulated world: " << e.what()
                       << "\n";
             ++failed;
+            result.scenario_name = s.name;
+            result.file = s.file;
+            result.failure = std::string("  cannot build the simulated world: ") + e.what() + "\n";
+            result.failure_kind = scenario::FailureKind::internal;
+            testcases.push_back(scenario::junit_testcase(result, reproduce_run_command(s, s.seed, faults), 0));
             continue;
         }
         if (trace_file) {
@@ -201,11 +270,26 @@ int run_main(int argc, char** argv) {
                 return 2;
             }
         }
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+        testcases.push_back(scenario::junit_testcase(result, reproduce_run_command(s, result.seed, faults), seconds));
         std::cout << scenario::format_result(result) << std::flush;
+        if (options.break_at && !result.break_reached && options.target == scenario::Target::simulation)
+            std::cerr << "mgm-sim run: warning: --break-at " << sim::format_iso8601(*options.break_at)
+                      << " was never reached: " << s.name << " ended at " << sim::format_iso8601(result.ended_at)
+                      << "\n";
         if (!result.passed) ++failed;
     }
     if (scenarios.size() > 1)
         std::cout << (scenarios.size() - failed) << "/" << scenarios.size() << " scenarios passed\n";
+    if (junit_file) {
+        try {
+            scenario::write_junit_file(*junit_file, "mgm-sim run", testcases);
+        } catch (const std::exception& e) {
+            std::cerr << "mgm-sim run: " << e.what() << "\n";
+            return 2;
+        }
+    }
+    if (!loaded.errors.empty()) return 2;
     return failed == 0 ? 0 : 1;
 }
 

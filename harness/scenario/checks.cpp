@@ -128,7 +128,7 @@ std::optional<std::string> pool_mismatch(RunContext& run, const json& check) {
         return std::any_of(pool.begin(), pool.end(), [&](const auto& m) { return m.twitch_user_id == user; });
     };
     const std::string actual = "pool is " + members.dump();
-    if (check.contains("size") && static_cast<std::int64_t>(pool.size()) != check["size"].get<std::int64_t>())
+    if (check.contains("size") && static_cast<std::int64_t>(pool.size()) != integer_value(check["size"], "pool.size"))
         return "expected pool size " + check["size"].dump() + ", " + actual;
     for (const auto& name : check.value("contains", json::array()))
         if (!has_name(name.get<std::string>())) return "expected " + name.dump() + " in the pool, " + actual;
@@ -149,6 +149,50 @@ std::optional<backend::Payout> find_payout(RunContext& run, const std::string& i
     auto uuid = sim::Uuid::parse_any(id);
     if (!uuid) throw StepFailure("\"" + id + "\" is not a payout id");
     return store(run).find_payout(*uuid);
+}
+
+std::optional<std::string> idle_cycle_hint(const RunContext& run) {
+    if (!run.simulation() || !run.world->runs(harness::Service::ebs)) return std::nullopt;
+    const backend::Store& s = run.world->ebs().store();
+    const sim::Instant now = run.now();
+    const sim::Instant cycle = backend::floor_to_5_minutes(now);
+    const sim::Instant next = backend::next_5_minute_boundary(now);
+    auto spin = s.load_spin();
+    std::string hint;
+    if (!spin) {
+        hint = "no roulette cycle has started yet (the EBS opens one at its first tick after a boundary)";
+    } else if (spin->cycle_start == cycle && spin->pool_was_empty_at_cycle_start) {
+        hint = "the cycle that began at " + sim::format_iso8601(cycle) +
+               " is idle: the pool was empty at its start, so it has no spinning or verification phase and draws no "
+               "candidate, even if someone enrolled since; the next cycle begins at " + sim::format_iso8601(next);
+    } else if (s.pool_size() == 0) {
+        hint = "the roulette is idle: the pool is empty now";
+    } else {
+        return std::nullopt;
+    }
+    if (!run.last_phase_advance.empty() && backend::floor_to_5_minutes(run.last_phase_advance_at) == cycle)
+        hint += " (" + run.last_phase_advance + ", which landed at " + sim::format_iso8601(run.last_phase_advance_at) +
+                " inside this cycle)";
+    return hint;
+}
+
+std::optional<std::string> rate_limit_hint(const http::ClientResult& result, const std::string& partition) {
+    if (!result.ok()) return std::nullopt;
+    bool limited = result.response->status == 429;
+    if (!limited) {  // SyntheticDesktop reports the EBS's answers per step
+        auto body = parse_json(result.response->body);
+        if (body && body->is_object() && body->contains("steps") && (*body)["steps"].is_array())
+            for (const auto& s : (*body)["steps"])
+                if (s.is_object() && s.value("statusCode", 0) == 429) limited = true;
+    }
+    if (!limited) return std::nullopt;
+    std::string who = partition == "desktop"
+                          ? "partition \"desktop\": the Desktop's shared API-key bucket (every X-MGM-ApiKey request - "
+                            "this scenario's \"api_key\" steps and SyntheticDesktop's calls - shares it)"
+                          : "partition \"" + partition + "\"";
+    return "rate limit: the EBS answered 429 - " + who +
+           " has used its 5 requests of the current 60 s window; space the calls (\"advance\": \"60s\") or use "
+           "another partition (docs/SCENARIOS.md, \"Rate limits\")";
 }
 
 namespace {
@@ -218,8 +262,9 @@ void check_helix_requests(RunContext& run, const json& check) {
     }
     const std::string seen =
         "Helix saw " + std::to_string(all["requests"].size()) + " calls: " + truncate(all["requests"].dump(), 900);
-    if (check.contains("count") && all["requests"].size() != check["count"].get<std::size_t>())
-        throw StepFailure("expected " + check["count"].dump() + " Helix calls\n  " + seen);
+    if (check.contains("count") && static_cast<std::int64_t>(all["requests"].size()) !=
+                                       integer_value(check["count"], "helix_requests.count"))
+        throw StepFailure("expected " + json_to_variable_text(check["count"]) + " Helix calls\n  " + seen);
     if (check.contains("messages")) {
         std::string where, why;
         if (!json_subset_match(check["messages"], messages, &where, &why))
@@ -266,11 +311,14 @@ void check_payouts(RunContext& run, const json& check) {
         if (check.contains("user") && p.twitch_user_id != check["user"].get<std::string>()) continue;
         list.push_back(backend::to_string(p.status));
     }
-    if (check.contains("count") && list.size() != check["count"].get<std::size_t>())
-        throw StepFailure("expected " + check["count"].dump() + " payouts, found " + std::to_string(list.size()) +
-                          " with statuses " + list.dump());
-    if (check.contains("statuses") && list != check["statuses"])
-        throw StepFailure("expected payout statuses " + check["statuses"].dump() + ", found " + list.dump());
+    if (check.contains("count") &&
+        static_cast<std::int64_t>(list.size()) != integer_value(check["count"], "payouts.count"))
+        throw StepFailure("expected " + json_to_variable_text(check["count"]) + " payouts, found " +
+                          std::to_string(list.size()) + " with statuses " + list.dump());
+    std::string where, why;
+    if (check.contains("statuses") && !json_subset_match(check["statuses"], list, &where, &why))
+        throw StepFailure("expected payout statuses " + check["statuses"].dump() + ", found " + list.dump() + " (at " +
+                          where + ": " + why + ")");
 }
 
 void check_events(RunContext& run, const json& check) {
@@ -282,8 +330,9 @@ void check_events(RunContext& run, const json& check) {
         if (check.contains("where") && !json_subset_match(check["where"], e)) continue;
         matching.push_back(e);
     }
-    if (check.contains("count") && matching.size() != check["count"].get<std::size_t>())
-        throw StepFailure("expected " + check["count"].dump() + " " + name + " events" +
+    if (check.contains("count") &&
+        static_cast<std::int64_t>(matching.size()) != integer_value(check["count"], "events.count"))
+        throw StepFailure("expected " + json_to_variable_text(check["count"]) + " " + name + " events" +
                           (check.contains("where") ? " matching " + check["where"].dump() : "") + ", found " +
                           std::to_string(matching.size()) +
                           (matching.empty() ? "" : ": " + truncate(matching.dump(), 900)));
@@ -306,21 +355,100 @@ void check_gift(RunContext& run, const json& check) {
         throw StepFailure("gift request differs at " + where + ": " + why + "\n  gift: " + actual.dump());
 }
 
+// "ebs PATCH /api/payouts/*/status": `*` matches any run of characters (the whole target, query included).
+bool glob_match(std::string_view pattern, std::string_view text) {
+    std::size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
+    while (t < text.size()) {
+        if (p < pattern.size() && pattern[p] == '*') {
+            star = p++;
+            resume = t;
+        } else if (p < pattern.size() && pattern[p] == text[t]) {
+            ++p;
+            ++t;
+        } else if (star != std::string_view::npos) {
+            p = star + 1;
+            t = ++resume;
+        } else {
+            return false;
+        }
+    }
+    while (p < pattern.size() && pattern[p] == '*') ++p;
+    return p == pattern.size();
+}
+
+// The calls each service received, in the order the services answered them (the trace's server records), each
+// matched in turn after the previous one.
+void check_call_order(RunContext& run, const json& value) {
+    run.require_simulation("assert call_order");
+    std::size_t from = 0;
+    std::string previous;
+    for (const auto& pattern_json : value) {
+        const std::string pattern = pattern_json.get<std::string>();
+        std::size_t found = run.calls.size();
+        for (std::size_t i = from; i < run.calls.size(); ++i) {
+            if (glob_match(pattern, run.calls[i].text)) {
+                found = i;
+                break;
+            }
+        }
+        if (found == run.calls.size()) {
+            std::string seen;
+            const std::size_t first = run.calls.size() > 40 ? run.calls.size() - 40 : 0;
+            for (std::size_t i = first; i < run.calls.size(); ++i)
+                seen += "\n    " + run.calls[i].t + " " + run.calls[i].text + " -> " + std::to_string(run.calls[i].status);
+            throw StepFailure("expected a call matching \"" + pattern + "\"" +
+                              (previous.empty() ? "" : " after " + previous) + ", found none\n  calls received" +
+                              (first > 0 ? " (last 40 of " + std::to_string(run.calls.size()) + ")" : "") + ":" +
+                              (seen.empty() ? " none" : seen));
+        }
+        previous = "\"" + run.calls[found].text + "\" at " + run.calls[found].t;
+        from = found + 1;
+    }
+}
+
 // Load-time shapes of the checks that have one.
 void validate_helix_requests_check(const ParseContext& ctx, const std::string& pointer, const json& value) {
     require_keys(ctx, pointer, value, {"count", "messages", "last"});
+    require_types(ctx, pointer, value,
+                  {{"count", JsonKind::count}, {"messages", JsonKind::matcher}, {"last", JsonKind::object}});
 }
 void validate_payout_check(const ParseContext& ctx, const std::string& pointer, const json& value) {
     require_keys(ctx, pointer, value, {"id", "user", "status", "announced", "accepted", "fields"});
+    require_types(ctx, pointer, value,
+                  {{"id", JsonKind::string},
+                   {"user", JsonKind::string},
+                   {"announced", JsonKind::boolean},
+                   {"accepted", JsonKind::boolean},
+                   {"fields", JsonKind::object}});
+    if (!value.contains("id") && !value.contains("user")) ctx.fail(pointer, "assert payout needs \"id\" or \"user\"");
 }
 void validate_payouts_check(const ParseContext& ctx, const std::string& pointer, const json& value) {
     require_keys(ctx, pointer, value, {"user", "count", "statuses"});
+    require_types(ctx, pointer, value, {{"user", JsonKind::string}, {"count", JsonKind::count}});
 }
 void validate_events_check(const ParseContext& ctx, const std::string& pointer, const json& value) {
     require_keys(ctx, pointer, value, {"name", "count", "where"}, {"name"});
+    require_event_name(ctx, pointer + "/name", value["name"]);
+    require_types(ctx, pointer, value, {{"count", JsonKind::count}, {"where", JsonKind::object}});
 }
 void validate_gift_check(const ParseContext& ctx, const std::string& pointer, const json& value) {
     require_keys(ctx, pointer, value, {"id", "state", "reason"}, {"id"});
+    require_types(ctx, pointer, value, {{"id", JsonKind::string}});
+}
+void validate_phase_check(const ParseContext& ctx, const std::string& pointer, const json& value) {
+    require_type(ctx, pointer, value, value.is_string() || value.is_object(),
+                 "phase must be a phase name (\"spinning\") or a subset of the roulette state");
+}
+void validate_call_order_check(const ParseContext& ctx, const std::string& pointer, const json& value) {
+    require_kind(ctx, pointer, value, JsonKind::strings);
+    if (value.size() < 2) ctx.fail(pointer, "call_order needs at least two calls to order");
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        const std::string text = value[i].get<std::string>();
+        if (std::count(text.begin(), text.end(), ' ') < 2)
+            ctx.fail(pointer + "/" + std::to_string(i),
+                     "a call is \"SERVICE METHOD /path\" (\"*\" matches anything), e.g. \"helix POST /helix/*\", got \"" +
+                         text + "\"");
+    }
 }
 void validate_now_check(const ParseContext& ctx, const std::string& pointer, const json& value) {
     require_instant(ctx, pointer, value, "now");
@@ -343,13 +471,14 @@ const std::vector<AssertCheck>& assert_checks() {
     static const std::vector<AssertCheck> table = {
         {"now", Reach::simulation_only, validate_now_check, check_now},
         {"vars", Reach::real_sockets, validate_vars_check, check_vars},
-        {"phase", Reach::real_sockets, nullptr, check_phase},
+        {"phase", Reach::real_sockets, validate_phase_check, check_phase},
         {"helix_requests", Reach::real_sockets, validate_helix_requests_check, check_helix_requests},
         {"pool", Reach::simulation_only, validate_pool_check, check_pool},
         {"payout", Reach::simulation_only, validate_payout_check, check_payout},
         {"payouts", Reach::simulation_only, validate_payouts_check, check_payouts},
         {"events", Reach::simulation_only, validate_events_check, check_events},
         {"gift", Reach::simulation_only, validate_gift_check, check_gift},
+        {"call_order", Reach::simulation_only, validate_call_order_check, check_call_order},
     };
     return table;
 }

@@ -25,6 +25,10 @@ void validate_fault(const StepValidation& s) {
         if (!spec.contains("between") || !spec["between"].is_array() || spec["between"].size() != 2)
             ctx.fail(pointer, "fault needs \"between\": [\"ebs\", \"helix\"] (two services or addresses)");
     }
+    if (spec.contains("between") && spec["between"].is_array())
+        for (std::size_t i = 0; i < spec["between"].size(); ++i)
+            require_kind(ctx, pointer + "/between/" + std::to_string(i), spec["between"][i], JsonKind::string);
+    require_types(ctx, pointer, spec, {{"probability", JsonKind::number}, {"bytes", JsonKind::count}});
     if (spec.contains("for")) require_duration(ctx, pointer + "/for", spec["for"], "for");
     if (spec.contains("min")) require_duration(ctx, pointer + "/min", spec["min"], "min");
     if (spec.contains("max")) require_duration(ctx, pointer + "/max", spec["max"], "max");
@@ -56,11 +60,11 @@ void run_fault(RunContext& run, const Step&, const json& step) {
             faults.latency_min = run.duration(step["min"], "min");
             faults.latency_max = step.contains("max") ? run.duration(step["max"], "max") : faults.latency_min;
         } else if (kind == "drop") {
-            faults.reset_probability = step.value("probability", 1.0);
+            faults.reset_probability = number_value(step.value("probability", json(1.0)), "probability");
         } else if (kind == "refuse") {
-            faults.connect_refuse_probability = step.value("probability", 1.0);
+            faults.connect_refuse_probability = number_value(step.value("probability", json(1.0)), "probability");
         } else if (kind == "split") {
-            faults.split_max_bytes = step.value("bytes", 1);
+            faults.split_max_bytes = static_cast<std::size_t>(integer_value(step.value("bytes", json(1)), "bytes"));
         }
         net.set_link_faults(a, b, faults);
         undo = [&net, a, b] { net.set_link_faults(a, b, sim::LinkFaults{}); };
@@ -76,12 +80,14 @@ void validate_helix_fail(const StepValidation& s) {
     const auto& [ctx, pointer, spec, vp, v, step] = s;
     require_keys(ctx, pointer, spec, {"helix_fail", "note"});
     require_keys(ctx, vp, v, {"next", "status", "drop"}, {"next"});
-    require_type(ctx, vp + "/next", v["next"], v["next"].is_number_integer(), "next must be an integer");
+    require_types(ctx, vp, v, {{"next", JsonKind::count}, {"status", JsonKind::integer}, {"drop", JsonKind::boolean}});
 }
 
 void run_helix_fail(RunContext& run, const Step&, const json& step) {
     const json& spec = step["helix_fail"];
-    json body = {{"count", spec["next"]}, {"status", spec.value("status", 500)}, {"drop", spec.value("drop", false)}};
+    json body = {{"count", integer_value(spec["next"], "helix_fail.next")},
+                 {"status", integer_value(spec.value("status", json(500)), "helix_fail.status")},
+                 {"drop", spec.value("drop", false)}};
     http::Headers headers;
     headers.set("Content-Type", "application/json");
     auto result = run.send("helix", "POST", "/fail-next", headers, body.dump());

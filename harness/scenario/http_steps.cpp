@@ -5,6 +5,7 @@
 
 #include "fakes/eventsub_delivery.h"
 #include "fakes/mock_extension_jwt.h"
+#include "harness/scenario/json_match.h"
 #include "harness/scenario/run_context.h"
 #include "harness/scenario/step_validation.h"
 #include "harness/scenario/steps.h"
@@ -72,6 +73,12 @@ void validate_chat(const StepValidation& s) {
     require_keys(ctx, pointer, spec, {"chat", "expect", "note"});
     require_keys(ctx, vp, v, {"user", "login", "text", "badges", "message_id", "broadcaster", "timestamp", "via"},
                  {"user", "text"});
+    require_types(ctx, vp, v,
+                  {{"user", JsonKind::string},
+                   {"login", JsonKind::string},
+                   {"text", JsonKind::string},
+                   {"message_id", JsonKind::string},
+                   {"timestamp", JsonKind::string}});
     if (v.contains("badges"))
         require_type(ctx, vp + "/badges", v["badges"], v["badges"].is_array(), "badges must be an array of set ids");
     if (v.contains("via"))
@@ -108,6 +115,8 @@ void validate_eventsub(const StepValidation& s) {
     const auto& [ctx, pointer, spec, vp, v, step] = s;
     require_keys(ctx, pointer, spec, {"eventsub", "expect", "note"});
     require_keys(ctx, vp, v, {"body", "headers", "sign", "secret", "message_id", "timestamp", "via"}, {"body"});
+    require_types(ctx, vp, v,
+                  {{"secret", JsonKind::string}, {"message_id", JsonKind::string}, {"timestamp", JsonKind::string}});
     if (v.contains("headers"))
         require_type(ctx, vp + "/headers", v["headers"], v["headers"].is_object(), "headers must be an object");
     if (v.contains("sign"))
@@ -146,10 +155,21 @@ void validate_http(const StepValidation& s) {
         else
             require_type(ctx, pointer + "/viewer", viewer, viewer.is_string(),
                          "viewer must be a user id or {user, name}");
+        require_types(ctx, pointer + "/viewer", viewer, {{"user", JsonKind::string}, {"name", JsonKind::string}});
     }
+    require_types(ctx, pointer, spec,
+                  {{"service", JsonKind::string}, {"bearer", JsonKind::string}, {"content_type", JsonKind::string}});
     if (spec.contains("jwt")) {
         require_keys(ctx, pointer + "/jwt", spec["jwt"],
                      {"claims", "expires_in", "not_before_in", "key", "key_base64", "alg", "omit_exp"});
+        require_types(ctx, pointer + "/jwt", spec["jwt"],
+                      {{"claims", JsonKind::object},
+                       {"key", JsonKind::string},
+                       {"key_base64", JsonKind::string},
+                       {"alg", JsonKind::string},
+                       {"omit_exp", JsonKind::boolean}});
+        if (spec["jwt"].contains("not_before_in"))
+            require_duration(ctx, pointer + "/jwt/not_before_in", spec["jwt"]["not_before_in"], "not_before_in");
         if (spec["jwt"].contains("expires_in"))
             require_duration(ctx, pointer + "/jwt/expires_in", spec["jwt"]["expires_in"], "expires_in");
     }
@@ -157,9 +177,12 @@ void validate_http(const StepValidation& s) {
         require_type(ctx, pointer + "/api_key", spec["api_key"],
                      spec["api_key"].is_boolean() || spec["api_key"].is_string(),
                      "api_key must be true or a key string");
-    if (spec.contains("headers"))
+    if (spec.contains("headers")) {
         require_type(ctx, pointer + "/headers", spec["headers"], spec["headers"].is_object(),
                      "headers must be an object");
+        for (auto it = spec["headers"].begin(); it != spec["headers"].end(); ++it)
+            if (!it.value().is_null()) require_kind(ctx, pointer + "/headers/" + it.key(), it.value(), JsonKind::string);
+    }
     if (spec.contains("body"))
         require_type(ctx, pointer + "/body", spec["body"], spec["body"].is_string(),
                      "body must be a string (use json for JSON)");
@@ -232,6 +255,32 @@ http::Headers request_headers(RunContext& run, const json& step) {
     return headers;
 }
 
+// The EBS's rate-limit partition of the request (docs/CONTRACT.md §4): the JWT's user_id, else "desktop" for
+// the API key, else the JWT's sub, else the client's address.
+std::string rate_limit_partition_of(const json& step) {
+    if (step.contains("viewer"))
+        return step["viewer"].is_string() ? step["viewer"].get<std::string>() : step["viewer"].value("user", "");
+    if (step.contains("jwt") && step["jwt"].contains("claims") && step["jwt"]["claims"].is_object()) {
+        const json& claims = step["jwt"]["claims"];
+        if (claims.contains("user_id")) return json_to_variable_text(claims["user_id"]);
+    }
+    if (step.contains("api_key") && !(step["api_key"].is_boolean() && !step["api_key"].get<bool>())) return "desktop";
+    if (step.contains("jwt") && step["jwt"].contains("claims") && step["jwt"]["claims"].contains("sub"))
+        return json_to_variable_text(step["jwt"]["claims"]["sub"]);
+    return "the scenario's client address";
+}
+
+// check_expect, with the rate-limit partition named when the EBS (or the Desktop's calls) got a 429.
+void check_expect_naming_limits(const json& expect, const http::ClientResult& result, const std::string& partition) {
+    try {
+        check_expect(expect, result);
+    } catch (const StepFailure& failure) {
+        auto hint = rate_limit_hint(result, partition);
+        if (!hint) throw;
+        throw StepFailure(std::string(failure.what()) + "\n  " + *hint);
+    }
+}
+
 }  // namespace
 
 void run_http(RunContext& run, const Step&, const json& step) {
@@ -246,7 +295,11 @@ void run_http(RunContext& run, const Step&, const json& step) {
     sim::Duration timeout =
         step.contains("timeout") ? run.duration(step["timeout"], "timeout") : harness::kDriverDefaultTimeout;
     auto result = run.send(step.value("service", "ebs"), method, target, headers, body, timeout);
-    check_expect(step.value("expect", json::object()), result);  // no expect: any response will do
+    // No expect: any response will do.
+    const std::string service = step.value("service", "ebs");
+    if (service == "ebs")
+        check_expect_naming_limits(step.value("expect", json::object()), result, rate_limit_partition_of(step));
+    else check_expect(step.value("expect", json::object()), result);
     if (step.contains("capture")) capture_response(run, step["capture"], result);
 }
 
@@ -256,6 +309,7 @@ void validate_desktop(const StepValidation& s) {
     const auto& [ctx, pointer, spec, vp, v, step] = s;
     require_keys(ctx, pointer, spec, {"desktop", "expect", "capture", "note"});
     require_keys(ctx, vp, v, {"payout", "character"}, {"payout", "character"});
+    require_types(ctx, vp, v, {{"payout", JsonKind::string}, {"character", JsonKind::string}});
     if (spec.contains("expect")) validate_expect(ctx, pointer + "/expect", spec["expect"]);
     if (spec.contains("capture")) validate_capture(ctx, pointer + "/capture", spec["capture"]);
 }
@@ -266,7 +320,7 @@ void run_desktop(RunContext& run, const Step&, const json& step) {
     http::Headers headers;
     headers.set("Content-Type", "application/json");
     auto result = run.send("desktop", "POST", "/run-sequence", headers, body.dump());
-    check_expect(step.value("expect", json{{"status", 200}, {"json", {{"ok", true}}}}), result);
+    check_expect_naming_limits(step.value("expect", json{{"status", 200}, {"json", {{"ok", true}}}}), result, "desktop");
     if (step.contains("capture")) capture_response(run, step["capture"], result);
 }
 
@@ -281,6 +335,10 @@ void validate_stub(const StepValidation& s) {
     for (std::size_t i = 0; i < spec["routes"].size(); ++i) {
         const std::string rp = pointer + "/routes/" + std::to_string(i);
         require_keys(ctx, rp, spec["routes"][i], {"route", "status", "json", "body", "content_type"}, {"route"});
+        require_types(ctx, rp, spec["routes"][i],
+                      {{"status", JsonKind::integer}, {"body", JsonKind::string}, {"content_type", JsonKind::string}});
+        if (has_variable(spec["routes"][i].value("status", json())))
+            ctx.fail(rp + "/status", field_name(rp + "/status") + " must be a number here (stubs take no variables)");
         const json& route = spec["routes"][i]["route"];
         if (!route.is_string() || route.get<std::string>().find(' ') == std::string::npos)
             ctx.fail(rp + "/route", "route must be \"METHOD /path\"");

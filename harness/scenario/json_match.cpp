@@ -88,6 +88,15 @@ bool match_object(const json& expected, const json& actual, const std::string& p
         return match_length(expected["$len"], actual, path, where, why);
     if (expected.size() == 1 && expected.contains("$contains"))
         return match_contains(expected["$contains"], actual, path, where, why);
+    if (expected.size() == 1 && expected.contains("$ne")) {
+        if (!match(expected["$ne"], actual, path, nullptr, nullptr)) return true;
+        return fail(where, why, path, "expected anything but " + short_dump(expected["$ne"]) + ", got " + short_dump(actual));
+    }
+    if (expected.size() == 1 && expected.contains("$oneOf") && expected["$oneOf"].is_array()) {
+        for (const auto& option : expected["$oneOf"])
+            if (match(option, actual, path, nullptr, nullptr)) return true;
+        return fail(where, why, path, "expected one of " + short_dump(expected["$oneOf"]) + ", got " + short_dump(actual));
+    }
     if (!actual.is_object()) return fail(where, why, path, "expected an object, got " + short_dump(actual));
     for (auto it = expected.begin(); it != expected.end(); ++it) {
         const std::string child = path + "/" + it.key();

@@ -14,6 +14,7 @@ namespace mgm::harness::scenario {
 //            an expected value "$absent" requires the key to be missing;
 //   arrays   same length, element by element (use {"$contains": [...]} for "some elements match",
 //            {"$len": N} for the length only);
+//   matchers {"$ne": X} anything that does not match X; {"$oneOf": [A, B]} anything that matches one of them;
 //   strings  equal, or a matcher: "$any" (anything, even null), "$uuid", "$iso" (ISO-8601 instant),
 //            "$nonempty" (a non-empty string), "$null" (JSON null);
 //   numbers  equal as numbers (1 == 1.0); everything else: equal.

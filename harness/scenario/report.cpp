@@ -5,6 +5,7 @@
 
 #include "harness/scenario/invariants.h"
 #include "harness/scenario/run_context.h"
+#include "harness/scenario/steps.h"
 #include "harness/world/world.h"
 #include "sim/clock/sim_loop.h"
 #include "sim/trace/trace.h"
@@ -13,11 +14,29 @@ namespace mgm::harness::scenario {
 
 namespace {
 
-// "  at file:line, step 4: http POST /api/..." for the step being run, if any.
+// Failure reports show the step in full (the step log cuts it at 100 characters).
+constexpr std::size_t kReportSummaryLimit = 2000;
+
+// "  at file:line, step 4 (i=2 of 3): http POST /api/payouts/<id>/..." for the step being run, if any, with
+// its variables' values; "    as written: ..." when they differ from the file's text.
 void write_step_line(std::ostream& out, const RunContext& run) {
-    if (run.current)
-        out << "  at " << run.scenario.file << ":" << run.current->line << ", step " << run.current->path << ": "
-            << run.current->summary() << "\n";
+    if (!run.current) return;
+    const Step& step = *run.current;
+    out << "  at " << run.scenario.file << ":" << step.line << ", step " << step.path;
+    if (!run.repeat_passes.empty()) {
+        out << " (";
+        const char* sep = "";
+        for (const auto& pass : run.repeat_passes) {
+            out << sep << pass.var << "=" << pass.pass << " of " << pass.of;
+            sep = ", ";
+        }
+        out << ")";
+    }
+    const std::string written = step.summary(kReportSummaryLimit);
+    const std::string substituted =
+        run.current_spec.is_null() ? written : step.summary(run.current_spec, kReportSummaryLimit);
+    out << ": " << substituted << "\n";
+    if (substituted != written) out << "    as written: " << written << "\n";
 }
 
 void write_indented(std::ostream& out, const std::string& message) {
@@ -37,6 +56,15 @@ std::string step_failure_report(const RunContext& run, const std::string& messag
     if (run.options.target == Target::real) out << " (wall clock, real target)";
     out << "\n";
     write_indented(out, message);
+    // Waits and checks that fail because the roulette cycle is idle say so (and why).
+    const bool about_the_cycle = step.kind == StepKind::wait || step.kind == StepKind::assert_ ||
+                                 step.kind == StepKind::until || step.kind == StepKind::advance;
+    if (run.simulation() && about_the_cycle) {
+        try {
+            if (auto hint = idle_cycle_hint(run)) out << "  cycle: " << *hint << "\n";
+        } catch (const std::exception&) {
+        }
+    }
     return out.str();
 }
 
@@ -57,6 +85,7 @@ std::string internal_error_report(const RunContext& run, const std::string& mess
 
 RunResult& finish(RunContext& run, RunResult& result) {
     result.steps_run = run.steps_run;
+    result.break_reached = run.break_raised;
     if (run.invariants) {
         result.invariant_checks = run.invariants->checks_run();
         result.known_deviations = run.invariants->known_deviations();

@@ -50,6 +50,34 @@ json load_body_json(const http::ClientResult& result) {
     return *parsed;
 }
 
+std::int64_t integer_value(const json& value, const std::string& field) {
+    if (value.is_number_integer() || value.is_number_unsigned()) return value.get<std::int64_t>();
+    if (value.is_string()) {
+        const std::string& text = value.get_ref<const std::string&>();
+        std::size_t used = 0;
+        try {
+            const long long n = std::stoll(text, &used);
+            if (used == text.size()) return n;
+        } catch (const std::exception&) {
+        }
+    }
+    throw StepFailure(field + " must be an integer, got " + value.dump());
+}
+
+double number_value(const json& value, const std::string& field) {
+    if (value.is_number()) return value.get<double>();
+    if (value.is_string()) {
+        const std::string& text = value.get_ref<const std::string&>();
+        std::size_t used = 0;
+        try {
+            const double n = std::stod(text, &used);
+            if (used == text.size()) return n;
+        } catch (const std::exception&) {
+        }
+    }
+    throw StepFailure(field + " must be a number, got " + value.dump());
+}
+
 // ----- built-in variables ------------------------------------------------------------------------------
 
 const std::vector<BuiltinVariable>& builtin_variables() {
@@ -109,6 +137,8 @@ void RunContext::build_world() {
     config.settings = settings;
     config.keep_trace_lines = options.keep_trace;
     config.log_level = options.log_level;
+    // The services' warnings name the scenario they come from (`mgm-sim run DIR` runs many in one process).
+    config.log_sink = [name = scenario.name](const std::string& line) { std::clog << name << ": " << line << '\n'; };
     // A scenario that points a service URL somewhere else (a stub) keeps its settings verbatim.
     for (const auto& [key, value] : scenario.config) {
         std::string lower = key;
@@ -121,7 +151,15 @@ void RunContext::build_world() {
     world = std::make_unique<harness::World>(config);
     if (options.check_invariants && world->runs(harness::Service::ebs)) invariants = InvariantChecker::attach(*world);
     events_subscription = world->trace().add_record_listener([this](const sim::TraceRecord& record) {
-        if (record.kind == "event") events.push_back(record.to_json());
+        if (record.kind == "event") {
+            events.push_back(record.to_json());
+        } else if (record.kind == "http" && record.fields) {
+            const auto status = record.fields->find("status");
+            calls.push_back(Call{std::string(record.t),
+                                 std::string(record.actor) + " " + std::string(record.text("method")) + " " +
+                                     std::string(record.text("target")),
+                                 status != record.fields->end() && status->is_number() ? status->get<int>() : 0});
+        }
     });
     if (options.break_at) {
         sim::Instant when = *options.break_at;
@@ -170,6 +208,7 @@ std::string RunContext::substitute(const std::string& text) const {
         out += text.substr(pos, open - pos);
         std::string name = text.substr(open + 2, close - open - 2);
         auto value = variable(name);
+        if (!value && name.find_first_of("+-*/") != std::string::npos) value = std::to_string(evaluate(name));
         if (!value) {
             std::string known;
             for (const auto& [k, v] : vars) known += (known.empty() ? "" : ", ") + k;
@@ -181,14 +220,91 @@ std::string RunContext::substitute(const std::string& text) const {
     }
 }
 
+namespace {
+
+// An integer expression inside "${...}": names and integers joined by + - * / (integer arithmetic, * and /
+// before + and -, left to right), e.g. "${i+1}", "${n * 2 - 1}".
+class Arithmetic {
+public:
+    Arithmetic(const std::string& text, const RunContext& run) : text_(text), run_(run) {}
+
+    std::int64_t evaluate() {
+        std::int64_t value = sum();
+        skip_space();
+        if (pos_ != text_.size()) fail("unexpected \"" + text_.substr(pos_) + "\"");
+        return value;
+    }
+
+private:
+    [[noreturn]] void fail(const std::string& why) const {
+        throw StepFailure("cannot compute ${" + text_ + "}: " + why +
+                          " (an expression is variables and integers joined by + - * /)");
+    }
+    void skip_space() {
+        while (pos_ < text_.size() && text_[pos_] == ' ') ++pos_;
+    }
+    std::int64_t sum() {
+        std::int64_t value = product();
+        while (true) {
+            skip_space();
+            if (pos_ >= text_.size() || (text_[pos_] != '+' && text_[pos_] != '-')) return value;
+            const char op = text_[pos_++];
+            const std::int64_t rhs = product();
+            value = op == '+' ? value + rhs : value - rhs;
+        }
+    }
+    std::int64_t product() {
+        std::int64_t value = operand();
+        while (true) {
+            skip_space();
+            if (pos_ >= text_.size() || (text_[pos_] != '*' && text_[pos_] != '/')) return value;
+            const char op = text_[pos_++];
+            const std::int64_t rhs = operand();
+            if (op == '/' && rhs == 0) fail("division by zero");
+            value = op == '*' ? value * rhs : value / rhs;
+        }
+    }
+    std::int64_t operand() {
+        skip_space();
+        const std::size_t begin = pos_;
+        if (pos_ < text_.size() && text_[pos_] == '-') ++pos_;
+        while (pos_ < text_.size() && (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_'))
+            ++pos_;
+        const std::string token = text_.substr(begin, pos_ - begin);
+        if (token.empty() || token == "-") fail("a value is missing");
+        const bool negative = token[0] == '-';
+        const std::string body = negative ? token.substr(1) : token;
+        std::int64_t value;
+        if (std::isdigit(static_cast<unsigned char>(body[0]))) {
+            value = integer_value(json(body), "${" + text_ + "}");
+        } else {
+            auto text = run_.variable(body);
+            if (!text) fail("unknown variable " + body);
+            try {
+                value = integer_value(json(*text), body);
+            } catch (const StepFailure&) { fail(body + " is \"" + *text + "\", not an integer"); }
+        }
+        return negative ? -value : value;
+    }
+
+    const std::string& text_;
+    const RunContext& run_;
+    std::size_t pos_ = 0;
+};
+
+}  // namespace
+
+std::int64_t RunContext::evaluate(const std::string& expression) const { return Arithmetic(expression, *this).evaluate(); }
+
 json RunContext::substitute(const json& value) const {
     if (value.is_string()) return substitute(value.get<std::string>());
     if (value.is_object()) {
         json out = json::object();
         for (auto it = value.begin(); it != value.end(); ++it) {
-            // Nested steps of a repeat are substituted when they run (their counter changes).
+            // Nested steps of a repeat are substituted when they run (their counter changes). Keys take
+            // variables too ("capture": {"w${i}": ...}).
             if (it.key() == "steps") out[it.key()] = it.value();
-            else out[it.key()] = substitute(it.value());
+            else out[substitute(it.key())] = substitute(it.value());
         }
         return out;
     }

@@ -48,6 +48,10 @@ std::string truncate(std::string text, std::size_t limit = 600);
 std::string describe(const http::ClientResult& result);  // "HTTP 200 (type), body: ..." or "no response: ..."
 std::optional<nlohmann::json> parse_json(const std::string& text);
 nlohmann::json load_body_json(const http::ClientResult& result);  // StepFailure unless a JSON response
+// A number the file wrote as a number or, after substitution, as text ("${n}" -> "3"); StepFailure naming
+// `field` otherwise.
+std::int64_t integer_value(const nlohmann::json& value, const std::string& field);
+double number_value(const nlohmann::json& value, const std::string& field);
 
 // The built-in variables, in the order messages list them. A scenario may read them but never assign them.
 // `stored` ones are fixed for the run and kept with the scenario's own variables (they are listed among the
@@ -76,7 +80,10 @@ public:
     std::optional<std::string> variable(const std::string& name) const;
     void set_variable(const std::string& name, std::string value) { vars[name] = std::move(value); }
     std::string substitute(const std::string& text) const;  // "${name}" -> value; StepFailure when unknown
-    nlohmann::json substitute(const nlohmann::json& value) const;  // every string, except a repeat's "steps"
+    // Every string and object key, except a repeat's "steps".
+    nlohmann::json substitute(const nlohmann::json& value) const;
+    // "${i+1}": names and integers joined by + - * /; StepFailure when a name is unknown or not an integer.
+    std::int64_t evaluate(const std::string& expression) const;
     sim::Instant instant(const nlohmann::json& value, const char* what) const;  // ISO-8601 or anchor+offset
     sim::Duration duration(const nlohmann::json& value, const char* what) const;  // "90s" or seconds
 
@@ -100,9 +107,33 @@ public:
     std::unique_ptr<Driver> owned_driver;
     Driver* driver = nullptr;
     std::vector<nlohmann::json> events;  // domain events recorded in the trace, in order
+    // The requests the services answered, in order (the trace's server records): assert call_order.
+    struct Call {
+        std::string t;  // simulated time (ISO-8601)
+        std::string text;  // "helix POST /helix/chat/messages"
+        int status = 0;
+    };
+    std::vector<Call> calls;
     sim::Trace::Subscription events_subscription;  // after events: gone before it, while world lives on
     const Step* current = nullptr;  // the step being run (the failure report names it)
+    nlohmann::json current_spec;  // the step being run with its variables substituted (null until known)
     std::size_t steps_run = 0;
+    // Where the event waits' windows begin: the number of events recorded when this step and the step before
+    // it began, and the simulated times they began at.
+    std::size_t step_first_event = 0;
+    std::size_t previous_step_first_event = 0;
+    sim::Instant step_started_at;
+    sim::Instant previous_step_started_at;
+    // The passes of the repeats enclosing the step being run, outermost first: {"i", 2, 3} = pass 2 of 3.
+    struct RepeatPass {
+        std::string var;
+        int pass = 0;
+        int of = 0;
+    };
+    std::vector<RepeatPass> repeat_passes;
+    // The last `advance` to a roulette phase: what it asked for and when it landed (the idle-cycle hint).
+    std::string last_phase_advance;
+    sim::Instant last_phase_advance_at;
     std::uint64_t observers = 0;  // fresh observer ids for assert phase
     bool break_raised = false;
 

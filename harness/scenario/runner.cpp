@@ -8,8 +8,10 @@
 #include "harness/scenario/run_context.h"
 #include "harness/scenario/step_validation.h"
 #include "harness/scenario/steps.h"
+#include "harness/scenario/time_expr.h"
 #include "harness/scenario/verbs.h"
 #include "harness/world/world.h"
+#include "sim/clock/sim_loop.h"
 #include "sim/trace/trace.h"
 
 namespace mgm::harness::scenario {
@@ -20,19 +22,29 @@ namespace {
 
 void run_step(RunContext& run, const Step& step) {
     run.current = &step;
+    run.current_spec = json();
     ++run.steps_run;
+    run.previous_step_first_event = run.step_first_event;
+    run.previous_step_started_at = run.step_started_at;
+    run.step_first_event = run.events.size();
+    run.step_started_at = run.now();
     if (run.world)
         run.world->trace().record(
             "scenario", "step",
             json{{"step", step.path}, {"line", step.line}, {"verb", std::string(step_kind_name(step.kind))}});
-    if (run.options.progress)
-        *run.options.progress << "[" << sim::format_iso8601(run.now()) << "] " << run.scenario.name << " step "
-                              << step.path << " (line " << step.line << "): " << step.summary() << "\n";
     const Verb& v = verb(step.kind);
+    // The step as it runs: its variables' values, shown in the step log and the failure report.
+    const json spec = v.substitution == Substitution::whole_step ? run.substitute(step.spec) : step.spec;
+    run.current_spec = spec;
+    if (run.options.progress) {
+        *run.options.progress << "[" << sim::format_iso8601(run.now()) << "] " << run.scenario.name << " step "
+                              << step.path << " (line " << step.line;
+        for (const auto& pass : run.repeat_passes) *run.options.progress << ", " << pass.var << "=" << pass.pass;
+        *run.options.progress << "): " << step.summary(spec) << "\n";
+    }
     // A portable file has no simulation-only verb (checked at load); this keeps a hand-built Scenario honest.
     if (v.reach == Reach::simulation_only) run.require_simulation(std::string(v.name).c_str());
-    if (v.substitution == Substitution::whole_step) v.execute(run, step, run.substitute(step.spec));
-    else v.execute(run, step, step.spec);
+    v.execute(run, step, spec);
 }
 
 }  // namespace
@@ -72,10 +84,63 @@ void validate_repeat(const StepValidation& s) {
 void run_repeat(RunContext& run, const Step& step, const json& spec) {
     const int times = spec["repeat"].get<int>();
     const std::string counter = spec.value("var", "i");
+    // Left in place when a nested step fails, so the report says which pass it was.
+    run.repeat_passes.push_back({counter, 0, times});
     for (int i = 1; i <= times; ++i) {
+        run.repeat_passes.back().pass = i;
         run.set_variable(counter, std::to_string(i));
         run_steps(run, step.children);
         run.current = &step;
+        run.current_spec = spec;
+    }
+    run.repeat_passes.pop_back();
+}
+
+// ----- until ---------------------------------------------------------------------------------------------
+
+void validate_until(const StepValidation& s) {
+    const auto& [ctx, pointer, spec, vp, v, step] = s;
+    require_keys(ctx, pointer, spec, {"until", "tries", "every", "within", "note"});
+    require_type(ctx, vp, v, v.is_object(),
+                 "until must be one step, e.g. {\"http\": \"GET /api/pool/me\", \"expect\": {\"status\": 200}}");
+    require_types(ctx, pointer, spec, {{"tries", JsonKind::count}});
+    if (spec.contains("every")) require_duration(ctx, pointer + "/every", spec["every"], "every");
+    if (spec.contains("within")) require_duration(ctx, pointer + "/within", spec["within"], "within");
+    step.children.push_back(parse_nested_step(ctx, v, vp, 1, step.path));
+    const StepKind inner = step.children.front().kind;
+    if (inner == StepKind::until || inner == StepKind::repeat)
+        ctx.fail(vp, "until retries one plain step, not a " + std::string(step_kind_name(inner)));
+}
+
+// Runs the nested step; while it fails (a StepFailure - invariant violations and errors still end the run),
+// lets `every` of simulated time pass and tries again, up to `tries` runs and within `within`.
+void run_until(RunContext& run, const Step& step, const json& spec) {
+    const std::int64_t tries = spec.contains("tries") ? integer_value(run.substitute(spec["tries"]), "tries") : 10;
+    const sim::Duration every =
+        spec.contains("every") ? run.duration(spec["every"], "every") : sim::Duration(std::chrono::seconds(1));
+    const sim::Instant began = run.now();
+    std::optional<sim::Instant> limit;
+    if (spec.contains("within")) limit = began + run.duration(spec["within"], "within");
+    for (std::int64_t attempt = 1;; ++attempt) {
+        try {
+            run_steps(run, step.children);
+            run.current = &step;
+            run.current_spec = spec;
+            return;
+        } catch (const StepFailure& failure) {
+            const std::string last = failure.what();
+            const std::string child_path = step.children.front().path;
+            run.current = &step;
+            run.current_spec = spec;
+            const bool out_of_time = limit && run.now() + every > *limit;
+            if (attempt >= tries || out_of_time)
+                throw StepFailure("until: step " + child_path + " did not hold after " + std::to_string(attempt) +
+                                  " tries over " + format_duration(run.now() - began) + " (budget: " +
+                                  std::to_string(tries) + " tries, every " + format_duration(every) +
+                                  (limit ? ", within " + format_duration(*limit - began) : std::string()) +
+                                  ")\n  last failure: " + last);
+            run.world->loop().run_until(run.now() + every);
+        }
     }
 }
 

@@ -61,6 +61,7 @@ struct RunResult {
     std::uint64_t invariant_checks = 0;  // full invariant checks run (0 when disabled)
     std::vector<std::string> known_deviations;  // tolerated, documented departures (InvariantChecker)
     std::string trace_jsonl;  // when RunOptions::keep_trace
+    bool break_reached = false;  // RunOptions::break_at was reached (SIGTRAP raised)
 };
 
 // Never throws for scenario failures (they are in RunResult); throws std::runtime_error only for a World

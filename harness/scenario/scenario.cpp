@@ -17,6 +17,20 @@ using nlohmann::json;
 ScenarioError::ScenarioError(std::string file, int line, const std::string& message)
     : std::runtime_error(file + ":" + std::to_string(line) + ": " + message), file_(std::move(file)), line_(line) {}
 
+ScenarioError::ScenarioError(std::string file, int line, std::string text, std::size_t count)
+    : std::runtime_error(text), file_(std::move(file)), line_(line), count_(count) {}
+
+ScenarioError ScenarioError::combined(const std::vector<ScenarioError>& errors) {
+    if (errors.size() == 1) return errors.front();
+    std::string text;
+    std::size_t count = 0;
+    for (const auto& e : errors) {
+        text += (text.empty() ? "" : "\n") + std::string(e.what());
+        count += e.count();
+    }
+    return ScenarioError(errors.front().file(), errors.front().line(), text, count);
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Line map: a small scanner over the raw text that records where each JSON value starts.
 namespace {
@@ -240,6 +254,7 @@ Scenario parse_scenario(std::string_view text, const std::string& file) {
 
     Scenario scenario;
     scenario.file = file;
+    if (root.contains("name")) require_kind(ctx, "/name", root["name"], JsonKind::string);
     scenario.name = root.contains("name") ? root["name"].get<std::string>() : file_stem(file);
     if (root.contains("description")) {
         require_type(ctx, "/description", root["description"], root["description"].is_string(),
@@ -265,7 +280,9 @@ Scenario load_scenario_file(const std::string& path) {
     return parse_scenario(buffer.str(), path);
 }
 
-std::vector<Scenario> load_scenario_inputs(const std::vector<std::string>& inputs) {
+namespace {
+
+std::vector<std::string> scenario_files(const std::vector<std::string>& inputs) {
     std::vector<std::string> files;
     for (const auto& input : inputs) {
         std::error_code ec;
@@ -280,9 +297,32 @@ std::vector<Scenario> load_scenario_inputs(const std::vector<std::string>& input
         std::sort(found.begin(), found.end());
         files.insert(files.end(), found.begin(), found.end());
     }
+    return files;
+}
+
+}  // namespace
+
+std::vector<Scenario> load_scenario_inputs(const std::vector<std::string>& inputs) {
     std::vector<Scenario> scenarios;
-    for (const auto& file : files) scenarios.push_back(load_scenario_file(file));
+    for (const auto& file : scenario_files(inputs)) scenarios.push_back(load_scenario_file(file));
     return scenarios;
+}
+
+LoadedScenarios load_all_scenario_inputs(const std::vector<std::string>& inputs) {
+    LoadedScenarios loaded;
+    std::vector<std::string> files;
+    try {
+        files = scenario_files(inputs);
+    } catch (const ScenarioError& e) {
+        loaded.errors.push_back(e);
+        return loaded;
+    }
+    for (const auto& file : files) {
+        try {
+            loaded.scenarios.push_back(load_scenario_file(file));
+        } catch (const ScenarioError& e) { loaded.errors.push_back(e); }
+    }
+    return loaded;
 }
 
 }  // namespace mgm::harness::scenario

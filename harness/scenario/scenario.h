@@ -24,10 +24,16 @@ public:
     ScenarioError(std::string file, int line, const std::string& message);
     const std::string& file() const { return file_; }
     int line() const { return line_; }
+    // Several errors of one file: what() lists each "file:line: message" on its own line; file() and line()
+    // are the first one's.
+    static ScenarioError combined(const std::vector<ScenarioError>& errors);
+    std::size_t count() const { return count_; }
 
 private:
+    ScenarioError(std::string file, int line, std::string text, std::size_t count);
     std::string file_;
     int line_;
+    std::size_t count_ = 1;
 };
 
 // Every step kind. The step's kind is the one verb key it carries ("http", "advance", ...).
@@ -45,6 +51,7 @@ enum class StepKind {
     repeat,  // run nested steps N times with a counter variable
     log,  // print a note (progress, documentation)
     stub,  // a scripted HTTP service on the simulated network (e.g. a Helix with subscriptions)
+    until,  // retry one nested step until it holds, within a budget of tries and simulated time
 };
 
 std::string_view step_kind_name(StepKind kind);
@@ -56,8 +63,10 @@ struct Step {
     int line = 0;  // line of the step's opening brace in the file
     nlohmann::json spec;  // the step object as written (variables substituted at run time)
     std::vector<Step> children;  // repeat's nested steps
-    // One line for messages: `http POST /api/roulette/verify-candidate`.
-    std::string summary() const;
+    // One line for messages: `http POST /api/roulette/verify-candidate`, cut at `limit` characters. With
+    // `substituted` (the step with its variables' values), the values are shown instead of "${name}".
+    std::string summary(std::size_t limit = 100) const;
+    std::string summary(const nlohmann::json& substituted, std::size_t limit = 100) const;
 };
 
 struct Scenario {
@@ -86,6 +95,12 @@ nlohmann::json parse_scenario_json(std::string_view text, const std::string& fil
 // files are loaded in name order. Everything is parsed before anything runs; throws ScenarioError on the
 // first file that fails.
 std::vector<Scenario> load_scenario_inputs(const std::vector<std::string>& inputs);
+// The same, but every file is loaded and every file's errors are kept: `mgm-sim run DIR` reports them all.
+struct LoadedScenarios {
+    std::vector<Scenario> scenarios;
+    std::vector<ScenarioError> errors;  // one per file that failed (each may list several lines)
+};
+LoadedScenarios load_all_scenario_inputs(const std::vector<std::string>& inputs);
 
 // The start used when a file has no "start": 2026-04-04T12:00:00Z (the World's default).
 inline constexpr sim::Instant kDefaultScenarioStart = sim::Instant::from_unix_seconds(1775304000);

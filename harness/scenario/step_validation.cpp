@@ -77,8 +77,151 @@ void require_type(const ParseContext& ctx, const std::string& pointer, const jso
     if (!ok) ctx.fail(pointer, what);
 }
 
+std::string field_name(const std::string& pointer) {
+    std::string out;
+    std::size_t pos = 0;
+    // Drop "/steps/N" (and a repeat's nested "/steps/N"): the line already says which step.
+    std::vector<std::string> tokens;
+    while (pos < pointer.size()) {
+        auto next = pointer.find('/', pos + 1);
+        tokens.push_back(pointer.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1));
+        pos = next == std::string::npos ? pointer.size() : next;
+    }
+    std::size_t first = 0;
+    for (std::size_t i = 0; i + 1 < tokens.size(); ++i)
+        if (tokens[i] == "steps") first = i + 2;
+    for (std::size_t i = first; i < tokens.size(); ++i) out += (out.empty() ? "" : ".") + tokens[i];
+    return out.empty() ? pointer : out;
+}
+
+namespace {
+
+const char* kind_text(JsonKind kind) {
+    switch (kind) {
+    case JsonKind::string: return "a string";
+    case JsonKind::integer: return "an integer (or a \"${variable}\")";
+    case JsonKind::count: return "a non-negative integer (or a \"${variable}\")";
+    case JsonKind::number: return "a number";
+    case JsonKind::boolean: return "true or false";
+    case JsonKind::object: return "an object";
+    case JsonKind::array: return "an array";
+    case JsonKind::strings: return "an array of strings";
+    case JsonKind::string_or_null: return "a string or null";
+    case JsonKind::matcher: return "a value or a matcher object";
+    }
+    return "?";
+}
+
+std::string got_text(const json& value) {
+    std::string shown = value.dump();
+    if (shown.size() > 60) shown = shown.substr(0, 57) + "...";
+    if (value.is_string()) return "the string " + shown;
+    if (value.is_boolean()) return "the boolean " + shown;
+    if (value.is_number()) return "the number " + shown;
+    if (value.is_null()) return "null";
+    return std::string(value.is_array() ? "an array " : "an object ") + shown;
+}
+
+bool kind_ok(const json& value, JsonKind kind) {
+    switch (kind) {
+    case JsonKind::string: return value.is_string();
+    case JsonKind::integer: return value.is_number_integer() || has_variable(value);
+    case JsonKind::count:
+        return (value.is_number_integer() && value.get<std::int64_t>() >= 0) || value.is_number_unsigned() ||
+               has_variable(value);
+    case JsonKind::number: return value.is_number() || has_variable(value);
+    case JsonKind::boolean: return value.is_boolean();
+    case JsonKind::object: return value.is_object();
+    case JsonKind::array: return value.is_array();
+    case JsonKind::strings:
+        return value.is_array() && std::all_of(value.begin(), value.end(), [](const json& v) { return v.is_string(); });
+    case JsonKind::string_or_null: return value.is_string() || value.is_null();
+    case JsonKind::matcher: return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+void require_kind(const ParseContext& ctx, const std::string& pointer, const json& value, JsonKind kind) {
+    if (kind_ok(value, kind)) return;
+    ctx.fail(pointer, field_name(pointer) + " must be " + kind_text(kind) + ", got " + got_text(value));
+}
+
+void require_types(const ParseContext& ctx, const std::string& pointer, const json& object,
+                   std::initializer_list<FieldType> fields) {
+    if (!object.is_object()) return;
+    for (const FieldType& field : fields)
+        if (object.contains(field.key)) require_kind(ctx, pointer + "/" + field.key, object[field.key], field.kind);
+}
+
+const std::vector<std::string>& known_event_names() {
+    static const std::vector<std::string> names = {
+        "e2e.spin_forced",          "gift.created",
+        "gift.item_selected",       "gift.state_changed",
+        "gift.timed_out",           "gift.usage_recorded",
+        "helix.announce_attempt",   "helix.announce_failed",
+        "helix.announce_skipped",   "helix.announced",
+        "payout.accepted",          "payout.created",
+        "payout.expiration_sweep",  "payout.expired",
+        "payout.status_changed",    "pool.chat_ignored",
+        "pool.enrolled",            "pool.removed",
+        "roulette.candidate_selected", "roulette.cycle_consumed",
+        "roulette.cycle_created",   "roulette.rollover",
+    };
+    return names;
+}
+
+namespace {
+
+// Levenshtein distance, for "did you mean" hints on verbs and event names.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+// " (did you mean \"x\"?)" for the closest candidate within two edits, else "".
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
+    std::string best;
+    std::size_t best_distance = 3;
+    for (const auto& candidate : candidates) {
+        const std::size_t d = edit_distance(word, candidate);
+        if (d < best_distance) {
+            best = candidate;
+            best_distance = d;
+        }
+    }
+    return best.empty() ? "" : " (did you mean \"" + best + "\"?)";
+}
+
+}  // namespace
+
+void require_event_name(const ParseContext& ctx, const std::string& pointer, const json& value) {
+    require_kind(ctx, pointer, value, JsonKind::string);
+    if (has_variable(value)) return;
+    const std::string name = value.get<std::string>();
+    const auto& names = known_event_names();
+    if (std::find(names.begin(), names.end(), name) != names.end()) return;
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    ctx.fail(pointer, "unknown event \"" + name + "\"" + did_you_mean(name, names) + "; the EBS records: " + list);
+}
+
 void validate_expect(const ParseContext& ctx, const std::string& pointer, const json& expect) {
     require_keys(ctx, pointer, expect, {"status", "json", "body", "headers", "empty", "error"});
+    if (expect.is_object() && expect.contains("headers") && expect["headers"].is_object())
+        for (auto it = expect["headers"].begin(); it != expect["headers"].end(); ++it)
+            require_kind(ctx, pointer + "/headers/" + it.key(), it.value(), JsonKind::string);
     if (expect.contains("status")) {
         const json& s = expect["status"];
         bool ok =
@@ -109,12 +252,20 @@ void validate_capture(const ParseContext& ctx, const std::string& pointer, const
     if (!capture.is_object()) ctx.fail(pointer, "capture must map variable names to JSON paths");
     for (auto it = capture.begin(); it != capture.end(); ++it) {
         require_assignable(ctx, pointer + "/" + it.key(), it.key());
-        if (!it.value().is_string()) ctx.fail(pointer + "/" + it.key(), "a capture path must be a string");
+        if (!it.value().is_string())
+            ctx.fail(pointer + "/" + it.key(), field_name(pointer + "/" + it.key()) +
+                                                   ": a capture path must be a string, got " + got_text(it.value()));
     }
 }
 
 void validate_pool_check(const ParseContext& ctx, const std::string& pointer, const json& pool) {
     require_keys(ctx, pointer, pool, {"contains", "excludes", "size", "members", "users"});
+    require_types(ctx, pointer, pool,
+                  {{"contains", JsonKind::strings},
+                   {"excludes", JsonKind::strings},
+                   {"size", JsonKind::count},
+                   {"members", JsonKind::array},
+                   {"users", JsonKind::strings}});
 }
 
 namespace {
@@ -136,10 +287,26 @@ Step parse_step(const ParseContext& ctx, const json& spec, const std::string& po
     }
     if (!found) {
         std::string list;
+        std::vector<std::string> names;
         for (const Verb& verb : verbs()) {
             if (!list.empty()) list += ", ";
             list += verb.name;
+            names.emplace_back(verb.name);
         }
+        // The keys that are no step option of any verb are the likely misspelt verb.
+        static const std::vector<std::string> options = {
+            "note", "expect", "capture", "within", "service", "viewer", "jwt", "bearer", "api_key", "headers", "json",
+            "body", "content_type", "timeout", "between", "for", "min", "max", "probability", "bytes", "routes",
+            "var", "steps", "tries", "every"};
+        std::string unknown;
+        for (auto it = spec.begin(); it != spec.end(); ++it) {
+            if (std::find(options.begin(), options.end(), it.key()) != options.end()) continue;
+            unknown = it.key();
+            break;
+        }
+        if (!unknown.empty())
+            ctx.fail(pointer + "/" + unknown, "unknown verb \"" + unknown + "\"" + did_you_mean(unknown, names) +
+                                                  "; a step needs exactly one of: " + list);
         ctx.fail(pointer, "a step needs exactly one of: " + list);
     }
     step.kind = found->kind;
@@ -151,13 +318,23 @@ Step parse_step(const ParseContext& ctx, const json& spec, const std::string& po
 
 }  // namespace
 
+Step parse_nested_step(const ParseContext& ctx, const json& spec, const std::string& pointer, std::size_t index,
+                       const std::string& parent_path) {
+    return parse_step(ctx, spec, pointer, index, parent_path);
+}
+
 std::vector<Step> parse_steps(const ParseContext& ctx, const json& steps, const std::string& pointer,
                               const std::string& parent_path) {
     if (!steps.is_array()) ctx.fail(pointer, "steps must be an array");
     std::vector<Step> out;
+    // Every step is checked, so one load reports all of a file's mistakes, not only the first.
+    std::vector<ScenarioError> errors;
     for (std::size_t i = 0; i < steps.size(); ++i) {
-        out.push_back(parse_step(ctx, steps[i], pointer + "/" + std::to_string(i), i + 1, parent_path));
+        try {
+            out.push_back(parse_step(ctx, steps[i], pointer + "/" + std::to_string(i), i + 1, parent_path));
+        } catch (const ScenarioError& e) { errors.push_back(e); }
     }
+    if (!errors.empty()) throw ScenarioError::combined(errors);
     return out;
 }
 

@@ -45,12 +45,36 @@ void require_keys(const ParseContext& ctx, const std::string& pointer, const nlo
                   const std::vector<const char*>& allowed);
 void require_type(const ParseContext& ctx, const std::string& pointer, const nlohmann::json& value, bool ok,
                   const char* what);
+
+// What a value must be. `count` and `integer` also accept a string with a variable ("${n}", "${i+1}"), read
+// as a number when the step runs; `matcher` is a value or a matcher object ({"$ne": ..}, {"$oneOf": [..]}).
+enum class JsonKind { string, integer, count, number, boolean, object, array, strings, string_or_null, matcher };
+struct FieldType {
+    const char* key;
+    JsonKind kind;
+};
+// The field a pointer names, as an author reads it: "/steps/3/assert/helix_requests/count" ->
+// "assert.helix_requests.count".
+std::string field_name(const std::string& pointer);
+// "must be an integer" etc., and the offending value ("got the string \"1\"").
+void require_kind(const ParseContext& ctx, const std::string& pointer, const nlohmann::json& value, JsonKind kind);
+// The types of those keys of `object` that are present.
+void require_types(const ParseContext& ctx, const std::string& pointer, const nlohmann::json& object,
+                   std::initializer_list<FieldType> fields);
+// A domain event name a wait or an assert names: one the EBS records (known_event_names()).
+void require_event_name(const ParseContext& ctx, const std::string& pointer, const nlohmann::json& value);
+// Every domain event name the EBS records in the trace (backend/domain), sorted; a test keeps it equal to the
+// names in the sources.
+const std::vector<std::string>& known_event_names();
 // A name a scenario may assign (set, capture, repeat's var, vars): not a built-in variable.
 void require_assignable(const ParseContext& ctx, const std::string& pointer, const std::string& name);
 void validate_expect(const ParseContext& ctx, const std::string& pointer, const nlohmann::json& expect);
 void validate_capture(const ParseContext& ctx, const std::string& pointer, const nlohmann::json& capture);
 void validate_pool_check(const ParseContext& ctx, const std::string& pointer, const nlohmann::json& pool);
 
+// One step nested in another (until's), validated by its verb; `pointer` is the step object's.
+Step parse_nested_step(const ParseContext& ctx, const nlohmann::json& spec, const std::string& pointer,
+                       std::size_t index, const std::string& parent_path);
 // A steps array (top level or a repeat's), each step validated by its verb.
 std::vector<Step> parse_steps(const ParseContext& ctx, const nlohmann::json& steps, const std::string& pointer,
                               const std::string& parent_path);

@@ -54,6 +54,17 @@ void validate_advance(const StepValidation& s);
 void run_advance(RunContext& run, const Step& step, const StepSpec& spec);
 void validate_wait(const StepValidation& s);
 void run_wait(RunContext& run, const Step& step, const StepSpec& spec);
+// Which recorded events an event wait may take ("since"): those since this step began, since the previous
+// step began (the default: an event the step before produced counts, an older one does not), in the current
+// 5-minute cycle, or since the scenario began.
+enum class EventWindow { step, previous_step, cycle, start };
+inline constexpr const char* kEventWindowNames = "step, previous_step, cycle, start";
+std::optional<EventWindow> parse_event_window(const std::string& name);
+struct EventWindowStart {
+    std::size_t first_event = 0;  // index into RunContext::events
+    std::string description;  // "since the previous step began (2026-04-04T12:04:00Z)"
+};
+EventWindowStart event_window_start(const RunContext& run, EventWindow window);
 
 // ----- fault_steps.cpp: network faults and failing Helix calls --------------------------------------------
 void validate_fault(const StepValidation& s);
@@ -80,5 +91,14 @@ std::optional<nlohmann::json> find_event(const RunContext& run, const std::strin
 // nullopt when the pool matches `check`; otherwise why not.
 std::optional<std::string> pool_mismatch(RunContext& run, const nlohmann::json& check);
 std::optional<backend::Payout> find_payout(RunContext& run, const std::string& id);
+// Why the roulette cycle now has no spinning or verification phase, when it has none (an empty pool at its
+// start, or no cycle yet); nullopt when the cycle is live. Simulation only.
+std::optional<std::string> idle_cycle_hint(const RunContext& run);
+// For a 429 from the EBS: which rate-limit partition the request fell in and why; nullopt for other results.
+std::optional<std::string> rate_limit_hint(const http::ClientResult& result, const std::string& partition);
+
+// ----- runner.cpp: fault-tolerant steps -------------------------------------------------------------------
+void validate_until(const StepValidation& s);
+void run_until(RunContext& run, const Step& step, const StepSpec& spec);
 
 }  // namespace mgm::harness::scenario

@@ -27,6 +27,15 @@ std::string chat_detail(const json&, const json& value) {
 
 std::string repeat_detail(const json&, const json& value) { return value.dump() + " times"; }
 
+std::string until_detail(const json&, const json& value) {
+    for (const Verb& v : verbs())
+        if (value.is_object() && value.contains(v.name)) {
+            const json& inner = value[std::string(v.name)];
+            return "(" + std::string(v.name) + " " + (v.detail ? v.detail(value, inner) : inner.dump()) + ")";
+        }
+    return value.dump();
+}
+
 }  // namespace
 
 const std::vector<Verb>& verbs() {
@@ -48,6 +57,8 @@ const std::vector<Verb>& verbs() {
          Substitution::nested_steps},
         {StepKind::log, "log", validate_log, run_log, real, nullptr, text_or_json},
         {StepKind::stub, "stub", validate_stub, run_stub, sim_only},
+        {StepKind::until, "until", validate_until, run_until, sim_only, nullptr, until_detail,
+         Substitution::nested_steps},
     };
     return table;
 }
@@ -66,12 +77,14 @@ bool needs_simulation(const Step& step) {
 
 std::string_view step_kind_name(StepKind kind) { return verb(kind).name; }
 
-std::string Step::summary() const {
+std::string Step::summary(std::size_t limit) const { return summary(spec, limit); }
+
+std::string Step::summary(const json& substituted, std::size_t limit) const {
     const Verb& v = verb(kind);
     const std::string name(v.name);
-    const json& value = spec.contains(name) ? spec.at(name) : json();
-    std::string detail = v.detail ? v.detail(spec, value) : value.dump();
-    if (detail.size() > 100) detail = detail.substr(0, 97) + "...";
+    const json& value = substituted.contains(name) ? substituted.at(name) : json();
+    std::string detail = v.detail ? v.detail(substituted, value) : value.dump();
+    if (detail.size() > limit) detail = detail.substr(0, limit - 3) + "...";
     return detail.empty() ? name : name + " " + detail;
 }
 

@@ -110,7 +110,9 @@ TEST_CASE("malformed steps fail with file and line", "[scenario][format]") {
     CHECK(error_of("{\"steps\": [\n {\"advance\": {\"by\": \"5 parsecs\"}}\n]}") ==
           "bad.json:2: by: cannot read duration \"5 parsecs\" (units: d h m s ms us t)");
     CHECK(error_of("{\"steps\": [\n {\"advance\": \"1m\"},\n {\"teleport\": 1}\n]}")
-              .rfind("bad.json:3: a step needs exactly one of", 0) == 0);
+              .rfind("bad.json:3: unknown verb \"teleport\"; a step needs exactly one of", 0) == 0);
+    CHECK(error_of("{\"steps\": [\n {\"note\": \"only a note\"}\n]}").rfind("bad.json:2: a step needs exactly one of", 0) ==
+          0);
     CHECK(error_of("{\"steps\": [\n {\"http\": \"GET /x\", \"expct\": {}}\n]}")
               .rfind("bad.json:2: unknown key \"expct\"", 0) == 0);
     CHECK(error_of("{\"portable\": true, \"steps\": [\n {\"advance\": \"1m\"}\n]}") ==

@@ -34,6 +34,7 @@ const std::map<std::string, std::string>& verb_examples() {
         {"repeat", R"({"repeat": 1, "steps": []})"},
         {"log", R"({"log": "x"})"},
         {"stub", R"({"stub": "127.0.0.1:9055", "routes": []})"},
+        {"until", R"({"until": {"http": "GET /api/version", "expect": {"status": 200}}, "tries": 3})"},
     };
     return examples;
 }
@@ -54,7 +55,7 @@ std::string scenarios_doc() {
 
 TEST_CASE("every step kind has one row in the verb table, parsed under its own name", "[scenario][verbs]") {
     std::set<std::string_view> names;
-    for (int k = 0; k <= static_cast<int>(StepKind::stub); ++k) {
+    for (int k = 0; k <= static_cast<int>(StepKind::until); ++k) {
         const auto kind = static_cast<StepKind>(k);
         int rows = 0;
         for (const Verb& v : verbs()) rows += v.kind == kind;
@@ -86,8 +87,9 @@ TEST_CASE("a portable file accepts exactly the steps that run over real sockets"
     // An assert is portable unless one of its checks reads the simulation's state.
     CHECK_NOTHROW(
         parse_one_step(R"({"assert": {"phase": "idle", "helix_requests": {"count": 0}, "vars": {"a": 1}}})", true));
-    for (const char* check : {R"("pool": {"size": 0})", R"("now": "start")", R"("events": {"name": "x"})",
-                              R"("payouts": {"count": 0})", R"("payout": {"id": "x"})", R"("gift": {"id": "x"})"})
+    for (const char* check : {R"("pool": {"size": 0})", R"("now": "start")", R"("events": {"name": "payout.created"})",
+                              R"("payouts": {"count": 0})", R"("payout": {"id": "x"})", R"("gift": {"id": "x"})",
+                              R"("call_order": ["ebs GET /a", "helix GET /b"])"})
         CHECK_THROWS_WITH(parse_one_step(std::string(R"({"assert": {"phase": "idle", )") + check + "}}", true),
                           Catch::Contains("needs simulation"));
 }
