@@ -106,6 +106,13 @@ TEST_CASE("traps: the known event names are exactly the ones the EBS records", "
         }
     }
     const std::set<std::string> known(known_event_names().begin(), known_event_names().end());
+    std::string missing, stale;
+    for (const auto& n : in_sources)
+        if (!known.count(n)) missing += " " + n;
+    for (const auto& n : known)
+        if (!in_sources.count(n)) stale += " " + n;
+    INFO("recorded by backend/ but not in known_event_names() (harness/scenario/step_validation.cpp):" << missing);
+    INFO("in known_event_names() but recorded nowhere:" << stale);
     CHECK(in_sources == known);
 }
 
