@@ -153,12 +153,16 @@ void RunContext::build_world() {
     events_subscription = world->trace().add_record_listener([this](const sim::TraceRecord& record) {
         if (record.kind == "event") {
             events.push_back(record.to_json());
-        } else if (record.kind == "http" && record.fields) {
-            const auto status = record.fields->find("status");
+        } else if (record.kind == "http") {  // a service answered a request: assert call_order
+            int status = 0;
+            for (const sim::TraceField& field : record.flat)
+                if (field.key == "status" && field.is_number) status = static_cast<int>(field.number);
+            if (record.fields && record.fields->contains("status") && (*record.fields)["status"].is_number())
+                status = (*record.fields)["status"].get<int>();
             calls.push_back(Call{std::string(record.t),
                                  std::string(record.actor) + " " + std::string(record.text("method")) + " " +
                                      std::string(record.text("target")),
-                                 status != record.fields->end() && status->is_number() ? status->get<int>() : 0});
+                                 status});
         }
     });
     if (options.break_at) {
