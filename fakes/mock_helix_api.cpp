@@ -56,6 +56,19 @@ MockHelixApi::MockHelixApi(MockHelixApiConfig config, sim::Seams seams)
                      [this](const http::Request& request, const http::Params&) { return fail_next_route(request); });
 }
 
+void MockHelixApi::set_subscription_source(SubscriptionSource source) {
+    const bool first = !subscriptions_;
+    subscriptions_ = std::move(source);
+    if (!first) return;
+    router_.add_sync("GET", "/helix/subscriptions/user", [this](const http::Request& request, const http::Params&) {
+        const std::string broadcaster = request.query_param("broadcaster_id").value_or("");
+        const std::string user = request.query_param("user_id").value_or("");
+        if (!subscriptions_(broadcaster, user)) return http::Response::json(200, R"({"data":[]})");
+        nlohmann::json body{{"data", nlohmann::json::array({{{"broadcaster_id", broadcaster}, {"tier", "1000"}}})}};
+        return http::Response::json(200, body.dump());
+    });
+}
+
 void MockHelixApi::handle(const http::Request& request, std::function<void(http::Response)> respond) {
     router_.dispatch(request, respond);
 }

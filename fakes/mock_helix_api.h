@@ -81,6 +81,11 @@ public:
     void fail_next(int count, int status, bool drop = false);
     std::uint64_t failures_injected() const { return failure_.injected; }
     void reset();
+    // In-process hook for workloads (not a route): answer GET /helix/subscriptions/user from `source`
+    // (broadcaster id, user id -> subscribed) with {"data":[...]} or {"data":[]}. Without it that path is
+    // unknown (404), as in the reference's mock, so the EBS's gift subscriber check fails.
+    using SubscriptionSource = std::function<bool(const std::string& broadcaster, const std::string& user)>;
+    void set_subscription_source(SubscriptionSource source);
 
 private:
     void post_message(const http::Request& request, const http::Respond& respond);
@@ -98,6 +103,7 @@ private:
     std::string last_authorization_;
     std::string last_client_id_;
     HelixFailurePlan failure_;
+    SubscriptionSource subscriptions_;
 };
 
 }  // namespace mgm::fakes

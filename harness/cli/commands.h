@@ -30,5 +30,7 @@ void diff_trace_help(std::ostream& out);
 
 int sweep_merge_main(int argc, char** argv);
 void sweep_merge_help(std::ostream& out);
+int workload_main(int argc, char** argv);
+void workload_help(std::ostream& out);
 
 }  // namespace mgm::harness::cli

@@ -47,6 +47,8 @@ const std::pair<const char*, const char*> kPartitionPairs[] = {
     {"ebs", "helix"}, {"desktop", "ebs"}, {"eventsub", "ebs"}, {"driver", "ebs"}, {"driver", "desktop"},
 };
 
+}  // namespace
+
 // The seed's network faults (every link's default, timed partitions) and Helix failures, on the built World
 // before the first step.
 void apply_fault_mix(harness::World& world, const FaultMix& mix) {
@@ -72,7 +74,10 @@ void apply_fault_mix(harness::World& world, const FaultMix& mix) {
         world.helix().fail_next(mix.helix_fail_next, mix.helix_fail_status, mix.helix_fail_drop);
 }
 
-}  // namespace
+std::function<std::uint64_t(std::uint64_t)> fault_tie_breaker(const FaultMix& mix) {
+    const std::uint64_t salt = mix.tie_salt;
+    return [salt](std::uint64_t sequence) { return mix64(sequence ^ salt); };
+}
 
 bool FaultMix::any() const {
     return shuffle_same_instant || latency_max.count() > 0 || reset_probability > 0 || refuse_probability > 0 ||
@@ -233,8 +238,7 @@ void install_fault_mix(RunOptions& run, const FaultMix& mix) {
     run.configure_world = [configure, mix](harness::WorldConfig& config) {
         if (configure) configure(config);
         if (mix.shuffle_same_instant) {
-            const std::uint64_t salt = mix.tie_salt;
-            config.timer_tie_breaker = [salt](std::uint64_t sequence) { return mix64(sequence ^ salt); };
+            config.timer_tie_breaker = fault_tie_breaker(mix);
         }
     };
     auto on_world = run.on_world;

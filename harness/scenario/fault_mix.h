@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -57,5 +58,10 @@ FaultMix fault_mix_from_json(const nlohmann::json& spec);
 // Makes a run use `mix`: the same-instant tie order before the World is built, the network and Helix faults
 // on the built World before the first step. Keeps whatever configure_world/on_world the options had.
 void install_fault_mix(RunOptions& run, const FaultMix& mix);
+// The two halves of install_fault_mix, for runs that build their World themselves (harness/workload): the
+// network and Helix faults on a built World, and the seeded same-instant order for
+// WorldConfig::timer_tie_breaker.
+void apply_fault_mix(harness::World& world, const FaultMix& mix);
+std::function<std::uint64_t(std::uint64_t sequence)> fault_tie_breaker(const FaultMix& mix);
 
 }  // namespace mgm::harness::scenario

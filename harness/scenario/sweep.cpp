@@ -14,8 +14,6 @@
 
 namespace mgm::harness::scenario {
 
-namespace {
-
 Counts faults_fired(harness::World& world) {
     const sim::FaultsFired& f = world.loopback().faults_fired();
     Counts counts{{"connects_refused", f.connects_refused}, {"connects_lost", f.connects_lost},
@@ -28,8 +26,6 @@ Counts faults_fired(harness::World& world) {
     for (auto it = counts.begin(); it != counts.end();) it = it->second == 0 ? counts.erase(it) : std::next(it);
     return counts;
 }
-
-}  // namespace
 
 const char* to_string(Verdict verdict) {
     switch (verdict) {

@@ -44,6 +44,10 @@ struct SweepOptions {
 // Counters keyed by name ("resets", "helix_failures", a coverage point...): what actually happened in a run.
 using Counts = std::map<std::string, std::uint64_t>;
 
+// The faults that struck a simulated World so far (the loopback network's counters, MockHelixApi's injected
+// failures), zero counts left out.
+Counts faults_fired(harness::World& world);
+
 struct SeedOutcome {
     std::uint64_t seed = 0;
     Verdict verdict = Verdict::pass;

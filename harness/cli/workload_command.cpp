@@ -1,0 +1,142 @@
+// `mgm-sim workload FILE [--seed N | --seeds A..B] [--faults random] [--span D] [--trace F]`: runs a workload
+// (docs/WORKLOADS.md): seeded actors against the simulated stack, every answer checked by the oracle, the
+// invariants after every event, liveness once the faults are healed; prints the coverage points reached and
+// the faults that fired. Exit 0 = every run passed, 1 = a run failed (with the command that replays it),
+// 2 = usage or file error.
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "backend/store/store_recycler.h"
+#include "harness/cli/commands.h"
+#include "harness/scenario/time_expr.h"
+#include "harness/workload/workload.h"
+
+namespace mgm::harness::cli {
+
+void workload_help(std::ostream& out) {
+    out << "usage: mgm-sim workload FILE [--seed N | --seeds A..B] [--faults random|none] [--span D] [--trace F]\n"
+           "  Runs the workload file's actors (viewers, an autopilot Desktop, gifts, the E2E route) over its\n"
+           "  simulated span; an oracle predicts every answer, the invariants are checked after every event, and\n"
+           "  after the fault period every fault is healed and liveness must hold (docs/WORKLOADS.md).\n"
+           "  Exit 0 = every run passed, 1 = a run failed (report + reproduce command), 2 = usage or file error.\n"
+           "options:\n"
+           "  --seed N          the seed (default: the file's)\n"
+           "  --seeds A..B      run every seed in A..B; prints one line per run and the totals: runs that\n"
+           "                    reached their end, runs per coverage point, faults fired\n"
+           "  --faults random   the seed's random fault mix (as mgm-sim sweep draws it) until heal_after\n"
+           "  --span D          simulate D instead of the file's span (heal_after scales with it)\n"
+           "  --trace F         write the JSONL trace of the (last) run to F\n";
+}
+
+namespace {
+
+std::optional<std::uint64_t> to_u64(std::string_view text) {
+    if (text.empty() || text[0] == '-') return std::nullopt;
+    std::string s(text);
+    char* end = nullptr;
+    const unsigned long long v = std::strtoull(s.c_str(), &end, 10);
+    if (*end != '\0') return std::nullopt;
+    return v;
+}
+
+}  // namespace
+
+int workload_main(int argc, char** argv) {
+    std::string file;
+    std::optional<std::uint64_t> first, last;
+    bool faults = false;
+    workload::WorkloadOptions options;
+    auto usage = [](const std::string& message) {
+        std::cerr << "mgm-sim workload: " << message << " (see mgm-sim workload --help)\n";
+        return 2;
+    };
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        auto value = [&]() -> std::optional<std::string> {
+            if (i + 1 >= argc) return std::nullopt;
+            return std::string(argv[++i]);
+        };
+        if (arg == "--seed") {
+            auto v = value();
+            auto n = v ? to_u64(*v) : std::nullopt;
+            if (!n) return usage("--seed needs a number");
+            first = last = *n;
+        } else if (arg == "--seeds") {
+            auto v = value();
+            if (!v) return usage("--seeds needs A..B");
+            const auto dots = v->find("..");
+            auto a = to_u64(v->substr(0, dots));
+            auto b = dots == std::string::npos ? a : to_u64(v->substr(dots + 2));
+            if (!a || !b || *b < *a) return usage("--seeds needs A..B with A <= B");
+            first = *a;
+            last = *b;
+        } else if (arg == "--faults") {
+            auto v = value();
+            if (!v || (*v != "random" && *v != "none")) return usage("--faults is random or none");
+            faults = *v == "random";
+        } else if (arg == "--span") {
+            auto v = value();
+            auto d = v ? scenario::parse_duration(*v) : std::nullopt;
+            if (!d || d->count() <= 0) return usage("--span needs a duration (\"2h\")");
+            options.span = *d;
+        } else if (arg == "--trace") {
+            auto v = value();
+            if (!v) return usage("--trace needs a file");
+            options.trace_file = *v;
+        } else if (!arg.empty() && arg[0] == '-') {
+            return usage("unknown option " + std::string(arg));
+        } else if (file.empty()) {
+            file = std::string(arg);
+        } else {
+            return usage("one workload file at a time");
+        }
+    }
+    if (file.empty()) return usage("no workload file");
+    workload::Workload w;
+    try {
+        w = workload::load_workload(file);
+    } catch (const workload::WorkloadError& e) {
+        std::cerr << "mgm-sim workload: " << e.what() << "\n";
+        return 2;
+    }
+    if (!first) first = last = w.seed;
+    options.store_recycler = std::make_shared<backend::StoreRecycler>();
+    std::uint64_t runs = 0, passed = 0, reached_end = 0;
+    workload::Coverage total;
+    std::map<std::string, std::uint64_t> runs_per_point;
+    for (std::uint64_t seed = *first;; ++seed) {
+        const scenario::FaultMix mix = faults ? scenario::draw_fault_mix(seed) : scenario::FaultMix{};
+        workload::WorkloadOutcome outcome;
+        try {
+            outcome = workload::run_workload(w, seed, mix, options);
+        } catch (const workload::WorkloadError& e) {
+            std::cerr << "mgm-sim workload: " << e.what() << "\n";
+            return 2;
+        }
+        std::cout << workload::format_outcome(w, outcome) << std::flush;
+        ++runs;
+        passed += outcome.verdict == workload::WorkloadVerdict::pass;
+        reached_end += outcome.reached_end;
+        total.merge(outcome.coverage);
+        for (const auto& [name, n] : outcome.coverage.points)
+            if (n > 0) ++runs_per_point[name];
+        if (seed == *last) break;
+    }
+    if (runs > 1) {
+        std::cout << "workload " << w.name << ": " << runs << " runs, " << passed << " passed, " << reached_end
+                  << " reached their end (" << (100.0 * static_cast<double>(reached_end) / static_cast<double>(runs))
+                  << "%)\n  runs per coverage point:";
+        for (const auto& name : workload::coverage_point_names())
+            std::cout << "\n    " << name << ": " << runs_per_point[name];
+        std::cout << "\n  faults fired (total):";
+        for (const auto& [name, n] : total.faults) std::cout << " " << name << " x" << n;
+        std::cout << "\n";
+    }
+    return passed == runs ? 0 : 1;
+}
+
+}  // namespace mgm::harness::cli

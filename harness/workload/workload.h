@@ -1,0 +1,127 @@
+// Workloads: seeded actors (viewers, an autopilot Desktop, gift requests, the E2E harness route) running
+// against a simulated World for hours to days of simulated time, under an optional fault mix, with an oracle
+// that predicts every answer (oracle.h), the EBS invariants after every event, liveness checks once the faults
+// are healed, and coverage points. The file format and every rule are in docs/WORKLOADS.md.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/scenario/sweep.h"
+#include "harness/workload/coverage.h"
+#include "sim/core/settings.h"
+#include "sim/core/time.h"
+
+namespace mgm::backend {
+class StoreRecycler;
+}
+namespace mgm::http {
+struct ClientResult;
+}
+
+namespace mgm::harness::workload {
+
+// A malformed workload file: "file: message".
+class WorkloadError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Relative weights of what a viewer does when its turn comes (docs/WORKLOADS.md).
+struct ViewerMix {
+    double enroll = 4;  // !twgold with the viewer's own name (first enrollment or again)
+    double rename = 1;  // !twgold with a new name
+    double taken_name = 0.6;  // !twgold with another viewer's current name
+    double invalid_name = 0.4;  // !twgold with a name breaking the rule
+    double claim = 1;  // POST /api/payouts/claim (sometimes repeating an earlier enrollmentRequestId)
+    double poll = 5;  // roulette/state, pool/me or my-last
+    double burst = 0.3;  // seven roulette/state polls in a row (the rate limit)
+    double gift = 0.5;  // POST /api/gift-requests
+};
+
+struct Workload {
+    std::string name;
+    std::string file;
+    std::string description;
+    std::uint64_t seed = 1;
+    sim::Instant start;
+    sim::Duration span{std::chrono::hours(6)};
+    sim::Duration heal_after{std::chrono::hours(3)};  // faults end at start + heal_after
+    sim::Duration liveness_budget{std::chrono::minutes(20)};
+    sim::Settings config;  // overrides on the reference CI settings
+
+    int viewers = 8;
+    int non_subscribers = 1;  // the last N viewers have no subscriber badge (and are not subscribers for gifts)
+    double viewer_actions_per_hour = 6;
+    double duplicate_delivery = 0.1;  // chance a chat message is delivered twice (same message id)
+    ViewerMix mix;
+
+    sim::Duration desktop_tick{std::chrono::seconds(15)};
+    double desktop_online = 0.85;  // the in-game check finds the candidate online
+    sim::Duration report_delay_min{std::chrono::seconds(2)};
+    sim::Duration report_delay_max{std::chrono::seconds(40)};
+    double desktop_late = 0.05;  // the report waits until after the boundary
+    double desktop_cancel = 0.04;
+    double desktop_fail = 0.04;
+    double desktop_requeue = 0.08;  // InProgress -> Pending, picked up again later
+    double desktop_abandon = 0.03;  // the Desktop forgets a payout after accepting (expiry takes it)
+
+    double gift_select_timeout = 0.2;  // the Desktop leaves a SelectingItem request to time out
+    double gift_confirm_timeout = 0.2;  // ... a WaitingConfirmation request
+    double gift_decline = 0.1;
+    double e2e_per_hour = 0.3;
+};
+
+// Parses a workload file (comments allowed). Throws WorkloadError.
+Workload load_workload(const std::string& path);
+Workload parse_workload(const std::string& text, const std::string& file);
+
+enum class WorkloadVerdict { pass, fail };
+
+struct WorkloadOutcome {
+    WorkloadVerdict verdict = WorkloadVerdict::pass;
+    bool reached_end = false;  // the run went the whole span (a failure stops it early)
+    std::string failure_kind;  // "oracle", "invariant", "liveness", "stuck", "internal" (empty on pass)
+    std::string failure;  // multi-line report
+    std::string digest;  // trace SHA-256
+    std::uint64_t seed = 0;
+    std::uint64_t requests = 0;  // requests the actors sent
+    std::uint64_t indeterminate = 0;  // requests a fault left without an answer
+    std::uint64_t trace_records = 0;
+    sim::Instant started_at;
+    sim::Instant ended_at;
+    Coverage coverage;
+    scenario::FaultMix faults;
+};
+
+struct WorkloadOptions {
+    std::shared_ptr<backend::StoreRecycler> store_recycler;
+    std::string trace_file;  // write the JSONL trace here (empty = none)
+    std::optional<sim::Duration> span;  // overrides the file's span (and scales heal_after with it)
+    // Test hooks: alter an answer before the oracle sees it (a planted discrepancy); set the EBS's background
+    // workers off (a liveness violation).
+    std::function<void(http::ClientResult&)> tamper_answer;
+    bool start_workers = true;
+};
+
+// Runs `workload` with `seed` under `faults` (scenario::draw_fault_mix(seed) for --faults random, a default
+// FaultMix for none). Never throws for a failing run (the outcome says why); throws WorkloadError only for a
+// World that cannot be built from the file's config.
+WorkloadOutcome run_workload(const Workload& workload, std::uint64_t seed, const scenario::FaultMix& faults,
+                             const WorkloadOptions& options = {});
+
+// "mgm-sim workload FILE --seed N [--faults random]": the command that replays one run.
+std::string reproduce_command(const std::string& file, std::uint64_t seed, bool faults);
+
+// "PASS name seed N: 6h simulated, 1234 requests (3 indeterminate), 12 points, faults fired: reset x3; digest ..."
+// and the failure block when it failed.
+std::string format_outcome(const Workload& workload, const WorkloadOutcome& outcome);
+
+}  // namespace mgm::harness::workload
