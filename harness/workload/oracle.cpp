@@ -72,7 +72,22 @@ const char* to_string(OpKind kind) {
 
 Oracle::Oracle(sim::Trace& trace, const sim::Clock& clock, Options options, Coverage& coverage)
     : trace_(trace), clock_(clock), options_(std::move(options)), coverage_(coverage) {
+    pool_history_.push_back({options_.ebs_start, false});
     subscription_ = trace_.add_listener([this](const json& record) { on_record(record); });
+}
+
+void Oracle::note_pool() {
+    if (pool_history_.back().second != !pool_.empty()) pool_history_.push_back({clock_.now(), !pool_.empty()});
+}
+
+std::optional<sim::Instant> Oracle::first_nonempty(sim::Instant from, sim::Instant until) const {
+    bool at_from = false;  // the state at `from`: the last change at or before it
+    for (const auto& [at, has] : pool_history_)
+        if (at <= from) at_from = has;
+    if (at_from) return from;
+    for (const auto& [at, has] : pool_history_)
+        if (at > from && at <= until && has) return at;
+    return std::nullopt;
 }
 
 // ----- the model's queries ---------------------------------------------------------------------------------
@@ -128,6 +143,7 @@ void Oracle::enroll(const std::string& user, const std::string& display, const s
     pool_.erase(std::remove_if(pool_.begin(), pool_.end(), [&](const Member& m) { return m.user == user; }),
                 pool_.end());
     pool_.push_back({user, display, name});
+    note_pool();
 }
 
 std::optional<std::size_t> Oracle::promote_next(sim::Instant now) {
@@ -195,7 +211,7 @@ void Oracle::advance_partition(Partition& p, sim::Instant t) const {
 
 void Oracle::begin(std::shared_ptr<Op> op) { open_.push_back(std::move(op)); }
 
-void Oracle::evaluate(Op& op, sim::Instant now) {
+void Oracle::evaluate(Op& op, sim::Instant now, int ebs_status) {
     op.evaluated = true;
     op.evaluated_at = now;
     auto expect = [&op](int status, json body = nullptr) {
@@ -223,8 +239,16 @@ void Oracle::evaluate(Op& op, sim::Instant now) {
             p.window = now;
         }
         if (uncertain || p.uncertain) {
+            // The model cannot tell: the EBS's verdict decides (a request with domain events passed the limiter).
             p.uncertain = true;
             op.rate_limit_uncertain = true;
+            if (ebs_status == 429) {
+                op.rate_limited = true;
+                p.last_request = now;
+                expect(429);
+                op.empty_body = true;
+                return;
+            }
         } else if (p.used >= kPermits) {
             op.rate_limited = true;
             p.last_request = now;
@@ -314,12 +338,15 @@ void Oracle::evaluate(Op& op, sim::Instant now) {
         return expect(200, payout_json(*last));
     }
     case OpKind::pending: {
-        expect(200);
+        json list = json::array();
         op.check_ids = true;
         op.ids.clear();
         for (const auto& p : payouts_)
-            if (p.status == 0) op.ids.push_back(p.id);
-        return;
+            if (p.status == 0) {
+                op.ids.push_back(p.id);
+                list.push_back(payout_json(p));
+            }
+        return expect(200, list);
     }
     case OpKind::verify:
     case OpKind::e2e: {
@@ -406,6 +433,7 @@ void Oracle::evaluate(Op& op, sim::Instant now) {
         if (op.to_status == 2) {
             pool_.erase(std::remove_if(pool_.begin(), pool_.end(), [&](const Member& m) { return m.user == p->user; }),
                         pool_.end());
+            note_pool();
             op.note = "sent";  // the answer depends on the Helix attempts, settled when the EBS answers
         }
         return expect(200, payout_json(*p));
@@ -440,12 +468,19 @@ void Oracle::evaluate(Op& op, sim::Instant now) {
         return;
     }
     case OpKind::gift_list: {
-        expect(200);
+        json list = json::array();
         op.check_ids = true;
         op.ids.clear();
         for (const auto& g : gifts_)
-            if (g.state <= 3) op.ids.push_back(g.id);
-        return;
+            if (g.state <= 3) {
+                op.ids.push_back(g.id);
+                list.push_back(json{{"id", g.id},
+                                    {"viewerId", g.viewer},
+                                    {"characterName", g.name},
+                                    {"streamerId", options_.streamer},
+                                    {"state", kGiftStateNames[g.state]}});
+            }
+        return expect(200, list);
     }
     case OpKind::gift_select: {
         Gift* g = gift_mut(op.gift_id);
@@ -538,11 +573,13 @@ void Oracle::on_event(const std::string& name, const json& f) {
     if (name == "roulette.candidate_selected") {
         if (!cycle_ || cycle_->id != str(f, "spinCycleId") || cycle_->pool_was_empty)
             return fail("a candidate was drawn for a cycle that may not draw", "event " + f.dump());
-        const sim::Instant at = cycle_->start + std::chrono::seconds(240);
-        if (now < at || now - at > kSecond)
+        // Due at the first tick (every second) at or after boundary + 240 s at which the pool has members.
+        const auto due = first_nonempty(cycle_->start + std::chrono::seconds(240), now);
+        if (!due || now < *due || now - *due > kSecond)
             return fail("the draw happened at the wrong time",
-                        "event " + f.dump() + " at " + iso(now) + "; the draw is due at " + iso(at) +
-                            " (first tick at or after boundary + 240 s)");
+                        "event " + f.dump() + " at " + iso(now) + "; the draw is due at " +
+                            (due ? iso(*due) : std::string("no time (the pool was empty)")) +
+                            " (the first tick at or after boundary + 240 s with members in the pool)");
         const auto index = f.value("index", static_cast<std::size_t>(-1));
         if (f.value("poolSize", static_cast<std::size_t>(0)) != pool_.size() || index >= pool_.size() ||
             pool_[index].user != str(f, "twitchUserId") || pool_[index].name != str(f, "characterName")) {
@@ -650,8 +687,8 @@ void Oracle::on_ebs_http(const json& record) {
     for (auto it = open_.rbegin(); !op && it != open_.rend(); ++it)
         if (matches(*it)) op = *it;
     if (!op) return fail("the EBS answered a request no actor sent", "record " + record.dump());
-    if (!op->evaluated) evaluate(*op, now);
     const int status = record.value("status", 0);
+    if (!op->evaluated) evaluate(*op, now, status);
     // A Sent commit's answer depends on the Helix attempts (CONTRACT.md §5.8, D1).
     if (op->kind == OpKind::patch && op->note == "sent") {
         if (options_.helix_configured && op->helix_result.empty())
@@ -665,14 +702,7 @@ void Oracle::on_ebs_http(const json& record) {
             op->body["isRewardSentAnnouncedToChat"] = op->helix_result == "announced";
         }
     }
-    if (!op->any_answer && !op->rate_limit_uncertain &&
-        std::find(op->statuses.begin(), op->statuses.end(), status) == op->statuses.end()) {
-        std::ostringstream detail;
-        detail << describe_op(*op) << "\n  the EBS answered HTTP " << status;
-        return fail("the EBS's answer differs from the model's", detail.str());
-    }
-    if (op->rate_limit_uncertain && status != 429 && op->statuses.size() == 1 && op->statuses[0] != status &&
-        !op->any_answer) {
+    if (!op->any_answer && std::find(op->statuses.begin(), op->statuses.end(), status) == op->statuses.end()) {
         std::ostringstream detail;
         detail << describe_op(*op) << "\n  the EBS answered HTTP " << status;
         return fail("the EBS's answer differs from the model's", detail.str());
@@ -694,8 +724,7 @@ void Oracle::check_op_events(Op& op) {
         return false;
     };
     std::string problem;
-    if (op.rate_limited || op.rate_limit_uncertain) {
-        if (op.rate_limit_uncertain) return;
+    if (op.rate_limited) {
         if (!op.events.empty()) problem = "a rate-limited request changed state";
     } else if (op.kind == OpKind::chat) {
         if (op.note == "enrolled" && !has("pool.enrolled")) problem = "the model enrolls the viewer; no pool.enrolled";
@@ -782,19 +811,20 @@ void Oracle::check_answer(Op& op, const http::ClientResult& result, bool via_moc
     } else if (r.status == op.statuses.front() && r.status != 403) {
         if (op.empty_body && !r.body.empty()) why = "body should be empty";
         json body;
-        if (why.empty() && (op.body.is_object() || op.check_ids)) {
+        if (why.empty() && (op.body.is_object() || op.body.is_array() || op.check_ids)) {
             body = json::parse(r.body, nullptr, false);
             if (body.is_discarded()) why = "body is not JSON";
         }
         std::string where;
-        if (why.empty() && op.body.is_object() && !scenario::json_subset_match(op.body, body, &where))
-            why = "body differs at " + where;
         if (why.empty() && op.check_ids) {
             std::vector<std::string> ids;
             if (body.is_array())
                 for (const auto& item : body) ids.push_back(str(item, "id"));
             if (ids != op.ids) why = "list differs (ids in order)";
         }
+        if (why.empty() && (op.body.is_object() || op.body.is_array()) &&
+            !scenario::json_subset_match(op.body, body, &where))
+            why = "body differs at " + where;
     }
     if (!why.empty()) {
         std::string ids;

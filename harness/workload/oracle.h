@@ -181,6 +181,8 @@ public:
         bool pool_was_empty;
     };
     const std::vector<Opening>& openings() const { return openings_; }
+    // The first instant in [from, until] at which the model's pool had members (nullopt: empty throughout).
+    std::optional<sim::Instant> first_nonempty(sim::Instant from, sim::Instant until) const;
     // Cycles whose candidate the E2E harness route forced (no draw follows).
     bool forced(const std::string& cycle) const { return forced_.count(cycle) > 0; }
     std::uint64_t trace_records() const { return records_; }
@@ -190,7 +192,8 @@ private:
     void on_record(const nlohmann::json& record);
     void on_event(const std::string& name, const nlohmann::json& fields);
     void on_ebs_http(const nlohmann::json& record);
-    void evaluate(Op& op, sim::Instant now);
+    // `ebs_status`: the EBS's recorded status when evaluating at its record (0 when evaluating at an event).
+    void evaluate(Op& op, sim::Instant now, int ebs_status = 0);
     void check_op_events(Op& op);
     void check_answer(Op& op, const http::ClientResult& result, bool via_mock);
     void fail(const std::string& what, const std::string& detail);
@@ -238,6 +241,8 @@ private:
     std::vector<Draw> draws_;
     std::vector<Opening> openings_;
     std::set<std::string> forced_;
+    std::vector<std::pair<sim::Instant, bool>> pool_history_;  // when the pool became non-empty (true) / empty
+    void note_pool();
 
     std::map<std::uint64_t, std::vector<Gift>> gift_undo_;  // gift create op -> the queue before it
     std::deque<std::shared_ptr<Op>> open_;  // sent, not yet evaluated or not yet answered
