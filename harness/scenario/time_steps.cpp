@@ -5,6 +5,7 @@
 
 #include "backend/domain/roulette.h"
 #include "fakes/mock_helix_api.h"
+#include "harness/scenario/json_match.h"
 #include "harness/scenario/run_context.h"
 #include "harness/scenario/step_validation.h"
 #include "harness/scenario/steps.h"
