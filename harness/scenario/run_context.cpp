@@ -130,7 +130,23 @@ RunContext::RunContext(const Scenario& scenario_, const RunOptions& options_) : 
     }
 }
 
+namespace {
+
+// Whether any step (nested ones included) asserts call_order: only then are the served requests collected.
+bool asserts_call_order(const std::vector<Step>& steps) {
+    for (const Step& step : steps) {
+        if (step.kind == StepKind::assert_ && step.spec.contains("assert") && step.spec["assert"].is_object() &&
+            step.spec["assert"].contains("call_order"))
+            return true;
+        if (asserts_call_order(step.children)) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
 void RunContext::build_world() {
+    record_calls = asserts_call_order(scenario.steps);
     harness::WorldConfig config;
     config.seed = seed;
     config.start = scenario.start;
@@ -153,7 +169,7 @@ void RunContext::build_world() {
     events_subscription = world->trace().add_record_listener([this](const sim::TraceRecord& record) {
         if (record.kind == "event") {
             events.push_back(record.to_json());
-        } else if (record.kind == "http") {  // a service answered a request: assert call_order
+        } else if (record_calls && record.kind == "http") {  // a service answered a request: assert call_order
             int status = 0;
             for (const sim::TraceField& field : record.flat)
                 if (field.key == "status" && field.is_number) status = static_cast<int>(field.number);

@@ -114,6 +114,7 @@ public:
         int status = 0;
     };
     std::vector<Call> calls;
+    bool record_calls = false;  // only a scenario that asserts call_order pays for collecting them
     sim::Trace::Subscription events_subscription;  // after events: gone before it, while world lives on
     const Step* current = nullptr;  // the step being run (the failure report names it)
     nlohmann::json current_spec;  // the step being run with its variables substituted (null until known)
