@@ -81,6 +81,17 @@ print("+".join(kinds))
 PY
 }
 
+points_of() {  # the coverage points reached in a --jsonl file, one per line, sorted
+  python3 - "$1" << 'PY'
+import json, sys
+points = set()
+for line in open(sys.argv[1]):
+    if line.strip():
+        points.update(json.loads(line).get("points", {}).keys())
+print("\n".join(sorted(points)))
+PY
+}
+
 detect() {  # detector-name -> sets caught_by / seconds
   local name=$1 log="$work/$1.log" jsonl="$work/$1.jsonl" status
   local start=$SECONDS
@@ -88,10 +99,21 @@ detect() {  # detector-name -> sets caught_by / seconds
   case "$name" in
     scenarios) "$mgm_sim" run scenarios/ > "$log" 2>&1; status=$? ;;
     scenario-sweep) "$mgm_sim" sweep scenarios/ --seeds 1..4 --faults random --jobs "$jobs" --jsonl "$jsonl" > "$log" 2>&1; status=$? ;;
-    workloads) "$mgm_sim" sweep workloads/ --seeds 1..6 --faults random --jobs "$jobs" --jsonl "$jsonl" \
-                 $(cat workloads/required-points.txt 2>/dev/null | sed 's/^/--require-point /') > "$log" 2>&1; status=$? ;;
+    workloads) "$mgm_sim" sweep workloads/ --seeds "1..$workload_seeds" --faults random --jobs "$jobs" \
+                 --jsonl "$jsonl" > "$log" 2>&1; status=$? ;;
   esac
   local took=$((SECONDS - start))
+  # Coverage: a mutant that passes every oracle but keeps the same seeds from a point the unmutated code
+  # reaches has changed behaviour the workloads can see.
+  if [ "$status" -eq 0 ] && [ "$name" = workloads ] && [ -s "$work/clean-points.txt" ]; then
+    local lost
+    lost=$(comm -23 "$work/clean-points.txt" <(points_of "$jsonl"))
+    if [ -n "$lost" ]; then
+      caught_by+=("coverage: never reached $(echo $lost | tr ' ' ',') ($name)")
+      [ -z "$first_time" ] && first_time=$took
+      return 0
+    fi
+  fi
   [ "$status" -eq 0 ] && return 1
   local what
   case "$name" in
@@ -150,6 +172,15 @@ PY
     shrunk="$sizes, ${took} s"
   fi
 }
+
+workload_seeds=${WORKLOAD_SEEDS:-6}
+# The unmutated code's coverage with the detectors' seeds: what a mutant may not lose.
+if [ -d workloads ]; then
+  "$mgm_sim" sweep workloads/ --seeds "1..$workload_seeds" --faults random --jobs "$jobs" --recheck 0 \
+    --jsonl "$work/clean-workloads.jsonl" > "$work/clean-workloads.log" 2>&1 ||
+    { tail -20 "$work/clean-workloads.log"; echo "mutation-score: the unmutated code fails the workload sweep" >&2; exit 2; }
+  points_of "$work/clean-workloads.jsonl" > "$work/clean-points.txt"
+fi
 
 rows=()
 caught=0

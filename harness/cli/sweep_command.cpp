@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -21,6 +22,8 @@
 #include "harness/cli/regression_file.h"
 #include "harness/scenario/shrink.h"
 #include "harness/scenario/time_expr.h"
+#include "harness/scenario/junit.h"
+#include "harness/workload/workload.h"
 #include "harness/scenario/sweep_report.h"
 #include "harness/scenario/worker_pool.h"
 #include "harness/scenario/scenario.h"
@@ -59,11 +62,13 @@ void sweep_help(std::ostream& out) {
            "                    \"fault_mix\") in DIR: `mgm-sim run` of that file fails the same way\n"
            "  --shrink          shrink each failing run (mgm-sim shrink) into scenarios/regressions/<name>-seed<N>.json\n"
            "  --regressions DIR where --shrink writes (default scenarios/regressions)\n"
+           "  --junit FILE      a JUnit XML report: one testcase per run (the failure report, the reproduce\n"
+           "                    command, the digest and the fault mix)\n"
            "  --shrink-budget D time per shrink (default 2m)\n";
 }
 
 void sweep_merge_help(std::ostream& out) {
-    out << "usage: mgm-sim sweep-merge FILE.jsonl... [--max-reports N] [--require-point P]...\n"
+    out << "usage: mgm-sim sweep-merge FILE.jsonl... [--max-reports N] [--require-point P]... [--junit FILE]\n"
            "  Combines the --jsonl records of sweep shards into one report: failing seeds first with their\n"
            "  reproduce commands, per-file counts, coverage points and faults fired summed over all shards.\n"
            "  Fails (exit 1) when a run failed, when one seed gave two different digests (in two records or on a\n"
@@ -137,7 +142,123 @@ unsigned default_jobs() {
 }
 
 // A worker that died mid-run: the run's failure, with what is needed to replay it in a debugger.
-scenario::RunRecord crash_record(const scenario::Scenario& s, const PlannedRun& run, const scenario::SweepOptions& options,
+// One input of a sweep: a scenario file or a workload file (docs/WORKLOADS.md), told apart by their keys.
+struct SweepInput {
+    std::string file;
+    std::string name;
+    std::optional<scenario::Scenario> scenario;
+    std::optional<workload::Workload> workload;
+};
+
+std::string input_reproduce(const SweepInput& input, std::uint64_t seed, const scenario::SweepOptions& options) {
+    if (input.workload) return workload::reproduce_command(input.file, seed, options.faults);
+    return scenario::reproduce_command(input.file, seed, options);
+}
+
+// Directories expand to their *.json files in name order; a file with "span" and no "steps" is a workload.
+std::vector<SweepInput> load_inputs(const std::vector<std::string>& paths) {
+    std::vector<std::string> files;
+    for (const auto& path : paths) {
+        std::error_code ec;
+        if (!std::filesystem::is_directory(path, ec)) {
+            files.push_back(path);
+            continue;
+        }
+        std::vector<std::string> found;
+        for (const auto& entry : std::filesystem::directory_iterator(path, ec))
+            if (entry.path().extension() == ".json") found.push_back(entry.path().string());
+        std::sort(found.begin(), found.end());
+        files.insert(files.end(), found.begin(), found.end());
+    }
+    std::vector<SweepInput> inputs;
+    for (const auto& file : files) {
+        bool is_workload = false;
+        {
+            std::ifstream in(file, std::ios::binary);
+            std::stringstream text;
+            text << in.rdbuf();
+            try {
+                const nlohmann::json root = scenario::parse_scenario_json(text.str(), file);
+                is_workload = root.is_object() && root.contains("span") && !root.contains("steps");
+            } catch (const scenario::ScenarioError&) {  // reported by the scenario loader below
+            }
+        }
+        SweepInput input;
+        input.file = file;
+        if (is_workload) {
+            input.workload = workload::load_workload(file);
+            input.name = input.workload->name;
+        } else {
+            input.scenario = std::move(scenario::load_scenario_inputs({file}).front());
+            input.name = input.scenario->name;
+        }
+        inputs.push_back(std::move(input));
+    }
+    return inputs;
+}
+
+// A run record as a JUnit testcase: one per seed, grouped by file.
+scenario::JunitTestcase junit_case(const scenario::RunRecord& r) {
+    scenario::JunitTestcase c;
+    c.classname = "sweep." + r.name;
+    c.name = r.name + " seed " + std::to_string(r.seed) + (r.recheck ? " (re-run)" : "");
+    c.file = r.file;
+    c.seconds = r.seconds;
+    c.type = r.failure_kind;
+    if (r.verdict == scenario::Verdict::fail) {
+        c.outcome = r.failure_kind == "crash" ? scenario::JunitTestcase::Outcome::error
+                                              : scenario::JunitTestcase::Outcome::failed;
+        std::istringstream lines(r.failure);
+        std::string line;
+        while (std::getline(lines, line) && line.find_first_not_of(' ') == std::string::npos) {}
+        c.message = line.substr(std::min(line.find_first_not_of(' '), line.size()));
+        c.details = r.failure;
+    }
+    c.properties = {{"seed", std::to_string(r.seed)}, {"digest", r.digest}, {"fault_mix", r.fault_mix},
+                    {"reproduce", r.reproduce}, {"verdict", scenario::to_string(r.verdict)}};
+    c.system_out = "reproduce: " + r.reproduce + "\nfault mix: " + r.fault_mix + "\ndigest: " + r.digest + "\n";
+    if (r.verdict == scenario::Verdict::tolerated)
+        c.system_out += "tolerated: an expectation diverged under the fault mix, invariants held\n" + r.failure;
+    return c;
+}
+
+bool write_junit(const std::string& path, const char* suite, const std::vector<scenario::RunRecord>& records,
+                 const char* command) {
+    std::vector<scenario::JunitTestcase> cases;
+    for (const auto& r : records) cases.push_back(junit_case(r));
+    try {
+        scenario::write_junit_file(path, suite, cases);
+        return true;
+    } catch (const std::exception& e) {
+        std::cerr << "mgm-sim " << command << ": " << e.what() << "\n";
+        return false;
+    }
+}
+
+// A workload run as a sweep record: its oracle, liveness and invariant failures, coverage points and the
+// faults that fired.
+scenario::RunRecord workload_record(const SweepInput& input, std::uint64_t seed, const scenario::SweepOptions& options) {
+    const scenario::FaultMix mix = options.faults ? scenario::draw_fault_mix(seed) : scenario::FaultMix{};
+    workload::WorkloadOptions run;
+    run.store_recycler = options.store_recycler;
+    const workload::WorkloadOutcome outcome = workload::run_workload(*input.workload, seed, mix, run);
+    scenario::RunRecord record;
+    record.file = input.file;
+    record.name = input.name;
+    record.seed = seed;
+    record.verdict = outcome.verdict == workload::WorkloadVerdict::pass ? scenario::Verdict::pass : scenario::Verdict::fail;
+    record.failure_kind = outcome.failure_kind;
+    record.failure = outcome.failure.empty() ? "" : "  " + outcome.failure_kind + " failure:\n  " + outcome.failure + "\n";
+    record.digest = outcome.digest;
+    record.fault_mix = mix.describe();
+    record.faults_fired = outcome.coverage.faults;
+    record.points = outcome.coverage.points;
+    record.trace_records = outcome.trace_records;
+    record.reproduce = input_reproduce(input, seed, options);
+    return record;
+}
+
+scenario::RunRecord crash_record(const SweepInput& s, const PlannedRun& run, const scenario::SweepOptions& options,
                                  const std::string& how) {
     scenario::RunRecord record;
     record.file = s.file;
@@ -148,7 +269,7 @@ scenario::RunRecord crash_record(const scenario::Scenario& s, const PlannedRun& 
     record.failure = "  the run crashed its worker process: " + how +
                      "\n  replay it in this process under a debugger: add --jobs 1 to the reproduce command\n";
     if (options.faults) record.fault_mix = scenario::draw_fault_mix(run.seed).describe();
-    record.reproduce = scenario::reproduce_command(s.file, run.seed, options);
+    record.reproduce = input_reproduce(s, run.seed, options);
     return record;
 }
 
@@ -224,7 +345,7 @@ int sweep_main(int argc, char** argv) {
     bool sharded = false;
     unsigned jobs = default_jobs();
     std::uint64_t rechecks = 2;
-    std::optional<std::string> jsonl_path, materialize_dir;
+    std::optional<std::string> jsonl_path, materialize_dir, junit_path;
     bool shrink_failures = false;
     std::string regressions_dir = "scenarios/regressions";
     std::chrono::milliseconds shrink_budget = std::chrono::minutes(2);
@@ -301,6 +422,9 @@ int sweep_main(int argc, char** argv) {
         } else if (arg == "--materialize") {
             materialize_dir = value();
             if (!materialize_dir) return 2;
+        } else if (arg == "--junit") {
+            junit_path = value();
+            if (!junit_path) return 2;
         } else if (arg == "--shrink") {
             shrink_failures = true;
         } else if (arg == "--regressions") {
@@ -330,10 +454,13 @@ int sweep_main(int argc, char** argv) {
         return 2;
     }
 
-    std::vector<scenario::Scenario> scenarios;
+    std::vector<SweepInput> scenarios;
     try {
-        scenarios = scenario::load_scenario_inputs(inputs);
+        scenarios = load_inputs(inputs);
     } catch (const scenario::ScenarioError& e) {
+        std::cerr << "mgm-sim sweep: " << e.what() << "\n";
+        return 2;
+    } catch (const workload::WorkloadError& e) {
         std::cerr << "mgm-sim sweep: " << e.what() << "\n";
         return 2;
     }
@@ -365,9 +492,17 @@ int sweep_main(int argc, char** argv) {
     }
 
     auto execute = [&](const PlannedRun& run) {
-        const scenario::Scenario& s = scenarios[run.input];
-        scenario::SeedOutcome outcome = scenario::run_seed(s, run.seed, options);
-        return scenario::make_record(s.file, s.name, outcome, options);
+        const SweepInput& input = scenarios[run.input];
+        const auto started = std::chrono::steady_clock::now();
+        scenario::RunRecord record;
+        if (input.workload) {
+            record = workload_record(input, run.seed, options);
+        } else {
+            scenario::SeedOutcome outcome = scenario::run_seed(*input.scenario, run.seed, options);
+            record = scenario::make_record(input.file, input.name, outcome, options);
+        }
+        record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        return record;
     };
     auto stamp = [&](scenario::RunRecord& record, const PlannedRun& run) {
         record.run = run.index;
@@ -417,7 +552,13 @@ int sweep_main(int argc, char** argv) {
         for (std::size_t job = 0; job < plan.size(); ++job) all[job] = job;
         try {
             scenario::run_in_workers(
-                all, jobs, [&](std::size_t job) { return scenario::to_line(execute(plan[job])); },
+                all, jobs,
+                [&](std::size_t job) {
+                    const scenario::RunRecord record = execute(plan[job]);
+                    nlohmann::json line = scenario::to_json(record);
+                    line["seconds"] = record.seconds;  // for --junit; --jsonl leaves it out
+                    return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+                },
                 [&](std::size_t job, const scenario::JobResult& result) {
                     const PlannedRun& run = plan[job];
                     if (result.crashed) {
@@ -447,14 +588,21 @@ int sweep_main(int argc, char** argv) {
     if (sharded)
         std::cout << "shard " << shard.k << "/" << shard.n << ": " << planned << " of " << index << " runs\n";
     scenario::SweepSummary summary = scenario::summarize(records, summary_options, std::cout);
+    if (junit_path && !write_junit(*junit_path, "mgm-sim sweep", records, "sweep")) return 2;
     if (recheck_count > 0 && summary.nondeterministic == 0)
         std::cout << "sweep: " << recheck_count << " run(s) re-run in a fresh process gave the same digests\n";
     if (materialize_dir || shrink_failures) {
         FailureFiles files{materialize_dir, shrink_failures, regressions_dir, shrink_budget, options};
         for (const auto& record : records) {
             if (record.verdict != scenario::Verdict::fail) continue;
-            for (const auto& s : scenarios)
-                if (s.file == record.file) files.write(s, record);
+            for (const auto& input : scenarios) {
+                if (input.file != record.file) continue;
+                if (input.scenario) files.write(*input.scenario, record);
+                else
+                    std::cout << "sweep: " << input.name << " seed " << record.seed
+                              << ": workload runs are not materialised as scenarios yet; replay with: "
+                              << record.reproduce << "\n";
+            }
         }
     }
     return summary.ok() ? 0 : 1;
@@ -463,10 +611,11 @@ int sweep_main(int argc, char** argv) {
 int sweep_merge_main(int argc, char** argv) {
     scenario::SummaryOptions summary_options;
     summary_options.check_shards = true;
+    std::optional<std::string> merge_junit;
     std::vector<std::string> files;
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
-        if ((arg == "--max-reports" || arg == "--require-point") && i + 1 >= argc) {
+        if ((arg == "--max-reports" || arg == "--require-point" || arg == "--junit") && i + 1 >= argc) {
             std::cerr << "mgm-sim sweep-merge: " << arg << " needs a value\n";
             return 2;
         }
@@ -479,6 +628,8 @@ int sweep_merge_main(int argc, char** argv) {
             summary_options.max_reports = *n;
         } else if (arg == "--require-point") {
             summary_options.required_points.emplace_back(argv[++i]);
+        } else if (arg == "--junit") {
+            merge_junit = argv[++i];
         } else if (!arg.empty() && arg[0] == '-') {
             std::cerr << "mgm-sim sweep-merge: unknown option '" << arg << "' (see mgm-sim sweep-merge --help)\n";
             return 2;
@@ -515,6 +666,7 @@ int sweep_merge_main(int argc, char** argv) {
     });
     std::cout << "sweep-merge: " << records.size() << " records from " << files.size() << " file(s)\n";
     scenario::SweepSummary summary = scenario::summarize(records, summary_options, std::cout);
+    if (merge_junit && !write_junit(*merge_junit, "mgm-sim sweep-merge", records, "sweep-merge")) return 2;
     return summary.ok() ? 0 : 1;
 }
 

@@ -125,7 +125,7 @@ nlohmann::json to_json(const RunRecord& r) {
     if (!r.failure.empty()) j["failure"] = r.failure;
     if (!r.known_deviations.empty()) j["known_deviations"] = r.known_deviations;
     if (r.recheck) j["recheck"] = true;
-    return j;
+    return j;  // `seconds` stays out: records of one seed must be byte-identical whatever the machine
 }
 
 std::string to_line(const RunRecord& record) {
@@ -158,6 +158,7 @@ RunRecord record_from_json(const nlohmann::json& j) {
         r.known_deviations = j.value("known_deviations", std::vector<std::string>{});
         r.reproduce = j.value("reproduce", "");
         r.recheck = j.value("recheck", false);
+        r.seconds = j.value("seconds", 0.0);
         return r;
     } catch (const nlohmann::json::exception& e) {
         throw std::runtime_error(std::string("run record with a field of the wrong type: ") + e.what());

@@ -83,6 +83,7 @@ struct RunRecord {
     std::vector<std::string> known_deviations;
     std::string reproduce;
     bool recheck = false;  // a determinism re-run of an earlier record of this shard
+    double seconds = 0;  // wall-clock time of the run (JUnit reports); not part of any comparison
 };
 
 RunRecord make_record(const std::string& file, const std::string& name, const SeedOutcome& outcome,
