@@ -799,7 +799,8 @@ private:
             return;
         }
         work.attempts = 0;
-        if (work.step == 0 && work.final_status == -1) {
+        // Forgotten after accepting (still Pending) or after InProgress: the expiry must take both.
+        if (work.final_status == -1 && (work.step == 1 || (work.step == 0 && rng_.chance(0.5)))) {
             abandoned_.insert(work.id);  // accepted, then forgotten: the hourly expiry must take it
             work_.reset();
             return;
