@@ -157,19 +157,7 @@ std::string input_reproduce(const SweepInput& input, std::uint64_t seed, const s
 
 // Directories expand to their *.json files in name order; a file with "span" and no "steps" is a workload.
 std::vector<SweepInput> load_inputs(const std::vector<std::string>& paths) {
-    std::vector<std::string> files;
-    for (const auto& path : paths) {
-        std::error_code ec;
-        if (!std::filesystem::is_directory(path, ec)) {
-            files.push_back(path);
-            continue;
-        }
-        std::vector<std::string> found;
-        for (const auto& entry : std::filesystem::directory_iterator(path, ec))
-            if (entry.path().extension() == ".json") found.push_back(entry.path().string());
-        std::sort(found.begin(), found.end());
-        files.insert(files.end(), found.begin(), found.end());
-    }
+    const std::vector<std::string> files = scenario::scenario_files(paths);
     std::vector<SweepInput> inputs;
     for (const auto& file : files) {
         bool is_workload = false;

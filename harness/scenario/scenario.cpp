@@ -280,8 +280,6 @@ Scenario load_scenario_file(const std::string& path) {
     return parse_scenario(buffer.str(), path);
 }
 
-namespace {
-
 std::vector<std::string> scenario_files(const std::vector<std::string>& inputs) {
     std::vector<std::string> files;
     for (const auto& input : inputs) {
@@ -299,8 +297,6 @@ std::vector<std::string> scenario_files(const std::vector<std::string>& inputs) 
     }
     return files;
 }
-
-}  // namespace
 
 std::vector<Scenario> load_scenario_inputs(const std::vector<std::string>& inputs) {
     std::vector<Scenario> scenarios;

@@ -95,6 +95,9 @@ nlohmann::json parse_scenario_json(std::string_view text, const std::string& fil
 // files are loaded in name order. Everything is parsed before anything runs; throws ScenarioError on the
 // first file that fails.
 std::vector<Scenario> load_scenario_inputs(const std::vector<std::string>& inputs);
+// The files those inputs name: each file as given, each directory's *.json in name order (also workloads).
+// Throws ScenarioError for a directory that cannot be listed.
+std::vector<std::string> scenario_files(const std::vector<std::string>& inputs);
 // The same, but every file is loaded and every file's errors are kept: `mgm-sim run DIR` reports them all.
 struct LoadedScenarios {
     std::vector<Scenario> scenarios;
