@@ -232,6 +232,15 @@ void Oracle::evaluate(Op& op, sim::Instant now, int ebs_status) {
         };
         bool uncertain = p.uncertain;
         if (op.kind == OpKind::gift_create && limited_at(op.sent_at, p) != limited_at(now, p)) uncertain = true;
+        // The same doubt covers the window's start when this request opens or refills the partition: the EBS
+        // started it at the arrival, not at the first event.
+        if (op.kind == OpKind::gift_create && op.sent_at != now) {
+            Partition at_sent = p;
+            advance_partition(at_sent, op.sent_at);
+            Partition at_now = p;
+            advance_partition(at_now, now);
+            if (!at_sent.exists || !at_now.exists || at_sent.window != at_now.window) uncertain = true;
+        }
         advance_partition(p, now);
         if (!p.exists) {
             p = Partition{};
