@@ -63,6 +63,8 @@ ninja -C "$src/build" mgm-sim > "$work/build.log" 2>&1 ||
   { tail -30 "$work/build.log"; echo "mutation-score: the unmutated tree does not build" >&2; exit 2; }
 mgm_sim="$src/build/harness/cli/mgm-sim"
 jobs=${JOBS:-$(nproc)}
+# The unmutated binary, kept aside: the shrinker keeps a reduction only if it still passes there.
+cp "$mgm_sim" "$work/mgm-sim-reference"
 
 # Each detector: a name and a command that exits non-zero when it catches the mutant. A caught mutant's
 # "caught by" is refined from the sweep records' failure kinds.
@@ -159,7 +161,7 @@ PY
   local out="$work/regressions" start=$SECONDS
   rm -rf "$out"
   (cd "$src" && "$mgm_sim" sweep "$1" --seeds "$2..$2" --faults "$3" --jobs 1 --recheck 0 --shrink \
-      --regressions "$out" --shrink-budget 2m > "$work/shrink.log" 2>&1)
+      --shrink-reference "$work/mgm-sim-reference" --regressions "$out" --shrink-budget 2m > "$work/shrink.log" 2>&1)
   local took=$((SECONDS - start))
   regression=$(ls "$out"/*.json 2> /dev/null | head -1)
   if [ -z "$regression" ]; then shrunk="shrink wrote nothing (see $work/shrink.log)"; shrink_failed=1; return; fi

@@ -2,7 +2,10 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
+
+#include <unistd.h>
 
 namespace mgm::harness::cli {
 
@@ -43,6 +46,23 @@ std::string current_commit() {
     ::pclose(pipe);
     while (!commit.empty() && (commit.back() == '\n' || commit.back() == '\r')) commit.pop_back();
     return commit;
+}
+
+std::function<bool(const nlohmann::json&)> reference_build(const std::string& mgm_sim) {
+    return [mgm_sim](const nlohmann::json& document) {
+        char path[] = "/tmp/mgm-shrink-candidate-XXXXXX";
+        const int fd = ::mkstemp(path);
+        if (fd < 0) return false;
+        ::close(fd);
+        {
+            std::ofstream out(path, std::ios::binary | std::ios::trunc);
+            out << document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        }
+        const std::string command = "'" + mgm_sim + "' run --log-level off '" + path + "' > /dev/null 2>&1";
+        const int status = std::system(command.c_str());
+        std::remove(path);
+        return status == 0;
+    };
 }
 
 }  // namespace mgm::harness::cli

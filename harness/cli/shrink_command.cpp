@@ -20,7 +20,7 @@
 namespace mgm::harness::cli {
 
 void shrink_help(std::ostream& out) {
-    out << "usage: mgm-sim shrink FILE [--budget DURATION] [-o OUT.json]\n"
+    out << "usage: mgm-sim shrink FILE [--budget DURATION] [-o OUT.json] [--reference MGM_SIM]\n"
            "  Runs FILE (a scenario, usually one written by `mgm-sim sweep --materialize` with its seed and\n"
            "  \"fault_mix\"), then keeps every reduction that fails the same way (same invariant, internal error or\n"
            "  failed expectation): drops fault-mix parts and steps (delta debugging), halves partition spans and\n"
@@ -29,15 +29,19 @@ void shrink_help(std::ostream& out) {
            "  the sizes before and after. Exit 0 = written, 1 = FILE does not fail, 2 = usage or file error.\n"
            "options:\n"
            "  --budget D   wall-time budget (default 2m); the smallest file found so far is written when it ends\n"
-           "  -o OUT       output path\n";
+           "  -o OUT       output path\n"
+           "  --reference MGM_SIM  a build without the bug (the last green commit's mgm-sim): a reduction is kept\n"
+           "               only if it passes there. Needed to shrink a failed expectation below the failing step\n"
+           "               (without it only fault parts and later steps go); invariant violations and internal\n"
+           "               errors shrink fully without it\n";
 }
 
 int shrink_main(int argc, char** argv) {
-    std::optional<std::string> input, output;
+    std::optional<std::string> input, output, reference;
     std::chrono::milliseconds budget = std::chrono::minutes(2);
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
-        if ((arg == "--budget" || arg == "-o") && i + 1 >= argc) {
+        if ((arg == "--budget" || arg == "-o" || arg == "--reference") && i + 1 >= argc) {
             std::cerr << "mgm-sim shrink: " << arg << " needs a value\n";
             return 2;
         }
@@ -50,6 +54,8 @@ int shrink_main(int argc, char** argv) {
             budget = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
         } else if (arg == "-o") {
             output = argv[++i];
+        } else if (arg == "--reference") {
+            reference = argv[++i];
         } else if (!arg.empty() && arg[0] == '-') {
             std::cerr << "mgm-sim shrink: unknown option '" << arg << "' (see mgm-sim shrink --help)\n";
             return 2;
@@ -78,6 +84,7 @@ int shrink_main(int argc, char** argv) {
     const bool tty = isatty(STDERR_FILENO) != 0;
     scenario::ShrinkOptions options;
     options.budget = budget;
+    if (reference) options.passes_without_bug = reference_build(*reference);
     options.progress = [tty](const std::string& line) {
         if (tty) std::cerr << "\rshrink: " << line << "\x1b[K" << std::flush;
     };
@@ -95,7 +102,9 @@ int shrink_main(int argc, char** argv) {
     std::cout << "shrink: " << result.signature << "\n  " << result.steps_before << " -> " << result.steps_after
               << " steps, " << result.faults_before << " -> " << result.faults_after << " faults, " << result.runs
               << " runs in " << static_cast<int>(result.seconds * 10) / 10.0 << " s"
-              << (result.budget_exhausted ? " (budget used up: the file is the smallest found so far)" : "") << "\n"
+              << (result.budget_exhausted ? " (budget used up: the file is the smallest found so far)" : "")
+              << (result.steps_kept ? " (a failed expectation without --reference: the steps before it kept)" : "")
+              << "\n"
               << "  wrote " << path << "\n";
     return 0;
 }

@@ -64,7 +64,8 @@ void sweep_help(std::ostream& out) {
            "  --regressions DIR where --shrink writes (default scenarios/regressions)\n"
            "  --junit FILE      a JUnit XML report: one testcase per run (the failure report, the reproduce\n"
            "                    command, the digest and the fault mix)\n"
-           "  --shrink-budget D time per shrink (default 2m)\n";
+           "  --shrink-budget D time per shrink (default 2m)\n"
+           "  --shrink-reference MGM_SIM  a build without the bug, as for mgm-sim shrink --reference\n";
 }
 
 void sweep_merge_help(std::ostream& out) {
@@ -268,6 +269,7 @@ struct FailureFiles {
     std::string regressions_dir;
     std::chrono::milliseconds budget;
     const scenario::SweepOptions& options;
+    std::optional<std::string> reference;
     std::string commit = current_commit();
 
     void write(const scenario::Scenario& s, const scenario::RunRecord& record) {
@@ -295,6 +297,7 @@ struct FailureFiles {
         if (shrink) {
             scenario::ShrinkOptions full;
             full.budget = budget;
+            if (reference) full.passes_without_bug = reference_build(*reference);
             scenario::ShrinkResult shrunk = scenario::shrink(explicit_run, s.file, full);
             report(s, record, shrunk, regressions_dir + "/" + explicit_run["name"].get<std::string>() + ".json");
         }
@@ -333,7 +336,7 @@ int sweep_main(int argc, char** argv) {
     bool sharded = false;
     unsigned jobs = default_jobs();
     std::uint64_t rechecks = 2;
-    std::optional<std::string> jsonl_path, materialize_dir, junit_path;
+    std::optional<std::string> jsonl_path, materialize_dir, junit_path, shrink_reference;
     bool shrink_failures = false;
     std::string regressions_dir = "scenarios/regressions";
     std::chrono::milliseconds shrink_budget = std::chrono::minutes(2);
@@ -415,6 +418,9 @@ int sweep_main(int argc, char** argv) {
             if (!junit_path) return 2;
         } else if (arg == "--shrink") {
             shrink_failures = true;
+        } else if (arg == "--shrink-reference") {
+            shrink_reference = value();
+            if (!shrink_reference) return 2;
         } else if (arg == "--regressions") {
             auto v = value();
             if (!v) return 2;
@@ -580,7 +586,7 @@ int sweep_main(int argc, char** argv) {
     if (recheck_count > 0 && summary.nondeterministic == 0)
         std::cout << "sweep: " << recheck_count << " run(s) re-run in a fresh process gave the same digests\n";
     if (materialize_dir || shrink_failures) {
-        FailureFiles files{materialize_dir, shrink_failures, regressions_dir, shrink_budget, options};
+        FailureFiles files{materialize_dir, shrink_failures, regressions_dir, shrink_budget, options, shrink_reference};
         for (const auto& record : records) {
             if (record.verdict != scenario::Verdict::fail) continue;
             for (const auto& input : scenarios) {

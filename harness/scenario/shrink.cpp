@@ -51,6 +51,8 @@ struct Shrinker {
     std::size_t runs = 0;
     bool out_of_time = false;
 
+    std::string last_failure;  // the report of the last run (its failing step's number)
+
     std::string signature_of(const json& document) {
         ++runs;
         Scenario scenario;
@@ -63,7 +65,9 @@ struct Shrinker {
         run.check_invariants = true;
         run.log_level = sim::LogLevel::off;
         try {
-            return failure_signature(run_scenario(scenario, run));
+            const RunResult result = run_scenario(scenario, run);
+            last_failure = result.failure;
+            return failure_signature(result);
         } catch (const std::exception&) {
             return "";
         }
@@ -78,8 +82,22 @@ struct Shrinker {
     bool keep_if_same(json& document, const json& candidate) {
         if (!time_left()) return false;
         if (signature_of(candidate) != target) return false;
+        if (options.passes_without_bug && !options.passes_without_bug(candidate)) return false;
         document = candidate;
         return true;
+    }
+
+    // A failed expectation without a reference build: only the steps after the failing one go (they never ran).
+    bool drop_steps_after_failure(json& document, const std::string& failure) {
+        static const std::regex step_number(", step ([0-9]+)");
+        std::smatch m;
+        if (!std::regex_search(failure, m, step_number)) return false;
+        const std::size_t failing = std::stoul(m[1]);
+        if (!document.contains("steps") || document["steps"].size() <= failing) return false;
+        json candidate = document;
+        candidate["steps"].erase(candidate["steps"].begin() + static_cast<std::ptrdiff_t>(failing),
+                                 candidate["steps"].end());
+        return keep_if_same(document, candidate);
     }
 
     // Delta debugging (ddmin, complement removal) over the array at `pointer`.
@@ -249,11 +267,18 @@ ShrinkResult shrink(const json& document, const std::string& file, const ShrinkO
                 options.progress(std::string(what) + ": " + std::to_string(count_steps(best["steps"])) + " steps, " +
                                  std::to_string(count_faults(best)) + " faults, " + std::to_string(s.runs) + " runs");
         };
+        const bool expectation = s.target.rfind("step:", 0) == 0;
+        const bool guarded = !expectation || static_cast<bool>(options.passes_without_bug);
+        const std::string first_failure = s.last_failure;
         bool progress = true;
         while (progress && s.time_left()) {
             progress = false;
             if (s.reduce_fault_mix(best)) progress = true, report("fault mix");
-            if (s.reduce_steps(best, json::json_pointer("/steps"))) progress = true, report("steps");
+            if (guarded && s.reduce_steps(best, json::json_pointer("/steps"))) progress = true, report("steps");
+        }
+        if (!guarded) {
+            if (s.drop_steps_after_failure(best, first_failure)) report("steps after the failing one");
+            result.steps_kept = true;
         }
         // Leave no empty husks behind: an empty partition list, then an empty mix.
         if (best.contains("fault_mix")) {

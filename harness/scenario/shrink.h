@@ -29,6 +29,12 @@ nlohmann::json materialise(const nlohmann::json& document, std::uint64_t seed, c
 struct ShrinkOptions {
     std::chrono::milliseconds budget{std::chrono::minutes(2)};  // wall time; the best file so far is kept
     std::function<void(const std::string& line)> progress;  // one line per improvement
+    // A build without the bug (e.g. the last green commit's mgm-sim): a reduction is kept only if it still
+    // passes there. Without one, a failed expectation is shrunk only by dropping fault parts and the steps
+    // after it: dropping earlier steps can make the same expectation fail for a reason that is no bug (the
+    // setup it needed is gone). Invariant violations and internal errors need no reference: correct code
+    // never produces them, so every reduction that keeps them is still a valid regression.
+    std::function<bool(const nlohmann::json& document)> passes_without_bug;
 };
 
 struct ShrinkResult {
@@ -39,6 +45,7 @@ struct ShrinkResult {
     std::size_t faults_before = 0, faults_after = 0;  // parts of the fault mix
     std::size_t runs = 0;  // candidate runs tried
     bool budget_exhausted = false;
+    bool steps_kept = false;  // a failed expectation without a reference: the steps before it were not touched
     double seconds = 0;
 };
 

@@ -75,9 +75,23 @@ TEST_CASE("shrink: keeps the same failure and drops the steps and faults it does
     document["strict"] = true;  // a fault-free failing expectation: the failure to keep
     // A fault the failure does not need (the story never calls Helix): the shrinker must drop it.
     document["fault_mix"] = {{"helix_fail", {{"next", 1}, {"status", 500}}}};
-    const ShrinkResult result = shrink(document, "scenarios/story.json");
+    // Without a build that lacks the bug, a failed expectation keeps the steps before it (dropping them could
+    // make the same expectation fail for a reason that is no bug); faults and the steps after it go.
+    const ShrinkResult kept = shrink(document, "scenarios/story.json");
+    REQUIRE(kept.reproduced);
+    CHECK_THAT(kept.signature, Catch::StartsWith("step: "));
+    CHECK(kept.steps_kept);
+    CHECK(kept.steps_before == 9);
+    CHECK(kept.steps_after == 8);  // the step after the planted failure never ran
+    CHECK(kept.faults_after == 0);
+
+    // With one (here: every candidate "passes without the bug"), the steps before it are reduced too.
+    ShrinkOptions with_reference;
+    int reference_runs = 0;
+    with_reference.passes_without_bug = [&reference_runs](const json&) { return ++reference_runs > 0; };
+    const ShrinkResult result = shrink(document, "scenarios/story.json", with_reference);
     REQUIRE(result.reproduced);
-    CHECK_THAT(result.signature, Catch::StartsWith("step: "));
+    CHECK(reference_runs > 0);
     CHECK(result.steps_before == 9);
     CHECK(result.steps_after == 1);  // only the planted failure is needed
     CHECK(result.faults_before == 1);
@@ -88,6 +102,11 @@ TEST_CASE("shrink: keeps the same failure and drops the steps and faults it does
     // The shrunk file still fails the same way.
     const RunResult rerun = run_scenario(parse_scenario(result.document.dump(), "shrunk.json"));
     CHECK(failure_signature(rerun) == result.signature);
+
+    // A reference that rejects every reduction keeps the file as it was.
+    ShrinkOptions strict_reference;
+    strict_reference.passes_without_bug = [](const json&) { return false; };
+    CHECK(shrink(document, "scenarios/story.json", strict_reference).steps_after == 9);
 
     json passing = json::parse(kStory);
     passing["steps"].erase(7);
