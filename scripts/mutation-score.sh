@@ -156,7 +156,7 @@ for path, faults in ((sys.argv[1], True), (sys.argv[2], False)):
             sys.exit(0)
 PY
 )
-  if [ -z "$pick" ]; then shrunk="no sweep run fails (caught only by exact expectations of one seed)"; return; fi
+  if [ -z "$pick" ]; then shrunk="no scenario sweep run fails (caught only by a scenario's own seed, or by a workload: workload runs are not shrunk yet)"; return; fi
   set -- $pick
   local out="$work/regressions" start=$SECONDS
   rm -rf "$out"
