@@ -15,6 +15,7 @@
 #include <chrono>
 
 #include "backend/store/store_recycler.h"
+#include "harness/cli/cli_numbers.h"
 #include "harness/scenario/fault_mix.h"
 #include "harness/scenario/junit.h"
 #include "harness/scenario/runner.h"
@@ -87,13 +88,12 @@ int run_main(int argc, char** argv) {
         if (arg == "--seed") {
             auto v = need_value(i, arg);
             if (!v) return 2;
-            char* end = nullptr;
-            unsigned long long seed = std::strtoull(v->c_str(), &end, 10);
-            if (v->empty() || *end != '\0') {
+            const auto seed = parse_u64(*v);
+            if (!seed) {
                 std::cerr << "mgm-sim run: --seed wants a non-negative integer, got '" << *v << "'\n";
                 return 2;
             }
-            options.seed = seed;
+            options.seed = *seed;
         } else if (arg == "--trace") {
             auto v = need_value(i, arg);
             if (!v) return 2;

@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 
 #include "backend/config.h"
+#include "harness/cli/cli_numbers.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/serve_store.h"
 #include "sim/trace/log.h"
@@ -265,11 +266,8 @@ int serve_main(int argc, char** argv) {
         } else if (arg == "--no-ci-defaults") {
             ci_defaults = false;
         } else if (arg == "--seed") {
-            if (!value(v)) return fail("--seed needs a number");
-            char* end = nullptr;
-            unsigned long long seed = std::strtoull(v.c_str(), &end, 10);
-            if (v.empty() || *end != '\0') return fail("--seed needs a number");
-            config.seed = seed;
+            if (!value(v) || !parse_u64(v)) return fail("--seed needs a number");
+            config.seed = *parse_u64(v);
         } else if (arg == "--log-level") {
             if (!value(v) || !sim::parse_log_level(v)) return fail("--log-level needs debug|info|warn|error|off");
             config.log_level = *sim::parse_log_level(v);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "backend/store/store_recycler.h"
+#include "harness/cli/cli_numbers.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/regression_file.h"
 #include "harness/scenario/shrink.h"
@@ -78,33 +79,6 @@ void sweep_merge_help(std::ostream& out) {
 }
 
 namespace {
-
-struct SeedRange {
-    std::uint64_t first = 0;
-    std::uint64_t last = 0;
-};
-
-std::optional<std::uint64_t> parse_u64(std::string_view text) {
-    if (text.empty()) return std::nullopt;
-    std::string s(text);
-    char* end = nullptr;
-    unsigned long long v = std::strtoull(s.c_str(), &end, 10);
-    if (*end != '\0' || s[0] == '-') return std::nullopt;
-    return v;
-}
-
-std::optional<SeedRange> parse_range(std::string_view text) {
-    auto dots = text.find("..");
-    if (dots == std::string_view::npos) {
-        auto v = parse_u64(text);
-        if (!v) return std::nullopt;
-        return SeedRange{*v, *v};
-    }
-    auto a = parse_u64(text.substr(0, dots));
-    auto b = parse_u64(text.substr(dots + 2));
-    if (!a || !b || *b < *a) return std::nullopt;
-    return SeedRange{*a, *b};
-}
 
 // "[#########...........]  137/300 seeds  2 tolerated  0 failed  natural-cycle" on one rewritten line.
 void draw_progress(std::uint64_t done, std::uint64_t total, std::uint64_t tolerated, std::uint64_t failed,
@@ -363,7 +337,7 @@ int sweep_main(int argc, char** argv) {
         if (arg == "--seeds") {
             auto v = value();
             if (!v) return 2;
-            seeds = parse_range(*v);
+            seeds = parse_seed_range(*v);
             if (!seeds) {
                 std::cerr << "mgm-sim sweep: --seeds wants A..B with A <= B (or one seed), got '" << *v << "'\n";
                 return 2;

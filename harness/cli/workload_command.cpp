@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "backend/store/store_recycler.h"
+#include "harness/cli/cli_numbers.h"
 #include "harness/cli/commands.h"
 #include "harness/scenario/time_expr.h"
 #include "harness/workload/workload.h"
@@ -32,19 +33,6 @@ void workload_help(std::ostream& out) {
            "  --trace F         write the JSONL trace of the (last) run to F\n";
 }
 
-namespace {
-
-std::optional<std::uint64_t> to_u64(std::string_view text) {
-    if (text.empty() || text[0] == '-') return std::nullopt;
-    std::string s(text);
-    char* end = nullptr;
-    const unsigned long long v = std::strtoull(s.c_str(), &end, 10);
-    if (*end != '\0') return std::nullopt;
-    return v;
-}
-
-}  // namespace
-
 int workload_main(int argc, char** argv) {
     std::string file;
     std::optional<std::uint64_t> first, last;
@@ -62,18 +50,16 @@ int workload_main(int argc, char** argv) {
         };
         if (arg == "--seed") {
             auto v = value();
-            auto n = v ? to_u64(*v) : std::nullopt;
+            auto n = v ? parse_u64(*v) : std::nullopt;
             if (!n) return usage("--seed needs a number");
             first = last = *n;
         } else if (arg == "--seeds") {
             auto v = value();
             if (!v) return usage("--seeds needs A..B");
-            const auto dots = v->find("..");
-            auto a = to_u64(v->substr(0, dots));
-            auto b = dots == std::string::npos ? a : to_u64(v->substr(dots + 2));
-            if (!a || !b || *b < *a) return usage("--seeds needs A..B with A <= B");
-            first = *a;
-            last = *b;
+            auto range = parse_seed_range(*v);
+            if (!range) return usage("--seeds needs A..B with A <= B");
+            first = range->first;
+            last = range->last;
         } else if (arg == "--faults") {
             auto v = value();
             if (!v || (*v != "random" && *v != "none")) return usage("--faults is random or none");
