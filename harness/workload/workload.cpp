@@ -269,7 +269,12 @@ public:
         config.start = w.start;
         config.settings.overlay(w.config);
         config.store_recycler = options.store_recycler;
-        config.keep_trace_lines = !options.trace_file.empty();
+        // --trace F: each line goes to the file as it is recorded (memory stays flat over a day-long run).
+        if (!options.trace_file.empty()) {
+            trace_out_.open(options.trace_file, std::ios::binary | std::ios::trunc);
+            if (!trace_out_) throw WorkloadError("cannot write " + options.trace_file);
+            config.trace_sink = &trace_out_;
+        }
         config.log_level = sim::LogLevel::off;
         config.start_workers = options.start_workers;
         if (faults.shuffle_same_instant) config.timer_tie_breaker = scenario::fault_tie_breaker(faults);
@@ -406,8 +411,10 @@ public:
         outcome.digest = world_->trace().digest_hex();
         outcome.trace_records = world_->trace().size();
         if (!options_.trace_file.empty()) {
-            std::ofstream out(options_.trace_file);
-            world_->trace().write_jsonl(out);
+            // The file ends where the digest does: nothing recorded while the World is torn down.
+            world_->trace().set_sink(nullptr);
+            trace_out_.close();
+            if (!trace_out_) throw WorkloadError("cannot write " + options_.trace_file);
         }
         return outcome;
     }
@@ -993,6 +1000,7 @@ private:
     scenario::FaultMix faults_;
     WorkloadOptions options_;
     sim::Rng rng_;
+    std::ofstream trace_out_;  // the World's trace sink (--trace): declared first, destroyed after the World
     std::unique_ptr<harness::World> world_;
     sim::Settings settings_;
     std::string api_key_;

@@ -3,13 +3,16 @@
 // malformed file is refused with its path.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <fstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "harness/workload/workload.h"
+#include "sim/core/crypto.h"
 #include "sim/http/client.h"
 
 using namespace mgm::harness::workload;
@@ -97,6 +100,13 @@ TEST_CASE("workload: coverage counts match the domain events of the run", "[work
     const WorkloadOutcome o = run_workload(w, 9, FaultMix{}, options);
     INFO(o.failure);
     REQUIRE(o.verdict == WorkloadVerdict::pass);
+    // --trace streams the run to the file: exactly the lines the digest covers, one per record.
+    {
+        std::ifstream in(path, std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        CHECK(mgm::sim::crypto::to_hex_lower(mgm::sim::crypto::sha256(bytes)) == o.digest);
+        CHECK(static_cast<std::uint64_t>(std::count(bytes.begin(), bytes.end(), '\n')) == o.trace_records);
+    }
     std::uint64_t duplicates = 0, offline = 0, sent = 0, chats = 0;
     for (const auto& r : read_trace(path)) {
         if (r.value("kind", "") != "event") continue;
