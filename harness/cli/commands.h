@@ -30,6 +30,9 @@ void diff_trace_help(std::ostream& out);
 
 int sweep_merge_main(int argc, char** argv);
 void sweep_merge_help(std::ostream& out);
+int trace_main(int argc, char** argv);
+void trace_help(std::ostream& out);
+
 int workload_main(int argc, char** argv);
 void workload_help(std::ostream& out);
 

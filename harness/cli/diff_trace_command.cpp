@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/cli/commands.h"
+#include "harness/cli/trace_text.h"
 
 namespace mgm::harness::cli {
 
@@ -23,30 +24,6 @@ void diff_trace_help(std::ostream& out) {
 }
 
 namespace {
-
-std::string describe(const nlohmann::json& record) {
-    std::string text;
-    auto add = [&text](const std::string& part) {
-        if (part.empty()) return;
-        if (!text.empty()) text += ' ';
-        text += part;
-    };
-    auto field = [&record](const char* name) -> std::string {
-        auto it = record.find(name);
-        if (it == record.end()) return "";
-        return it->is_string() ? it->get<std::string>() : it->dump();
-    };
-    add("#" + field("seq"));
-    add(field("t"));
-    add(field("actor"));
-    add(field("kind"));
-    add(field("name"));
-    add(field("label"));
-    add(field("method"));
-    add(field("target"));
-    add(field("status"));
-    return text;
-}
 
 // "status: 200 -> 409" for each top-level field that differs (the sequence number and time come first).
 void print_field_differences(std::ostream& out, const nlohmann::json& a, const nlohmann::json& b) {
@@ -118,7 +95,7 @@ int diff_trace_main(int argc, char** argv) {
             std::cout << "  the records before it (in both):\n";
             for (const auto& line : before) {
                 auto j = parse(line);
-                std::cout << "    " << (j ? describe(*j) : line) << "\n";
+                std::cout << "    " << (j ? trace_line(*j) : line) << "\n";
             }
         }
         if (!more_a || !more_b) {

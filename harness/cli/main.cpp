@@ -26,6 +26,8 @@ const Command kCommands[] = {
      shrink_main, shrink_help},
     {"diff-trace", "name the first record where two traces differ, with the fields and the records before it",
      diff_trace_main, diff_trace_help},
+    {"trace", "print a trace file as readable lines, filtered by kind, actor, event name and simulated time",
+     trace_main, trace_help},
     {"workload", "run a workload file: seeded actors for hours of simulated time, an oracle for every answer, liveness",
      workload_main, workload_help},
 #endif

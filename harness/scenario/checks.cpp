@@ -355,27 +355,6 @@ void check_gift(RunContext& run, const json& check) {
         throw StepFailure("gift request differs at " + where + ": " + why + "\n  gift: " + actual.dump());
 }
 
-// "ebs PATCH /api/payouts/*/status": `*` matches any run of characters (the whole target, query included).
-bool glob_match(std::string_view pattern, std::string_view text) {
-    std::size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
-    while (t < text.size()) {
-        if (p < pattern.size() && pattern[p] == '*') {
-            star = p++;
-            resume = t;
-        } else if (p < pattern.size() && pattern[p] == text[t]) {
-            ++p;
-            ++t;
-        } else if (star != std::string_view::npos) {
-            p = star + 1;
-            t = ++resume;
-        } else {
-            return false;
-        }
-    }
-    while (p < pattern.size() && pattern[p] == '*') ++p;
-    return p == pattern.size();
-}
-
 // The calls each service received, in the order the services answered them (the trace's server records), each
 // matched in turn after the previous one.
 void check_call_order(RunContext& run, const json& value) {

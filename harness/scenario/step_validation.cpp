@@ -206,6 +206,37 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
 
 }  // namespace
 
+bool glob_match(std::string_view pattern, std::string_view text) {
+    // Iterative with one backtrack point (the last '*'): linear for the patterns people type.
+    std::size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
+    while (t < text.size()) {
+        if (p < pattern.size() && pattern[p] == '*') {
+            star = p++;
+            resume = t;
+        } else if (p < pattern.size() && pattern[p] == text[t]) {
+            ++p;
+            ++t;
+        } else if (star != std::string_view::npos) {
+            p = star + 1;
+            t = ++resume;
+        } else {
+            return false;
+        }
+    }
+    while (p < pattern.size() && pattern[p] == '*') ++p;
+    return p == pattern.size();
+}
+
+std::string event_glob_problem(std::string_view pattern) {
+    const auto& names = known_event_names();
+    for (const auto& name : names)
+        if (glob_match(pattern, name)) return {};
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    return "\"" + std::string(pattern) + "\" matches no event the EBS records" +
+           did_you_mean(std::string(pattern), names) + "; the names: " + list + " ('*' matches any run of characters)";
+}
+
 void require_event_name(const ParseContext& ctx, const std::string& pointer, const json& value) {
     require_kind(ctx, pointer, value, JsonKind::string);
     if (has_variable(value)) return;

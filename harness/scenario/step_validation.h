@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -66,6 +67,13 @@ void require_event_name(const ParseContext& ctx, const std::string& pointer, con
 // Every domain event name the EBS records in the trace (backend/domain), sorted; a test keeps it equal to the
 // names in the sources.
 const std::vector<std::string>& known_event_names();
+// A pattern where '*' matches any run of characters (dots and slashes included) and anything else itself:
+// event names ("payout.*", "*.created") and call_order's requests ("ebs PATCH /api/payouts/*/status").
+bool glob_match(std::string_view pattern, std::string_view text);
+// Empty when `pattern` (a glob) matches at least one of known_event_names(); otherwise a sentence saying so,
+// with the closest name and the list (for the CLI flags that take event names: mgm-sim trace --event,
+// mgm-sim run --break-on).
+std::string event_glob_problem(std::string_view pattern);
 // A name a scenario may assign (set, capture, repeat's var, vars): not a built-in variable.
 void require_assignable(const ParseContext& ctx, const std::string& pointer, const std::string& name);
 void validate_expect(const ParseContext& ctx, const std::string& pointer, const nlohmann::json& expect);
