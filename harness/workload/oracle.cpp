@@ -48,7 +48,39 @@ std::string hex32(const std::string& uuid) {
 
 std::string iso(sim::Instant t) { return sim::format_iso8601(t); }
 
+constexpr sim::Duration kJwtClockSkew = std::chrono::minutes(5);
+constexpr sim::Duration kEventSubMaxAge = std::chrono::minutes(10);
+
+bool viewer_route(OpKind kind) {
+    return kind == OpKind::claim || kind == OpKind::state || kind == OpKind::pool_me || kind == OpKind::my_last ||
+           kind == OpKind::gift_create;
+}
+
+// A request the EBS refused before its handler (authentication, EventSub verification): nothing may change.
+bool refused_early(const Op& op) { return op.note.rfind("token refused", 0) == 0 || op.note.rfind("delivery refused", 0) == 0; }
+
 }  // namespace
+
+std::string jwt_refusal(const Op& op, sim::Instant now, bool audience_checked) {
+    if (op.token_fault == "missing") return "missing";
+    if (op.token_fault == "bad_signature") return "bad_signature";
+    if (!op.token_expires) return "no_expiry";  // exp is required
+    if (op.token_not_before && *op.token_not_before > now + kJwtClockSkew) return "not_yet_valid";
+    if (*op.token_expires < now - kJwtClockSkew) return "expired";
+    if (audience_checked && op.token_wrong_audience) return "audience";
+    return {};
+}
+
+int eventsub_refusal(const Op& op, sim::Instant now, bool secret_set, bool freshness_enforced) {
+    if (secret_set && (op.delivery_fault == "bad_signature" || op.delivery_fault == "missing_header")) return 401;
+    if (freshness_enforced) {
+        if (!op.delivery_timestamp) return 403;  // missing or unparsable counts as stale
+        const sim::Duration age = now > *op.delivery_timestamp ? now - *op.delivery_timestamp
+                                                                : *op.delivery_timestamp - now;
+        if (age > kEventSubMaxAge) return 403;
+    }
+    return 0;
+}
 
 const char* to_string(OpKind kind) {
     switch (kind) {
@@ -220,6 +252,22 @@ void Oracle::evaluate(Op& op, sim::Instant now, int ebs_status) {
     };
     auto error = [&](int status, const char* code) { expect(status, json{{"code", code}}); };
 
+    // §3: a viewer route checks the token first: a refused one gets 401 with an empty body and a Bearer
+    // challenge (with error="invalid_token" when a token was sent), takes no permit (§4), changes nothing.
+    if (viewer_route(op.kind)) {
+        const std::string refusal = jwt_refusal(op, now, options_.jwt_audience_checked);
+        if (!refusal.empty()) {
+            op.note = "token refused: " + refusal;
+            op.empty_body = true;
+            op.www_authenticate = op.token_fault == "missing" ? "Bearer" : "Bearer error=\"invalid_token\"";
+            coverage_.reach("jwt_refused_" + refusal);
+            return expect(401);
+        }
+        if (*op.token_expires < now) coverage_.reach("jwt_accepted_in_skew");  // expired, within the skew
+        if (op.token_not_before && *op.token_not_before > now) coverage_.reach("jwt_accepted_early");
+        if (op.token_wrong_audience) coverage_.reach("jwt_audience_unchecked");  // no client id configured
+    }
+
     // §4: every route but the EventSub webhook takes a permit from its partition first.
     if (op.kind != OpKind::chat) {
         Partition& p = partitions_[partition_key(op)];
@@ -272,6 +320,15 @@ void Oracle::evaluate(Op& op, sim::Instant now, int ebs_status) {
 
     switch (op.kind) {
     case OpKind::chat: {
+        // §5.2: the signature (and, opted in, the timestamp) is checked before the body is read; a refused
+        // delivery answers ProblemDetails and changes nothing.
+        if (const int refused = eventsub_refusal(op, now, options_.eventsub_secret_set, options_.eventsub_freshness)) {
+            op.note = "delivery refused: " + (refused == 401 ? op.delivery_fault : std::string("stale"));
+            coverage_.reach(refused == 401 ? "eventsub_" + op.delivery_fault + "_refused" : "eventsub_stale_refused");
+            return expect(refused, json{{"status", refused}});
+        }
+        if (op.delivery_fault == "stale") coverage_.reach("eventsub_stale_accepted");
+        if (op.delivery_fault == "reused_id") coverage_.reach("eventsub_reused_id_accepted");
         expect(200);
         std::string result;
         const Member* before = member(op.user);
@@ -733,8 +790,9 @@ void Oracle::check_op_events(Op& op) {
         return false;
     };
     std::string problem;
-    if (op.rate_limited) {
-        if (!op.events.empty()) problem = "a rate-limited request changed state";
+    if (op.rate_limited || refused_early(op)) {
+        if (!op.events.empty()) problem = "a " + std::string(op.rate_limited ? "rate-limited" : "refused") +
+                                          " request changed state";
     } else if (op.kind == OpKind::chat) {
         if (op.note == "enrolled" && !has("pool.enrolled")) problem = "the model enrolls the viewer; no pool.enrolled";
         if (op.note != "enrolled" && has("pool.enrolled")) problem = "the EBS enrolled; the model says " + op.note;
@@ -819,6 +877,12 @@ void Oracle::check_answer(Op& op, const http::ClientResult& result, bool via_moc
         why = "status";
     } else if (r.status == op.statuses.front() && r.status != 403) {
         if (op.empty_body && !r.body.empty()) why = "body should be empty";
+        if (why.empty() && op.www_authenticate) {
+            const std::string challenge = r.headers.get("WWW-Authenticate").value_or("(none)");
+            if (challenge.rfind(*op.www_authenticate, 0) != 0 ||
+                (*op.www_authenticate == "Bearer" && challenge != "Bearer"))
+                why = "WWW-Authenticate is '" + challenge + "'";
+        }
         json body;
         if (why.empty() && (op.body.is_object() || op.body.is_array() || op.check_ids)) {
             body = json::parse(r.body, nullptr, false);
@@ -862,6 +926,14 @@ std::string Oracle::describe_op(const Op& op) const {
     if (!op.gift_id.empty()) out << " gift=" << op.gift_id;
     if (op.kind == OpKind::verify) out << " cycle=" << op.cycle_id << " online=" << (op.online ? "true" : "false");
     if (op.kind == OpKind::patch) out << " status=" << kStatusNames[op.to_status];
+    if (viewer_route(op.kind)) {
+        out << " token=" << (op.token_fault.empty() ? "signed" : op.token_fault);
+        if (op.token_not_before) out << " nbf=" << iso(*op.token_not_before);
+        if (op.token_expires) out << " exp=" << iso(*op.token_expires);
+        if (op.token_wrong_audience) out << " (another audience)";
+    }
+    if (!op.delivery_fault.empty()) out << " delivery=" << op.delivery_fault;
+    if (op.delivery_timestamp && op.kind == OpKind::chat) out << " timestamp=" << iso(*op.delivery_timestamp);
     out << "\n  sent at " << iso(op.sent_at);
     if (op.evaluated) {
         out << ", processed by the EBS at " << iso(op.evaluated_at) << "\n  predicted: HTTP";
@@ -870,6 +942,7 @@ std::string Oracle::describe_op(const Op& op) const {
         if (op.empty_body) out << " (empty body)";
         if (!op.note.empty()) out << " [" << op.note << "]";
         if (op.rate_limited) out << " [rate limited]";
+        if (op.www_authenticate) out << " WWW-Authenticate: " << *op.www_authenticate << "...";
     } else {
         out << ", not (yet) processed by the EBS";
     }

@@ -66,6 +66,19 @@ struct Op {
     bool confirmed = true;  // gift confirm
     int to_status = 0;  // patch: 0 Pending, 1 InProgress, 2 Sent, 3 Failed, 4 Cancelled
     std::string streamer;
+    // Viewer routes: the Extension token as sent (CONTRACT.md §3). `token_fault`: "" a token signed with the
+    // extension key, "missing" (no Authorization header), "bad_signature" (another key). The times are the
+    // token's `exp` / `nbf` (whole seconds); `wrong_audience`: `aud` is not the configured client id.
+    std::string token_fault;
+    std::optional<sim::Instant> token_expires;
+    std::optional<sim::Instant> token_not_before;
+    bool token_wrong_audience = false;
+    // Chat: how the delivery was made (CONTRACT.md §5.2). "" signed as Twitch does; "bad_signature" and
+    // "missing_header" (posted to the EBS directly, as a forger would); "stale" (signed, with a timestamp
+    // minutes to hours old: Twitch redelivering, or a replay); "reused_id" (a new message under an earlier
+    // delivery's Twitch-Eventsub-Message-Id).
+    std::string delivery_fault;
+    std::optional<sim::Instant> delivery_timestamp;  // the Twitch-Eventsub-Message-Timestamp sent
     sim::Instant sent_at;
     std::uint64_t number = 0;  // 1, 2, ... in the run
 
@@ -84,11 +97,23 @@ struct Op {
     bool any_answer = false;  // the model cannot tell (documented cases): any answer is accepted
     std::string note;  // why (for the report)
     std::vector<nlohmann::json> events;  // domain events the op caused, as seen
+    std::optional<std::string> www_authenticate;  // predicted 401: the challenge header's start
     bool rate_limited = false;  // predicted 429
     bool rate_limit_uncertain = false;
     std::string helix_result;  // patch Sent: "announced", "failed", "escaped", "skipped"
     int helix_failed_attempts = 0;
 };
+
+// CONTRACT.md §3: whether the EBS accepts a viewer's token at `now`; empty when it does, else why not
+// ("missing", "bad_signature", "audience", "not_yet_valid", "expired"). `exp` and `nbf` get 5 minutes of
+// clock skew each way (a token is refused only once now - 5 min is past exp, or nbf is past now + 5 min);
+// the audience counts only when `audience_checked` (Twitch:ExtensionClientId set, D7).
+std::string jwt_refusal(const Op& op, sim::Instant now, bool audience_checked);
+
+// CONTRACT.md §5.2 and FIDELITY.md (EventSub timestamp): the status the EBS answers a delivery with before it
+// reads the body: 401 for a missing header or a wrong signature (when a secret is set), 403 for a timestamp
+// more than 10 minutes from now when Mgm:EventSubEnforceFreshness is on; 0 when the body is processed.
+int eventsub_refusal(const Op& op, sim::Instant now, bool secret_set, bool freshness_enforced);
 
 // A failed check: what was asked, what the model predicted, what came back, and when.
 struct OracleFailure {
@@ -105,6 +130,9 @@ public:
         std::set<std::string> subscribers;  // who Helix says subscribes (gifts)
         bool helix_configured = true;  // broadcaster token and ids set (announcements and gift checks)
         bool claim_subscriber_gate = false;  // Mgm:DevSkipSubscriberCheck false: every claim is 403
+        bool jwt_audience_checked = false;  // Twitch:ExtensionClientId set (D7)
+        bool eventsub_secret_set = true;  // Twitch:EventSubSecret set: deliveries are verified
+        bool eventsub_freshness = false;  // Mgm:EventSubEnforceFreshness (ours, opt-in)
     };
     Oracle(sim::Trace& trace, const sim::Clock& clock, Options options, Coverage& coverage);
 

@@ -45,6 +45,11 @@ const std::vector<std::string>& coverage_point_names() {
         "gift_declined",           "e2e_forced",                  "empty_pool_idle_cycle",
         "re_enroll_after_sent",    "indeterminate_request",       "sent_answer_500_d1",
         "eventsub_mock_500",       "desktop_retry",               "payout_sent",
+        "jwt_accepted_in_skew",    "jwt_accepted_early",          "jwt_audience_unchecked",
+        "jwt_refused_expired",     "jwt_refused_not_yet_valid",   "jwt_refused_bad_signature",
+        "jwt_refused_missing",     "jwt_refused_audience",        "eventsub_bad_signature_refused",
+        "eventsub_missing_header_refused", "eventsub_stale_accepted", "eventsub_stale_refused",
+        "eventsub_reused_id_accepted",
     };
     return names;
 }
@@ -96,7 +101,7 @@ Workload parse_workload(const std::string& text, const std::string& file) {
     } catch (const json::exception& e) { throw WorkloadError(file + ": not JSON: " + e.what()); }
     Reader r{file};
     r.keys(root, "", {"description", "name", "seed", "start", "span", "heal_after", "liveness_budget", "config",
-                      "viewers", "desktop", "gifts", "e2e"});
+                      "viewers", "desktop", "gifts", "e2e", "tokens", "eventsub"});
     Workload w;
     w.file = file;
     std::string base = file.substr(file.find_last_of('/') == std::string::npos ? 0 : file.find_last_of('/') + 1);
@@ -192,6 +197,35 @@ Workload parse_workload(const std::string& text, const std::string& file) {
         r.keys(root["e2e"], "/e2e", {"per_hour"});
         if (root["e2e"].contains("per_hour")) w.e2e_per_hour = r.positive(root["e2e"]["per_hour"], "/e2e/per_hour");
     }
+    if (root.contains("tokens")) {
+        const json& t = root["tokens"];
+        r.keys(t, "/tokens", {"near_expiry", "expired", "early", "not_yet_valid", "bad_signature", "missing",
+                              "wrong_audience"});
+        auto chance = [&](const char* key, double& out) {
+            if (t.contains(key)) out = r.share(t[key], std::string("/tokens/") + key);
+        };
+        chance("near_expiry", w.tokens.near_expiry);
+        chance("expired", w.tokens.expired);
+        chance("early", w.tokens.early);
+        chance("not_yet_valid", w.tokens.not_yet_valid);
+        chance("bad_signature", w.tokens.bad_signature);
+        chance("missing", w.tokens.missing);
+        chance("wrong_audience", w.tokens.wrong_audience);
+        const auto& m = w.tokens;
+        if (m.near_expiry + m.expired + m.early + m.not_yet_valid + m.bad_signature + m.missing + m.wrong_audience > 1)
+            r.fail("/tokens", "the chances add up to more than 1");
+    }
+    if (root.contains("eventsub")) {
+        const json& e = root["eventsub"];
+        r.keys(e, "/eventsub", {"bad_signature", "missing_header", "stale", "reused_id"});
+        auto chance = [&](const char* key, double& out) {
+            if (e.contains(key)) out = r.share(e[key], std::string("/eventsub/") + key);
+        };
+        chance("bad_signature", w.eventsub.bad_signature);
+        chance("missing_header", w.eventsub.missing_header);
+        chance("stale", w.eventsub.stale);
+        chance("reused_id", w.eventsub.reused_id);
+    }
     return w;
 }
 
@@ -263,7 +297,12 @@ struct GiftWork {
 class WorkloadRun {
 public:
     WorkloadRun(const Workload& w, std::uint64_t seed, const scenario::FaultMix& faults, const WorkloadOptions& options)
-        : w_(w), seed_(seed), faults_(faults), options_(options), rng_(sim::Rng(seed).derive("workload")) {
+        : w_(w),
+          seed_(seed),
+          faults_(faults),
+          options_(options),
+          rng_(sim::Rng(seed).derive("workload")),
+          mistakes_(sim::Rng(seed).derive("workload-mistakes")) {
         harness::WorldConfig config;
         config.seed = seed;
         config.start = w.start;
@@ -307,6 +346,10 @@ public:
         oracle_options.helix_configured = !settings_.get_or("Twitch:BroadcasterAccessToken", "").empty() &&
                                           !settings_.get_or("Twitch:BroadcasterUserId", "").empty();
         oracle_options.claim_subscriber_gate = !settings_.get_bool("Mgm:DevSkipSubscriberCheck", false);
+        client_id_ = settings_.get_or("Twitch:ExtensionClientId", "");
+        oracle_options.jwt_audience_checked = !client_id_.empty();
+        oracle_options.eventsub_secret_set = !secret_.empty();
+        oracle_options.eventsub_freshness = settings_.get_bool("Mgm:EventSubEnforceFreshness", false);
         oracle_ = std::make_unique<Oracle>(world_->trace(), world_->clock(), oracle_options, coverage_);
         // Gifts ask Helix whether the viewer subscribes; the mock answers from the workload's subscriber list.
         std::set<std::string> subscribers = oracle_options.subscribers;
@@ -494,29 +537,76 @@ private:
         return result;
     }
 
-    std::string viewer_token(const Viewer& v) {
+    sim::Duration mistake_span(sim::Duration lo, sim::Duration hi) {
+        return lo + sim::Duration{static_cast<std::int64_t>(mistakes_.unit() * static_cast<double>((hi - lo).count()))};
+    }
+
+    // The Extension's token for one request, like MockExtensionJwt's (nbf = iat = issue, exp = issue + 2 h),
+    // usually fresh; now and then one of the mistakes real clients make (`tokens` in the file). What was sent
+    // goes into `op` for the oracle. Returns the Authorization value (empty: none sent); `mistaken` says whether
+    // one of the mistakes was made.
+    std::string viewer_authorization(const Viewer& v, Op& op, bool mistakes, bool& mistaken) {
+        const TokenMistakes& t = w_.tokens;
+        sim::Instant issued = now();
+        std::string key = jwt_key_;
+        std::string aud = client_id_;
+        double roll = mistakes ? mistakes_.unit() : 1.0;
+        auto pick = [&roll](double share) {
+            roll -= share;
+            return roll < 0;
+        };
+        const sim::Duration life = std::chrono::hours(2);
+        mistaken = false;
+        if (pick(t.missing)) {
+            op.token_fault = "missing";
+            mistaken = true;
+            return {};
+        }
+        if (pick(t.near_expiry)) issued = now() - life + mistake_span(-std::chrono::seconds(240), std::chrono::seconds(240));
+        else if (pick(t.expired)) issued = now() - life - mistake_span(std::chrono::seconds(360), std::chrono::hours(3));
+        else if (pick(t.early)) issued = now() + mistake_span(std::chrono::seconds(1), std::chrono::seconds(240));
+        else if (pick(t.not_yet_valid)) issued = now() + mistake_span(std::chrono::seconds(360), std::chrono::hours(1));
+        else if (pick(t.bad_signature)) {
+            op.token_fault = "bad_signature";
+            key = "another-extension-secret-0123456789";  // a token minted for another extension, or before a key rotation
+        } else if (pick(t.wrong_audience)) {
+            op.token_wrong_audience = true;
+            aud = "another-extension-client-id";
+        }
+        mistaken = roll < 0;
+        const std::int64_t nbf = issued.unix_seconds_floor();
         nlohmann::ordered_json payload;
         payload["user_id"] = v.id;
         payload["unique_name"] = v.login;
-        const std::string aud = settings_.get_or("Twitch:ExtensionClientId", "");
         if (!aud.empty()) payload["aud"] = aud;
-        payload["exp"] = (now() + std::chrono::hours(2)).unix_seconds_floor();
-        return sim::jwt::encode(payload, jwt_key_);
+        payload["nbf"] = nbf;
+        payload["exp"] = nbf + 7200;
+        payload["iat"] = nbf;
+        op.token_not_before = sim::Instant::from_unix_seconds(nbf);
+        op.token_expires = sim::Instant::from_unix_seconds(nbf + 7200);
+        return "Bearer " + sim::jwt::encode(payload, key);
     }
 
     http::ClientResult viewer_request(const Viewer& v, const std::shared_ptr<Op>& op, const std::string& method,
-                                      const std::string& target, const std::string& body = {}) {
+                                      const std::string& target, const std::string& body = {}, bool mistakes = true) {
+        const Op unsent = *op;  // for a resend after a refused token
         http::Request request;
         request.method = method;
         request.target = target;
-        request.headers.set("Authorization", "Bearer " + viewer_token(v));
+        bool mistaken = false;
+        const std::string authorization = viewer_authorization(v, *op, mistakes, mistaken);
+        if (!authorization.empty()) request.headers.set("Authorization", authorization);
         if (!body.empty()) {
             request.headers.set("Content-Type", "application/json");
             request.body = body;
         }
         op->user = v.id;
         op->display = v.login;
-        return send(op, world_->address(harness::Service::ebs), std::move(request));
+        http::ClientResult result = send(op, world_->address(harness::Service::ebs), std::move(request));
+        // The Extension asks Twitch for a fresh token (onAuthorized) and sends the request again.
+        if (mistaken && result.ok() && result.response->status == 401)
+            return viewer_request(v, std::make_shared<Op>(unsent), method, target, body, false);
+        return result;
     }
 
     http::ClientResult desktop_request(const std::shared_ptr<Op>& op, const std::string& method,
@@ -539,20 +629,45 @@ private:
 
     // ----- viewers ----------------------------------------------------------------------------------------
 
-    http::ClientResult chat(Viewer& v, const std::string& name, const std::string& message_id) {
-        fakes::eventsub::ChatMessage message;
+    // One delivery of a viewer's chat message. `fault` (DeliveryMistakes): "" as Twitch sends it, through the
+    // webhook mock; "stale" (stamped `stamped`) and "reused_id" through the mock too; "bad_signature" and
+    // "missing_header" posted to the EBS directly, as a forger would (the mock refuses them itself, §8).
+    http::ClientResult chat(Viewer& v, const std::string& name, const std::string& message_id,
+                            const std::string& fault = {}, std::optional<sim::Instant> stamped = std::nullopt) {
+        namespace es = fakes::eventsub;
+        es::ChatMessage message;
         message.message_id = message_id;
         message.chatter_user_id = v.id;
         message.chatter_user_login = v.login;
         message.text = "!twgold " + name;
         if (!v.subscriber) message.badges.clear();
-        const std::string body = fakes::eventsub::chat_message_body(message);
+        const std::string body = es::chat_message_body(message);
+        const std::string timestamp = sim::format_iso8601(stamped.value_or(now()));
+        const std::string delivery_id = fault == "reused_id" ? last_delivery_id_ : message_id;
         http::Request request;
         request.method = "POST";
         request.target = "/api/twitch/eventsub";
-        request.headers = fakes::eventsub::delivery_headers(secret_, message_id,
-                                                            std::to_string(now().unix_seconds_floor()), body);
+        request.headers = es::delivery_headers(secret_, delivery_id, timestamp, body);
         request.body = body;
+        const bool direct = fault == "bad_signature" || fault == "missing_header";
+        if (fault == "bad_signature") {
+            const std::string signature = request.headers.get(es::kSignatureHeader).value_or("");
+            switch (mistakes_.uniform(4)) {
+            case 0: request.headers = es::delivery_headers("not-the-configured-secret", delivery_id, timestamp, body); break;
+            case 1:  // the honest body's signature on a body that names someone else
+                message.text = "!twgold Forgedname";
+                request.body = es::chat_message_body(message);
+                break;
+            case 2:  // a prefix of the right signature
+                request.headers.set(es::kSignatureHeader, signature.substr(0, 7 + mistakes_.uniform(64)));
+                break;
+            default: request.headers.set(es::kSignatureHeader, signature.substr(7)); break;  // no "sha256="
+            }
+        } else if (fault == "missing_header") {
+            request.headers.remove(es::kHeaders[mistakes_.uniform(3)]);
+        } else {
+            last_delivery_id_ = delivery_id;
+        }
         auto op = std::make_shared<Op>();
         op->kind = OpKind::chat;
         op->user = v.id;
@@ -560,20 +675,41 @@ private:
         op->name = name;
         op->message_id = message_id;
         op->subscriber = v.subscriber;
-        return send(op, world_->address(harness::Service::eventsub), std::move(request), true);
+        op->delivery_fault = fault;
+        op->delivery_timestamp = sim::parse_iso8601(timestamp);
+        return send(op, world_->address(direct ? harness::Service::ebs : harness::Service::eventsub),
+                    std::move(request), !direct);
     }
 
     // Twitch redelivers a message it got no 2xx for, with the same id; a duplicate delivery happens anyway.
+    // Now and then a forged copy reaches the EBS first, or Twitch's delivery carries an old timestamp or an
+    // earlier delivery's id (`eventsub` in the file).
     void chat_with_retries(Viewer& v, const std::string& name) {
         const std::string id = rng_.uuid_v4().str();
+        const DeliveryMistakes& m = w_.eventsub;
+        if (mistakes_.chance(m.bad_signature)) chat(v, name, mistakes_.uuid_v4().str(), "bad_signature");
+        if (mistakes_.chance(m.missing_header)) chat(v, name, mistakes_.uuid_v4().str(), "missing_header");
+        std::string fault;
+        std::optional<sim::Instant> stamped;
+        if (mistakes_.chance(m.stale)) {
+            // Inside the 10-minute replay window (1-9 minutes) or well outside it (11 minutes to 3 hours); a
+            // quarter of them ahead of the EBS's clock.
+            fault = "stale";
+            const sim::Duration off = mistakes_.chance(0.4)
+                                          ? mistake_span(std::chrono::seconds(60), std::chrono::seconds(540))
+                                          : mistake_span(std::chrono::seconds(660), std::chrono::hours(3));
+            stamped = mistakes_.chance(0.25) ? now() + off : now() - off;
+        } else if (mistakes_.chance(m.reused_id) && !last_delivery_id_.empty()) {
+            fault = "reused_id";
+        }
         for (int attempt = 0; attempt < 3; ++attempt) {
-            auto r = chat(v, name, id);
+            auto r = chat(v, name, id, fault, stamped);
             if (!retryable(r)) break;
             world_->loop().run_until(now() + std::chrono::seconds(2 << attempt));
         }
         if (rng_.chance(w_.duplicate_delivery)) {
             world_->loop().run_until(now() + std::chrono::seconds(1));
-            chat(v, name, id);
+            chat(v, name, id, fault, stamped);
         }
     }
 
@@ -1000,12 +1136,15 @@ private:
     scenario::FaultMix faults_;
     WorkloadOptions options_;
     sim::Rng rng_;
+    sim::Rng mistakes_;  // the clients' mistakes: their own stream, so the rest of a run's choices stay put
     std::ofstream trace_out_;  // the World's trace sink (--trace): declared first, destroyed after the World
     std::unique_ptr<harness::World> world_;
     sim::Settings settings_;
     std::string api_key_;
     std::string secret_;
     std::string jwt_key_;
+    std::string client_id_;
+    std::string last_delivery_id_;  // the Twitch-Eventsub-Message-Id of the last delivery (reused_id)
     std::vector<Viewer> viewers_;
     Coverage coverage_;
     std::unique_ptr<Oracle> oracle_;

@@ -46,6 +46,23 @@ struct ViewerMix {
     double gift = 0.5;  // POST /api/gift-requests
 };
 
+// The mistakes real clients make, as chances (docs/WORKLOADS.md "tokens" and "eventsub").
+struct TokenMistakes {  // per viewer request (the Extension's token)
+    double near_expiry = 0.02;  // exp within 4 minutes either side of now: accepted (5 minutes of skew)
+    double expired = 0.01;  // exp 6 minutes to 3 hours ago: refused
+    double early = 0.01;  // nbf up to 4 minutes ahead (the issuer's clock runs ahead): accepted
+    double not_yet_valid = 0.005;  // nbf 6 to 60 minutes ahead: refused
+    double bad_signature = 0.005;  // signed with another key: refused
+    double missing = 0.005;  // no Authorization header: refused
+    double wrong_audience = 0.01;  // aud is another extension's client id: refused only when one is configured
+};
+struct DeliveryMistakes {  // per chat message
+    double bad_signature = 0.03;  // a forged copy posted to the EBS directly: wrong secret, tampered body, ...
+    double missing_header = 0.02;  // a copy posted directly without one of the three headers
+    double stale = 0.04;  // delivered with a timestamp 1 minute to 3 hours away from now
+    double reused_id = 0.03;  // delivered under an earlier delivery's Twitch-Eventsub-Message-Id
+};
+
 struct Workload {
     std::string name;
     std::string file;
@@ -77,6 +94,9 @@ struct Workload {
     double gift_confirm_timeout = 0.2;  // ... a WaitingConfirmation request
     double gift_decline = 0.1;
     double e2e_per_hour = 0.3;
+
+    TokenMistakes tokens;
+    DeliveryMistakes eventsub;
 };
 
 // Parses a workload file (comments allowed). Throws WorkloadError.

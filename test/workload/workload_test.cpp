@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/workload/oracle.h"
 #include "harness/workload/workload.h"
 #include "sim/core/crypto.h"
 #include "sim/http/client.h"
@@ -146,4 +147,155 @@ TEST_CASE("workload: a malformed file is refused with its path", "[workload]") {
     CHECK_THROWS_WITH(parse_workload(R"({"spam": 1})", "w.json"), Catch::Contains("w.json: /spam: unknown key"));
     CHECK_THROWS_WITH(parse_workload(R"({"span": "1h", "heal_after": "2h"})", "w.json"),
                       Catch::Contains("/heal_after: must not exceed span"));
+}
+
+// ----- the clients' mistakes: tokens (CONTRACT.md §3) and EventSub deliveries (§5.2) ------------------------
+
+namespace {
+
+const mgm::sim::Instant kNow = mgm::sim::Instant::from_unix_seconds(1'775'300'000);
+
+Op token(std::optional<std::int64_t> exp_offset_s, std::optional<std::int64_t> nbf_offset_s = std::nullopt) {
+    Op op;
+    op.kind = OpKind::pool_me;
+    if (exp_offset_s) op.token_expires = kNow + std::chrono::seconds(*exp_offset_s);
+    if (nbf_offset_s) op.token_not_before = kNow + std::chrono::seconds(*nbf_offset_s);
+    return op;
+}
+
+Op delivery(const std::string& fault, std::optional<std::int64_t> timestamp_offset_s = 0) {
+    Op op;
+    op.kind = OpKind::chat;
+    op.delivery_fault = fault;
+    if (timestamp_offset_s) op.delivery_timestamp = kNow + std::chrono::seconds(*timestamp_offset_s);
+    return op;
+}
+
+}  // namespace
+
+TEST_CASE("workload oracle: a token is refused only outside the 5-minute clock skew", "[workload]") {
+    CHECK(jwt_refusal(token(7200, 0), kNow, false).empty());
+    // exp: accepted until now - 5 min is past it (the boundary itself is still accepted).
+    CHECK(jwt_refusal(token(-1), kNow, false).empty());
+    CHECK(jwt_refusal(token(-299), kNow, false).empty());
+    CHECK(jwt_refusal(token(-300), kNow, false).empty());
+    CHECK(jwt_refusal(token(-301), kNow, false) == "expired");
+    CHECK(jwt_refusal(token(-7200), kNow, false) == "expired");
+    // nbf: accepted up to 5 minutes ahead.
+    CHECK(jwt_refusal(token(7200, 240), kNow, false).empty());
+    CHECK(jwt_refusal(token(7200, 300), kNow, false).empty());
+    CHECK(jwt_refusal(token(7200, 301), kNow, false) == "not_yet_valid");
+    // exp is required; no token, another key.
+    CHECK(jwt_refusal(token(std::nullopt), kNow, false) == "no_expiry");
+    Op missing = token(7200);
+    missing.token_fault = "missing";
+    CHECK(jwt_refusal(missing, kNow, false) == "missing");
+    Op forged = token(7200);
+    forged.token_fault = "bad_signature";
+    CHECK(jwt_refusal(forged, kNow, false) == "bad_signature");
+    // The audience counts only when a client id is configured (D7).
+    Op other = token(7200, 0);
+    other.token_wrong_audience = true;
+    CHECK(jwt_refusal(other, kNow, false).empty());
+    CHECK(jwt_refusal(other, kNow, true) == "audience");
+}
+
+TEST_CASE("workload oracle: an EventSub delivery is refused for its signature, and for its age only when opted in",
+          "[workload]") {
+    CHECK(eventsub_refusal(delivery(""), kNow, true, false) == 0);
+    CHECK(eventsub_refusal(delivery("bad_signature"), kNow, true, false) == 401);
+    CHECK(eventsub_refusal(delivery("missing_header"), kNow, true, true) == 401);
+    CHECK(eventsub_refusal(delivery("bad_signature"), kNow, false, false) == 0);  // no secret: nothing verified
+    // No replay check by default: hours old is processed.
+    CHECK(eventsub_refusal(delivery("stale", -3 * 3600), kNow, true, false) == 0);
+    // Mgm:EventSubEnforceFreshness: more than 10 minutes from now, either way, is refused with 403.
+    CHECK(eventsub_refusal(delivery("stale", -540), kNow, true, true) == 0);
+    CHECK(eventsub_refusal(delivery("stale", -600), kNow, true, true) == 0);
+    CHECK(eventsub_refusal(delivery("stale", -601), kNow, true, true) == 403);
+    CHECK(eventsub_refusal(delivery("stale", 601), kNow, true, true) == 403);
+    CHECK(eventsub_refusal(delivery("stale", std::nullopt), kNow, true, true) == 403);
+}
+
+namespace {
+
+// Every client mistake often, on a deployment with a client id and the replay window on.
+Workload mistaken(bool strict_deployment) {
+    return parse_workload(std::string(R"({"seed": 5, "span": "2h", "viewers": {"count": 3, "non_subscribers": 0,
+        "actions_per_hour": 30, "mix": {"enroll": 3, "poll": 3, "gift": 0, "burst": 0}}, "e2e": {"per_hour": 0},
+        "tokens": {"near_expiry": 0.1, "expired": 0.1, "early": 0.1, "not_yet_valid": 0.1, "bad_signature": 0.1,
+                   "missing": 0.1, "wrong_audience": 0.1},
+        "eventsub": {"bad_signature": 0.3, "missing_header": 0.3, "stale": 0.4, "reused_id": 0.5})") +
+                              (strict_deployment ? R"(, "config": {"Twitch:ExtensionClientId": "mgm-test-client",
+        "Mgm:EventSubEnforceFreshness": "true"}})"
+                                                 : "}"),
+                          "workloads/mistaken.json");
+}
+
+}  // namespace
+
+TEST_CASE("workload: clients' token and delivery mistakes get the answers the contract gives", "[workload]") {
+    for (bool strict : {false, true}) {
+        const std::string path = "workload_mistakes_trace.jsonl";
+        WorkloadOptions options;
+        options.trace_file = path;
+        const WorkloadOutcome o = run_workload(mistaken(strict), 5, FaultMix{}, options);
+        INFO(o.failure);
+        REQUIRE(o.verdict == WorkloadVerdict::pass);
+        for (const char* point : {"jwt_refused_expired", "jwt_accepted_in_skew", "jwt_refused_not_yet_valid",
+                                  "jwt_accepted_early", "jwt_refused_bad_signature", "jwt_refused_missing",
+                                  "eventsub_bad_signature_refused", "eventsub_missing_header_refused",
+                                  "eventsub_reused_id_accepted"}) {
+            INFO(point);
+            CHECK(o.coverage.reached(point));
+        }
+        CHECK(o.coverage.reached(strict ? "jwt_refused_audience" : "jwt_audience_unchecked"));
+        CHECK(o.coverage.reached("eventsub_stale_accepted"));
+        CHECK(o.coverage.reached("eventsub_stale_refused") == strict);
+        // Every refusal the oracle counted is a 401 (or 403) the EBS recorded.
+        std::uint64_t refused_401 = 0, refused_403 = 0;
+        for (const auto& r : read_trace(path))
+            if (r.value("kind", "") == "http" && r.value("actor", "") == "ebs") {
+                refused_401 += r.value("status", 0) == 401;
+                refused_403 += r.value("status", 0) == 403 && r.value("target", "") == "/api/twitch/eventsub";
+            }
+        std::remove(path.c_str());
+        std::uint64_t counted_401 = 0;
+        for (const auto& [point, n] : o.coverage.points)
+            if (point.rfind("jwt_refused_", 0) == 0 || point == "eventsub_bad_signature_refused" ||
+                point == "eventsub_missing_header_refused")
+                counted_401 += n;
+        CHECK(refused_401 == counted_401);
+        CHECK(refused_403 == (strict ? o.coverage.points.at("eventsub_stale_refused") : 0));
+    }
+}
+
+TEST_CASE("workload oracle: a refused token or delivery answered as accepted is a mismatch", "[workload]") {
+    SECTION("a 401 turned into 200") {
+        WorkloadOptions options;
+        options.tamper_answer = [](mgm::http::ClientResult& result) {
+            if (result.ok() && result.response->status == 401) result.response->status = 200;
+        };
+        const WorkloadOutcome o = run_workload(mistaken(false), 5, FaultMix{}, options);
+        REQUIRE(o.verdict == WorkloadVerdict::fail);
+        CHECK(o.failure.find("answer differs from the model (status)") != std::string::npos);
+        CHECK(o.failure.find("predicted: HTTP 401") != std::string::npos);
+    }
+    SECTION("a 401 without its Bearer challenge") {
+        WorkloadOptions options;
+        options.tamper_answer = [](mgm::http::ClientResult& result) {
+            if (result.ok() && result.response->status == 401) result.response->headers.remove("WWW-Authenticate");
+        };
+        const WorkloadOutcome o = run_workload(mistaken(false), 5, FaultMix{}, options);
+        REQUIRE(o.verdict == WorkloadVerdict::fail);
+        CHECK(o.failure.find("WWW-Authenticate is '(none)'") != std::string::npos);
+    }
+}
+
+TEST_CASE("workload: mistake chances are checked when the file is read", "[workload]") {
+    CHECK_THROWS_WITH(parse_workload(R"({"tokens": {"expired": 0.6, "missing": 0.6}})", "w.json"),
+                      Catch::Contains("w.json: /tokens: the chances add up to more than 1"));
+    CHECK_THROWS_WITH(parse_workload(R"({"eventsub": {"stale": 2}})", "w.json"),
+                      Catch::Contains("/eventsub/stale: must be a number in [0, 1]"));
+    CHECK_THROWS_WITH(parse_workload(R"({"tokens": {"typo": 0.1}})", "w.json"),
+                      Catch::Contains("/tokens/typo: unknown key"));
 }
