@@ -90,6 +90,18 @@ struct Reader {
         if (!v.is_number() || v.get<double>() < 0) fail(where, "must be a number >= 0");
         return v.get<double>();
     }
+    // An object of numbers, every key known: each is read into its field, as a chance in [0, 1] or a weight >= 0.
+    void numbers(const json& object, const std::string& where,
+                 std::initializer_list<std::pair<const char*, double*>> fields, bool chances) const {
+        if (!object.is_object()) fail(where, "must be an object");
+        for (auto it = object.begin(); it != object.end(); ++it) {
+            double* out = nullptr;
+            for (const auto& [key, field] : fields)
+                if (it.key() == key) out = field;
+            if (!out) fail(where + "/" + it.key(), "unknown key");
+            *out = chances ? share(it.value(), where + "/" + it.key()) : positive(it.value(), where + "/" + it.key());
+        }
+    }
 };
 
 }  // namespace
@@ -149,22 +161,12 @@ Workload parse_workload(const std::string& text, const std::string& file) {
             w.viewer_actions_per_hour = r.positive(v["actions_per_hour"], "/viewers/actions_per_hour");
         if (v.contains("duplicate_delivery"))
             w.duplicate_delivery = r.share(v["duplicate_delivery"], "/viewers/duplicate_delivery");
-        if (v.contains("mix")) {
-            const json& m = v["mix"];
-            r.keys(m, "/viewers/mix",
-                   {"enroll", "rename", "taken_name", "invalid_name", "claim", "poll", "burst", "gift"});
-            auto weight = [&](const char* key, double& out) {
-                if (m.contains(key)) out = r.positive(m[key], std::string("/viewers/mix/") + key);
-            };
-            weight("enroll", w.mix.enroll);
-            weight("rename", w.mix.rename);
-            weight("taken_name", w.mix.taken_name);
-            weight("invalid_name", w.mix.invalid_name);
-            weight("claim", w.mix.claim);
-            weight("poll", w.mix.poll);
-            weight("burst", w.mix.burst);
-            weight("gift", w.mix.gift);
-        }
+        if (v.contains("mix"))
+            r.numbers(v["mix"], "/viewers/mix",
+                      {{"enroll", &w.mix.enroll}, {"rename", &w.mix.rename}, {"taken_name", &w.mix.taken_name},
+                       {"invalid_name", &w.mix.invalid_name}, {"claim", &w.mix.claim}, {"poll", &w.mix.poll},
+                       {"burst", &w.mix.burst}, {"gift", &w.mix.gift}},
+                      false);
     }
     if (root.contains("desktop")) {
         const json& d = root["desktop"];
@@ -185,46 +187,31 @@ Workload parse_workload(const std::string& text, const std::string& file) {
         if (d.contains("requeue")) w.desktop_requeue = r.share(d["requeue"], "/desktop/requeue");
         if (d.contains("abandon")) w.desktop_abandon = r.share(d["abandon"], "/desktop/abandon");
     }
-    if (root.contains("gifts")) {
-        const json& g = root["gifts"];
-        r.keys(g, "/gifts", {"select_timeout", "confirm_timeout", "decline"});
-        if (g.contains("select_timeout")) w.gift_select_timeout = r.share(g["select_timeout"], "/gifts/select_timeout");
-        if (g.contains("confirm_timeout"))
-            w.gift_confirm_timeout = r.share(g["confirm_timeout"], "/gifts/confirm_timeout");
-        if (g.contains("decline")) w.gift_decline = r.share(g["decline"], "/gifts/decline");
-    }
+    if (root.contains("gifts"))
+        r.numbers(root["gifts"], "/gifts",
+                  {{"select_timeout", &w.gift_select_timeout}, {"confirm_timeout", &w.gift_confirm_timeout},
+                   {"decline", &w.gift_decline}},
+                  true);
     if (root.contains("e2e")) {
         r.keys(root["e2e"], "/e2e", {"per_hour"});
         if (root["e2e"].contains("per_hour")) w.e2e_per_hour = r.positive(root["e2e"]["per_hour"], "/e2e/per_hour");
     }
     if (root.contains("tokens")) {
-        const json& t = root["tokens"];
-        r.keys(t, "/tokens", {"near_expiry", "expired", "early", "not_yet_valid", "bad_signature", "missing",
-                              "wrong_audience"});
-        auto chance = [&](const char* key, double& out) {
-            if (t.contains(key)) out = r.share(t[key], std::string("/tokens/") + key);
-        };
-        chance("near_expiry", w.tokens.near_expiry);
-        chance("expired", w.tokens.expired);
-        chance("early", w.tokens.early);
-        chance("not_yet_valid", w.tokens.not_yet_valid);
-        chance("bad_signature", w.tokens.bad_signature);
-        chance("missing", w.tokens.missing);
-        chance("wrong_audience", w.tokens.wrong_audience);
-        const auto& m = w.tokens;
-        if (m.near_expiry + m.expired + m.early + m.not_yet_valid + m.bad_signature + m.missing + m.wrong_audience > 1)
+        TokenMistakes& t = w.tokens;
+        r.numbers(root["tokens"], "/tokens",
+                  {{"near_expiry", &t.near_expiry}, {"expired", &t.expired}, {"early", &t.early},
+                   {"not_yet_valid", &t.not_yet_valid}, {"bad_signature", &t.bad_signature}, {"missing", &t.missing},
+                   {"wrong_audience", &t.wrong_audience}},
+                  true);
+        if (t.near_expiry + t.expired + t.early + t.not_yet_valid + t.bad_signature + t.missing + t.wrong_audience > 1)
             r.fail("/tokens", "the chances add up to more than 1");
     }
     if (root.contains("eventsub")) {
-        const json& e = root["eventsub"];
-        r.keys(e, "/eventsub", {"bad_signature", "missing_header", "stale", "reused_id"});
-        auto chance = [&](const char* key, double& out) {
-            if (e.contains(key)) out = r.share(e[key], std::string("/eventsub/") + key);
-        };
-        chance("bad_signature", w.eventsub.bad_signature);
-        chance("missing_header", w.eventsub.missing_header);
-        chance("stale", w.eventsub.stale);
-        chance("reused_id", w.eventsub.reused_id);
+        DeliveryMistakes& e = w.eventsub;
+        r.numbers(root["eventsub"], "/eventsub",
+                  {{"bad_signature", &e.bad_signature}, {"missing_header", &e.missing_header}, {"stale", &e.stale},
+                   {"reused_id", &e.reused_id}},
+                  true);
     }
     return w;
 }
