@@ -8,6 +8,7 @@ packages=(
   libboost-dev libssl-dev libsqlite3-dev nlohmann-json3-dev
   catch2 libtrompeloeil-cpp-dev
   python3 curl
+  gdb                        # the pretty-printer and break-flag tests (test/debugging/test_gdb.py, docs/DEBUGGING.md)
   nginx-light wrk            # bench smoke: bench/run-eventsub-vs-nginx.sh (nginx ceiling, EBS under wrk + Lua)
   libpq-dev postgresql       # the EBS store on PostgreSQL (ConnectionStrings__PostgreSQL) and its CI stage
   lld                        # faster links (CMake falls back to gold, then the default linker, without it)

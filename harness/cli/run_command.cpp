@@ -3,6 +3,7 @@
 // the step count, the simulated time span and the trace digest; optionally a JUnit report.
 #include "harness/cli/run_command.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -43,7 +44,8 @@ void run_help(std::ostream& out) {
            "                      command, trace digest)\n"
            "  --trace FILE        write the JSONL trace (several scenarios: FILE gets .<name> before its extension)\n"
            "  --break-at INSTANT  raise SIGTRAP just before the first event at or after INSTANT (ISO-8601,\n"
-           "                      e.g. 2026-04-04T12:04:00Z); run under gdb (see docs/SCENARIOS.md)\n"
+           "                      e.g. 2026-04-04T12:04:00Z); run under gdb (see docs/DEBUGGING.md)\n"
+        << scenario::kBreakFlagsHelp <<
            "  --target sim|real   sim (default): a fresh simulated World per scenario; real: against services\n"
            "                      already listening on the CI ports (mgm-sim serve); only \"portable\" files\n"
            "  --twice             run each scenario twice (the rerun on the first run's emptied, reused store) and\n"
@@ -85,6 +87,11 @@ int run_main(int argc, char** argv) {
     };
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
+        if (auto error = scenario::parse_break_flag(argc, argv, i, options.breaks)) {
+            if (error->empty()) continue;
+            std::cerr << "mgm-sim run: " << *error << "\n";
+            return 2;
+        }
         if (arg == "--seed") {
             auto v = need_value(i, arg);
             if (!v) return 2;
@@ -166,6 +173,14 @@ int run_main(int argc, char** argv) {
         std::cerr << "mgm-sim run: --faults needs the simulation target\n";
         return 2;
     }
+    if (options.breaks.any() && options.target == scenario::Target::real) {
+        std::cerr << "mgm-sim run: --break-at-event, --break-on and --break-on-invariant need the simulation target\n";
+        return 2;
+    }
+    if (options.breaks.on_invariant && !options.check_invariants) {
+        std::cerr << "mgm-sim run: --break-on-invariant needs the invariant checks (drop --no-invariants)\n";
+        return 2;
+    }
     if (verbose) options.progress = &std::cout;
     // The Worlds of this invocation reuse one in-memory EBS store, emptied between runs (same results as a
     // new store; --twice compares a run with its rerun on the recycled store).
@@ -243,6 +258,7 @@ int run_main(int argc, char** argv) {
                 scenario::RunOptions quiet = options;
                 quiet.progress = nullptr;
                 quiet.break_at.reset();
+                quiet.breaks = {};
                 quiet.keep_trace = false;
                 quiet.on_world = [&probe](harness::World& world) { probe.compare(world); };
                 auto second = scenario::run_scenario(s, with_seed_faults(quiet, s));
@@ -277,6 +293,11 @@ int run_main(int argc, char** argv) {
             std::cerr << "mgm-sim run: warning: --break-at " << sim::format_iso8601(*options.break_at)
                       << " was never reached: " << s.name << " ended at " << sim::format_iso8601(result.ended_at)
                       << "\n";
+        if (options.breaks.at_record && options.target == scenario::Target::simulation &&
+            std::none_of(result.break_hits.begin(), result.break_hits.end(),
+                         [](const scenario::BreakHit& hit) { return hit.reason == "--break-at-event"; }))
+            std::cerr << "mgm-sim run: warning: --break-at-event " << *options.breaks.at_record
+                      << " was never reached: " << s.name << " wrote " << result.trace_records << " records\n";
         if (!result.passed) ++failed;
     }
     if (scenarios.size() > 1)

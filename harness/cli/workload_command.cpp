@@ -30,7 +30,8 @@ void workload_help(std::ostream& out) {
            "                    reached their end, runs per coverage point, faults fired\n"
            "  --faults random   the seed's random fault mix (as mgm-sim sweep draws it) until heal_after\n"
            "  --span D          simulate D instead of the file's span (heal_after scales with it)\n"
-           "  --trace F         write the JSONL trace of the (last) run to F\n";
+           "  --trace F         write the JSONL trace of the (last) run to F\n"
+        << scenario::kBreakFlagsHelp;
 }
 
 int workload_main(int argc, char** argv) {
@@ -48,7 +49,9 @@ int workload_main(int argc, char** argv) {
             if (i + 1 >= argc) return std::nullopt;
             return std::string(argv[++i]);
         };
-        if (arg == "--seed") {
+        if (auto error = scenario::parse_break_flag(argc, argv, i, options.breaks)) {
+            if (!error->empty()) return usage(*error);
+        } else if (arg == "--seed") {
             auto v = value();
             auto n = v ? parse_u64(*v) : std::nullopt;
             if (!n) return usage("--seed needs a number");

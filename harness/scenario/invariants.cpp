@@ -194,6 +194,7 @@ void InvariantChecker::check_payouts_and_pool() {
 }
 
 void InvariantChecker::fail(Invariant invariant, const std::string& detail) {
+    if (on_violation_) on_violation_(invariant, detail);
     const sim::Instant now = clock_.now();
     std::ostringstream report;
     report << "invariant violated: " << to_string(invariant) << "\n"

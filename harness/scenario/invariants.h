@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <array>
 #include <map>
 #include <memory>
@@ -75,6 +76,11 @@ public:
     void check_now();
 
     std::uint64_t checks_run() const { return checks_run_; }
+    // Called with each violation just before it is thrown, while the store still holds the violating state
+    // (--break-on-invariant stops there).
+    void set_on_violation(std::function<void(Invariant, const std::string& detail)> hook) {
+        on_violation_ = std::move(hook);
+    }
     // Tolerated departures from an invariant that the project matches on purpose (docs/FIDELITY.md), one line
     // each: D4 lets a claim with surrounding whitespace (" Alpha") store a name another viewer holds.
     const std::vector<std::string>& known_deviations() const { return known_deviations_; }
@@ -109,6 +115,7 @@ private:
     std::map<std::string, std::string> enrolled_via_;  // user -> source of their last pool.enrolled
     std::vector<std::string> known_deviations_;
     std::set<std::string> known_duplicate_names_;
+    std::function<void(Invariant, const std::string&)> on_violation_;
     sim::Trace::Subscription subscription_;  // last: unsubscribes before the members it writes go
 };
 

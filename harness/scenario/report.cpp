@@ -86,6 +86,7 @@ std::string internal_error_report(const RunContext& run, const std::string& mess
 RunResult& finish(RunContext& run, RunResult& result) {
     result.steps_run = run.steps_run;
     result.break_reached = run.break_raised;
+    if (run.breakpoints) result.break_hits = run.breakpoints->hits();
     if (run.invariants) {
         result.invariant_checks = run.invariants->checks_run();
         result.known_deviations = run.invariants->known_deviations();

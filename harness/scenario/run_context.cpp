@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "backend/domain/roulette.h"
+#include "harness/scenario/breakpoints.h"
 #include "harness/scenario/invariants.h"
 #include "harness/scenario/json_match.h"
 #include "harness/scenario/time_expr.h"
@@ -166,6 +167,13 @@ void RunContext::build_world() {
     if (options.configure_world) options.configure_world(config);
     world = std::make_unique<harness::World>(config);
     if (options.check_invariants && world->runs(harness::Service::ebs)) invariants = InvariantChecker::attach(*world);
+    if (options.breaks.any()) {
+        breakpoints = std::make_unique<Breakpoints>(options.breaks, world->trace(), world->clock(), &std::cerr);
+        if (invariants)
+            invariants->set_on_violation([b = breakpoints.get()](Invariant invariant, const std::string& detail) {
+                b->invariant_violated(invariant, detail);
+            });
+    }
     events_subscription = world->trace().add_record_listener([this](const sim::TraceRecord& record) {
         if (record.kind == "event") {
             events.push_back(record.to_json());

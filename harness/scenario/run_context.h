@@ -100,7 +100,9 @@ public:
     std::uint64_t seed = 1;
     sim::Settings settings;
     std::unique_ptr<sim::Rng> rng;
-    // Declared before world so it outlives the World's teardown (the loop's hook points at it).
+    // Declared before world so they outlive the World's teardown (the loop's hook points at the checker, the
+    // checker's violation hook at the breakpoints).
+    std::unique_ptr<Breakpoints> breakpoints;
     std::unique_ptr<InvariantChecker> invariants;
     std::unique_ptr<World> world;
     std::vector<std::unique_ptr<http::Server>> stubs;  // after world: destroyed first

@@ -13,6 +13,7 @@
 
 #include "sim/core/time.h"
 #include "sim/trace/log.h"
+#include "harness/scenario/breakpoints.h"
 #include "harness/scenario/scenario.h"
 
 namespace mgm::harness {
@@ -28,6 +29,7 @@ struct RunOptions {
     Target target = Target::simulation;
     std::optional<std::uint64_t> seed;  // overrides the scenario's seed (--seed)
     std::optional<sim::Instant> break_at;  // raise SIGTRAP before the first event at/after this instant
+    BreakOptions breaks;  // call mgm_break_here at a record, an event, an invariant violation (simulation)
     bool keep_trace = false;  // keep JSONL lines in memory (RunResult::trace_jsonl)
     std::ostream* progress = nullptr;  // one line per step, stamped with simulated time (-v)
     sim::LogLevel log_level = sim::LogLevel::warn;  // the World's log (stderr), lines carry simulated time
@@ -62,6 +64,7 @@ struct RunResult {
     std::vector<std::string> known_deviations;  // tolerated, documented departures (InvariantChecker)
     std::string trace_jsonl;  // when RunOptions::keep_trace
     bool break_reached = false;  // RunOptions::break_at was reached (SIGTRAP raised)
+    std::vector<BreakHit> break_hits;  // RunOptions::breaks hit, in order
 };
 
 // Never throws for scenario failures (they are in RunResult); throws std::runtime_error only for a World

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <fstream>
+#include <iostream>
 #include <queue>
 #include <sstream>
 
@@ -343,6 +344,14 @@ public:
         world_->helix().set_subscription_source(
             [subscribers](const std::string&, const std::string& user) { return subscribers.count(user) > 0; });
         checker_ = std::make_unique<scenario::InvariantChecker>(world_->ebs().store(), world_->trace(), world_->clock());
+        if (options.breaks.any()) {
+            breakpoints_ =
+                std::make_unique<scenario::Breakpoints>(options.breaks, world_->trace(), world_->clock(), &std::cerr);
+            checker_->set_on_violation([b = breakpoints_.get()](scenario::Invariant invariant,
+                                                                const std::string& detail) {
+                b->invariant_violated(invariant, detail);
+            });
+        }
         world_->loop().set_after_event([this] {
             checker_->check();
             if (oracle_->failed()) throw RunStop{"oracle"};
@@ -1135,6 +1144,7 @@ private:
     std::vector<Viewer> viewers_;
     Coverage coverage_;
     std::unique_ptr<Oracle> oracle_;
+    std::unique_ptr<scenario::Breakpoints> breakpoints_;  // before checker_: its violation hook points here
     std::unique_ptr<scenario::InvariantChecker> checker_;
     std::priority_queue<Action, std::vector<Action>, std::greater<Action>> queue_;
     std::uint64_t seq_ = 0;

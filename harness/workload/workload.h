@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/scenario/breakpoints.h"
 #include "harness/scenario/sweep.h"
 #include "harness/workload/coverage.h"
 #include "sim/core/settings.h"
@@ -125,6 +126,7 @@ struct WorkloadOptions {
     std::shared_ptr<backend::StoreRecycler> store_recycler;
     std::string trace_file;  // write the JSONL trace here (empty = none)
     std::optional<sim::Duration> span;  // overrides the file's span (and scales heal_after with it)
+    scenario::BreakOptions breaks;  // mgm_break_here at a record, an event, an invariant violation
     // Test hooks: alter an answer before the oracle sees it (a planted discrepancy); set the EBS's background
     // workers off (a liveness violation).
     std::function<void(http::ClientResult&)> tamper_answer;

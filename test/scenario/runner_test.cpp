@@ -2,6 +2,11 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "harness/scenario/runner.h"
 #include "harness/scenario/scenario.h"
@@ -125,4 +130,40 @@ TEST_CASE("break-at: --break-at raises SIGTRAP once, before the first event at o
     run_scenario(s, options);
     std::signal(SIGTRAP, previous);
     CHECK(g_traps == 0);
+}
+
+TEST_CASE("break flags: --break-at-event and --break-on hit exactly the records they name, without changing the run",
+          "[scenario][runner]") {
+    Scenario s = parse_scenario(R"({"steps": [
+        {"chat": {"user": "viewer-a", "login": "a", "text": "!twgold Alphaone"}},
+        {"advance": {"to_phase": "spinning"}},
+        {"wait": {"event": "roulette.candidate_selected"}, "within": "1s"}]})",
+                                "breaks.json");
+    RunOptions plain;
+    plain.keep_trace = true;
+    const RunResult reference = run_scenario(s, plain);
+    REQUIRE(reference.passed);
+    std::vector<std::pair<std::uint64_t, std::string>> events;  // (seq, name) of every domain event
+    std::string line;
+    for (std::istringstream in(reference.trace_jsonl); std::getline(in, line);) {
+        const auto record = nlohmann::json::parse(line);
+        if (record["kind"] == "event") events.emplace_back(record["seq"].get<std::uint64_t>(), record["name"]);
+    }
+    REQUIRE(events.size() >= 3);
+
+    RunOptions options;
+    options.breaks.at_record = events[1].first;
+    options.breaks.on_events = {"roulette.*"};
+    const RunResult r = run_scenario(s, options);
+    CHECK(r.passed);
+    CHECK(r.digest == reference.digest);  // breaking changes nothing in the run
+    std::vector<std::string> want;
+    for (const auto& [seq, name] : events) {
+        if (seq == events[1].first) want.push_back("--break-at-event #" + std::to_string(seq) + " " + name);
+        if (name.rfind("roulette.", 0) == 0) want.push_back("--break-on #" + std::to_string(seq) + " " + name);
+    }
+    std::vector<std::string> got;
+    for (const auto& hit : r.break_hits) got.push_back(hit.reason + " #" + std::to_string(hit.record) + " " + hit.event);
+    CHECK(got == want);
+    for (const auto& hit : r.break_hits) CHECK(hit.detail.find("\"seq\":" + std::to_string(hit.record)) != std::string::npos);
 }
