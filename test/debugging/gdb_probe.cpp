@@ -17,6 +17,7 @@
 #include "sim/clock/sim_loop.h"
 #include "sim/core/time.h"
 #include "sim/core/uuid.h"
+#include "sim/http/message.h"
 
 extern "C" __attribute__((noinline)) void probe_stop() { asm volatile("" ::: "memory"); }
 
@@ -47,6 +48,16 @@ int main() {
     payout.is_reward_sent_announced_to_chat = true;
     const backend::PoolMember member{"viewer-norinn", "Norinn", "Norinn", 3};
     const std::optional<sim::Instant> no_instant;
+    http::Request request;
+    request.method = "POST";
+    request.target = "/api/roulette/verify-candidate";
+    request.body = R"({"schemaVersion":1})";
+    const http::Response response = http::Response::json(409, R"({"code":"out_of_sequence"})");
+    backend::RouletteStateView state;
+    state.spin_phase = backend::SpinPhase::collecting;
+    state.server_now = instant;
+    state.next_spin_at = spin.verification_deadline;
+    state.pool_participant_count = 2;
     probe_stop();
 
     // An invariant violation: two active payouts for one viewer, reported after the next simulated event.
@@ -76,7 +87,7 @@ int main() {
     world->loop().set_after_event(nullptr);
     return code + (status == backend::PayoutStatus::InProgress && phase == backend::SpinPhase::verification &&
                            duration.count() > 0 && long_duration.count() > 0 && tick.count() == 1 &&
-                           fractional > instant - std::chrono::hours(1) && !no_instant && member.seq == 3 &&
+                           fractional > instant - std::chrono::hours(1) && !no_instant && member.seq == 3 && request.body.size() + response.body.size() > 0 && state.pool_participant_count == 2 &&
                            empty_spin.spin_cycle_id.is_nil()
                        ? 0
                        : 2);

@@ -57,6 +57,9 @@ print empty_spin
 print payout
 print member
 print no_instant
+print request
+print response
+print state
 break mgm_break_here
 continue
 info args
@@ -90,6 +93,11 @@ check(payout.startswith("payout 6a840fe8-ddbf-4bec-bb19-a4eb16d824af Sent: Etoeh
       "payout: " + payout)
 check(values.get("12", "").startswith("Norinn (viewer-norinn), pool seq 3"), "pool member: " + values.get("12", ""))
 check("no contained value" in values.get("13", ""), "empty optional: " + values.get("13", ""))
+check(values.get("14", "").startswith("POST /api/roulette/verify-candidate (19 bytes of body)"),
+      "request: " + values.get("14", ""))
+check(values.get("15", "").startswith("HTTP 409, 26 bytes of body"), "response: " + values.get("15", ""))
+check(values.get("16", "").startswith("collecting at 2026-04-04T12:09:00Z, next spin 2026-04-04T12:10:00Z, pool 2, "
+                                      "cycle null"), "roulette state view: " + values.get("16", ""))
 check(re.search(r'reason = 0x[0-9a-f]+ "--break-on-invariant"', out) is not None and
       re.search(r'event = 0x[0-9a-f]+ "one_active_payout_per_viewer"', out) is not None and
       'has 2 active (Pending/InProgress) payouts"' in out, "--break-on-invariant arguments:\n" + out[-3000:])

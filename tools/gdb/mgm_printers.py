@@ -69,6 +69,14 @@ def cxx_string(value):
         return str(value)
 
 
+def string_size(value):
+    """The length in bytes of a std::string (libstdc++)."""
+    try:
+        return int(value["_M_string_length"])
+    except gdb.error:
+        return -1
+
+
 def optional_value(value):
     """The value of a std::optional (libstdc++), or None when empty."""
     try:
@@ -220,14 +228,12 @@ class RouletteStatePrinter(StructPrinter):
 
 class RequestPrinter(StructPrinter):
     def to_string(self):
-        body = cxx_string(self.value["body"])
-        return "%s %s (%d bytes of body)" % (self.field("method"), self.field("target"), len(body.encode("latin-1", "replace")))
+        return "%s %s (%d bytes of body)" % (self.field("method"), self.field("target"), string_size(self.value["body"]))
 
 
 class ResponsePrinter(StructPrinter):
     def to_string(self):
-        body = cxx_string(self.value["body"])
-        return "HTTP %d, %d bytes of body" % (int(self.value["status"]), len(body.encode("latin-1", "replace")))
+        return "HTTP %d, %d bytes of body" % (int(self.value["status"]), string_size(self.value["body"]))
 
 
 class TraceRecordPrinter(StructPrinter):
@@ -248,8 +254,9 @@ class TraceRecordPrinter(StructPrinter):
 def build_printer():
     pp = gdb.printing.RegexpCollectionPrettyPrinter("mgm")
     pp.add_printer("Instant", r"^mgm::sim::Instant$", InstantPrinter)
-    # sim::Duration: 100 ns ticks (g++ spells the ratio 1, 10000000; clang 1L, 10000000L).
-    pp.add_printer("Duration", r"^std::chrono::duration<long( int)?, std::ratio<1L?, 10000000L?> ?>$", DurationPrinter)
+    # sim::Duration: 100 ns ticks (g++ spells the ratio 1, 10000000; clang 1l, 10000000l).
+    pp.add_printer("Duration", r"^std::chrono::duration<long( int)?, std::ratio<1[lL]?, 10000000[lL]?> ?>$",
+                   DurationPrinter)
     pp.add_printer("Uuid", r"^mgm::sim::Uuid$", UuidPrinter)
     for name in ("mgm::backend::PayoutStatus", "mgm::backend::GiftRequestState", "mgm::backend::SpinPhase",
                  "mgm::backend::TickResult", "mgm::backend::ChatEnrollResult", "mgm::harness::scenario::Invariant",
