@@ -133,18 +133,26 @@ detect() {  # detector-name -> sets caught_by / seconds
   return 0
 }
 
-# --shrink: the first failing run of the sweeps (faulted, else plain) becomes a shrunk regression scenario.
+# --shrink: the first failing run of the sweeps (scenarios faulted, else plain, else the workloads under faults)
+# becomes a shrunk regression: a scenario, or an explicit workload run (docs/WORKLOADS.md).
 shrink_mutant() {
   regression=""
   local pick
-  rm -f "$work/shrink-plain.jsonl" "$work/shrink-faults.jsonl"
+  rm -f "$work/shrink-plain.jsonl" "$work/shrink-faults.jsonl" "$work/shrink-workloads.jsonl"
   (cd "$src" && "$mgm_sim" sweep scenarios/ --seeds 1..4 --faults random --jobs "$jobs" --recheck 0 \
       --jsonl "$work/shrink-faults.jsonl" > /dev/null 2>&1)
   (cd "$src" && "$mgm_sim" sweep scenarios/ --seeds 1..2 --jobs "$jobs" --recheck 0 \
       --jsonl "$work/shrink-plain.jsonl" > /dev/null 2>&1)
-  pick=$(python3 - "$work/shrink-faults.jsonl" "$work/shrink-plain.jsonl" << 'PY'
+  if ! grep -q '"verdict":"FAIL"' "$work/shrink-faults.jsonl" "$work/shrink-plain.jsonl" 2> /dev/null && [ -d workloads ]; then
+    if [ -s "$work/workloads.jsonl" ]; then cp "$work/workloads.jsonl" "$work/shrink-workloads.jsonl"
+    else
+      (cd "$src" && "$mgm_sim" sweep workloads/ --seeds "1..$workload_seeds" --faults random --jobs "$jobs" \
+          --recheck 0 --jsonl "$work/shrink-workloads.jsonl" > /dev/null 2>&1)
+    fi
+  fi
+  pick=$(python3 - "$work/shrink-faults.jsonl" "$work/shrink-plain.jsonl" "$work/shrink-workloads.jsonl" << 'PY'
 import json, sys
-for path, faults in ((sys.argv[1], True), (sys.argv[2], False)):
+for path, faults in ((sys.argv[1], True), (sys.argv[2], False), (sys.argv[3], True)):
     try:
         lines = open(path).read().splitlines()
     except OSError:
@@ -156,7 +164,7 @@ for path, faults in ((sys.argv[1], True), (sys.argv[2], False)):
             sys.exit(0)
 PY
 )
-  if [ -z "$pick" ]; then shrunk="no scenario sweep run fails (caught only by a scenario's own seed, or by a workload: workload runs are not shrunk yet)"; return; fi
+  if [ -z "$pick" ]; then shrunk="no sweep run fails (caught only by a scenario's own seed, or by coverage)"; return; fi
   set -- $pick
   local out="$work/regressions" start=$SECONDS
   rm -rf "$out"
@@ -167,6 +175,7 @@ PY
   if [ -z "$regression" ]; then shrunk="shrink wrote nothing (see $work/shrink.log)"; shrink_failed=1; return; fi
   local sizes
   sizes=$(sed -n 's/.*(\([0-9]* -> [0-9]* steps, [0-9]* -> [0-9]* faults\).*/\1/p' "$work/shrink.log" | head -1)
+  case "$1" in workloads/*) sizes="$sizes (workload $(basename "$1" .json) seed $2)" ;; esac
   if (cd "$src" && "$mgm_sim" run "$regression" > "$work/regression-mutant.log" 2>&1); then
     shrunk="$sizes, ${took} s, **passes on the mutant**"
     shrink_failed=1
@@ -201,6 +210,7 @@ for patch in "${patches[@]}"; do
   fi
   patch -d "$src" -p1 --no-backup-if-mismatch --silent < "$patch"
   planted=$patch
+  rm -f "$work/scenario-sweep.jsonl" "$work/workloads.jsonl"  # no stale records from the previous mutant
   if ! ninja -C "$src/build" mgm-sim > "$work/build-$name.log" 2>&1; then
     caught_by+=("compile error")
     first_time=0

@@ -19,6 +19,7 @@
 #include "harness/cli/cli_numbers.h"
 #include "harness/scenario/fault_mix.h"
 #include "harness/scenario/junit.h"
+#include "harness/workload/workload.h"
 #include "harness/scenario/runner.h"
 #include "harness/scenario/divergence_probe.h"
 #include "harness/scenario/scenario.h"
@@ -206,6 +207,47 @@ int run_main(int argc, char** argv) {
         return traced;
     };
 
+    // Workload files (explicit runs written by --materialize, or a shrunk one in scenarios/regressions/) run
+    // through the workload runner: their oracle, liveness and invariants decide.
+    std::vector<std::string> workload_files;
+    try {
+        std::vector<std::string> scenario_inputs;
+        for (const auto& file : scenario::scenario_files(inputs))
+            (workload::is_workload_file(file) ? workload_files : scenario_inputs).push_back(file);
+        inputs = scenario_inputs;
+    } catch (const scenario::ScenarioError&) {  // reported by the loader below
+    }
+    int workloads_failed = 0;
+    for (const auto& file : workload_files) {
+        try {
+            const workload::Workload w = workload::load_workload(file);
+            const std::uint64_t seed = options.seed.value_or(w.seed);
+            workload::WorkloadOptions run;
+            run.store_recycler = recycler;
+            run.breaks = options.breaks;
+            if (trace_file) run.trace_file = trace_path_for(*trace_file, w.name, workload_files.size() + inputs.size() > 1);
+            const auto mix = workload::workload_fault_mix(w, seed, faults);
+            const workload::WorkloadOutcome outcome = workload::run_workload(w, seed, mix, run);
+            std::cout << workload::format_outcome(w, outcome) << std::flush;
+            bool failed_run = outcome.verdict != workload::WorkloadVerdict::pass;
+            if (twice && !failed_run) {
+                run.trace_file.clear();
+                run.breaks = {};
+                const workload::WorkloadOutcome again = workload::run_workload(w, seed, mix, run);
+                if (again.digest != outcome.digest) {
+                    std::cout << "FAIL " << w.name << ": not deterministic: digest " << outcome.digest << " then "
+                              << again.digest << "\n";
+                    failed_run = true;
+                }
+            }
+            workloads_failed += failed_run;
+        } catch (const workload::WorkloadError& e) {
+            std::cerr << "mgm-sim run: " << e.what() << "\n";
+            return 2;
+        }
+    }
+    if (inputs.empty() && !workload_files.empty()) return workloads_failed == 0 ? 0 : 1;
+
     // Every file is loaded and every error reported, before anything runs.
     scenario::LoadedScenarios loaded = scenario::load_all_scenario_inputs(inputs);
     for (const auto& error : loaded.errors) std::cerr << "mgm-sim run: " << error.what() << "\n";
@@ -311,7 +353,7 @@ int run_main(int argc, char** argv) {
         }
     }
     if (!loaded.errors.empty()) return 2;
-    return failed == 0 ? 0 : 1;
+    return failed + workloads_failed == 0 ? 0 : 1;
 }
 
 }  // namespace mgm::harness::cli

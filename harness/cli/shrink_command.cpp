@@ -16,6 +16,8 @@
 #include "harness/scenario/scenario.h"
 #include "harness/scenario/shrink.h"
 #include "harness/scenario/time_expr.h"
+#include "harness/workload/workload.h"
+#include "backend/store/store_recycler.h"
 
 namespace mgm::harness::cli {
 
@@ -24,7 +26,9 @@ void shrink_help(std::ostream& out) {
            "  Runs FILE (a scenario, usually one written by `mgm-sim sweep --materialize` with its seed and\n"
            "  \"fault_mix\"), then keeps every reduction that fails the same way (same invariant, internal error or\n"
            "  failed expectation): drops fault-mix parts and steps (delta debugging), halves partition spans and\n"
-           "  repeat counts. Writes the smallest failing file with a header (the failure, how it was found, the\n"
+           "  repeat counts, merges and shortens waits. An explicit workload run (`workload --materialize`) keeps\n"
+           "  its oracle, liveness or invariant failure while actions after it, whole actors (every action of one\n"
+           "  viewer, the Desktop's), single actions, timed fault parts and the span go, and ids get short. Writes the smallest failing file with a header (the failure, how it was found, the\n"
            "  commit) to OUT (default scenarios/regressions/<name>.json, which ctest picks up as a test), and prints\n"
            "  the sizes before and after. Exit 0 = written, 1 = FILE does not fail, 2 = usage or file error.\n"
            "options:\n"
@@ -71,8 +75,10 @@ int shrink_main(int argc, char** argv) {
         return 2;
     }
     nlohmann::json document;
+    const bool workload_file = workload::is_workload_file(*input);
     try {
-        scenario::load_scenario_file(*input);  // validates, with file:line errors
+        if (workload_file) workload::load_workload(*input);  // validates, naming the bad field
+        else scenario::load_scenario_file(*input);  // validates, with file:line errors
         std::ifstream in(*input, std::ios::binary);
         std::stringstream text;
         text << in.rdbuf();
@@ -80,10 +86,27 @@ int shrink_main(int argc, char** argv) {
     } catch (const scenario::ScenarioError& e) {
         std::cerr << "mgm-sim shrink: " << e.what() << "\n";
         return 2;
+    } catch (const workload::WorkloadError& e) {
+        std::cerr << "mgm-sim shrink: " << e.what() << "\n";
+        return 2;
+    }
+    if (workload_file && !document.contains("actions")) {
+        std::cerr << "mgm-sim shrink: " << *input
+                  << " is a workload without \"actions\": write one run of it with `mgm-sim workload FILE --seed N"
+                     " --materialize OUT.json` (or sweep --materialize) and shrink that\n";
+        return 2;
     }
     const bool tty = isatty(STDERR_FILENO) != 0;
     scenario::ShrinkOptions options;
     options.budget = budget;
+    if (workload_file) {
+        auto recycler = std::make_shared<backend::StoreRecycler>();
+        options.run = [file = *input, recycler](const nlohmann::json& candidate) {
+            workload::WorkloadOptions run;
+            run.store_recycler = recycler;
+            return workload::run_for_shrink(candidate, file, run);
+        };
+    }
     if (reference) options.passes_without_bug = reference_build(*reference);
     options.progress = [tty](const std::string& line) {
         if (tty) std::cerr << "\rshrink: " << line << "\x1b[K" << std::flush;

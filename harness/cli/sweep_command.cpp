@@ -60,7 +60,8 @@ void sweep_help(std::ostream& out) {
            "                    (default 2; a difference is a determinism bug and fails the sweep)\n"
            "  --require-point P fail unless coverage point P was reached by at least one run (repeatable)\n"
            "  --materialize DIR write each failing run as an explicit scenario (its seed, its fault mix as\n"
-           "                    \"fault_mix\") in DIR: `mgm-sim run` of that file fails the same way\n"
+           "                    \"fault_mix\") in DIR - a workload run as an explicit run (every action at its\n"
+           "                    instant, the timed fault parts): `mgm-sim run` of that file fails the same way\n"
            "  --shrink          shrink each failing run (mgm-sim shrink) into scenarios/regressions/<name>-seed<N>.json\n"
            "  --regressions DIR where --shrink writes (default scenarios/regressions)\n"
            "  --junit FILE      a JUnit XML report: one testcase per run (the failure report, the reproduce\n"
@@ -142,7 +143,7 @@ std::vector<SweepInput> load_inputs(const std::vector<std::string>& paths) {
             text << in.rdbuf();
             try {
                 const nlohmann::json root = scenario::parse_scenario_json(text.str(), file);
-                is_workload = root.is_object() && root.contains("span") && !root.contains("steps");
+                is_workload = workload::is_workload_document(root);
             } catch (const scenario::ScenarioError&) {  // reported by the scenario loader below
             }
         }
@@ -246,41 +247,57 @@ struct FailureFiles {
     std::optional<std::string> reference;
     std::string commit = current_commit();
 
-    void write(const scenario::Scenario& s, const scenario::RunRecord& record) {
+    void write(const SweepInput& input, const scenario::RunRecord& record) {
         if (record.failure_kind == "crash" || record.failure_kind == "nondeterminism") {
-            std::cout << "sweep: " << s.name << " seed " << record.seed << ": a " << record.failure_kind
+            std::cout << "sweep: " << input.name << " seed " << record.seed << ": a " << record.failure_kind
                       << " is not materialised (replaying it would take this process down or not reproduce);"
                          " use its reproduce command\n";
             return;
         }
-        std::ifstream in(s.file, std::ios::binary);
+        std::ifstream in(input.file, std::ios::binary);
         std::stringstream text;
         text << in.rdbuf();
-        const nlohmann::json document = scenario::parse_scenario_json(text.str(), s.file);
-        const scenario::FaultMix mix =
-            s.fault_mix ? *s.fault_mix : options.faults ? scenario::draw_fault_mix(record.seed) : scenario::FaultMix{};
-        nlohmann::json explicit_run = scenario::materialise(document, record.seed, mix, record.failure_kind,
-                                                            record.reproduce, commit);
-        explicit_run["name"] = s.name + "-seed" + std::to_string(record.seed);
+        const nlohmann::json document = scenario::parse_scenario_json(text.str(), input.file);
+        nlohmann::json explicit_run;
         scenario::ShrinkOptions quick;
+        if (input.workload) {
+            // The run again, recording every action: the explicit file replays it (docs/WORKLOADS.md).
+            workload::WorkloadOptions run;
+            run.record = true;
+            const auto outcome = workload::run_workload(
+                *input.workload, record.seed, workload::workload_fault_mix(*input.workload, record.seed, options.faults), run);
+            explicit_run = workload::materialise_workload(document, outcome, record.failure_kind, record.reproduce, commit);
+            auto recycler = std::make_shared<backend::StoreRecycler>();
+            quick.run = [file = input.file, recycler](const nlohmann::json& candidate) {
+                workload::WorkloadOptions shrink_run;
+                shrink_run.store_recycler = recycler;
+                return workload::run_for_shrink(candidate, file, shrink_run);
+            };
+        } else {
+            const scenario::Scenario& s = *input.scenario;
+            const scenario::FaultMix mix =
+                s.fault_mix ? *s.fault_mix : options.faults ? scenario::draw_fault_mix(record.seed) : scenario::FaultMix{};
+            explicit_run = scenario::materialise(document, record.seed, mix, record.failure_kind, record.reproduce, commit);
+        }
+        explicit_run["name"] = input.name + "-seed" + std::to_string(record.seed);
         quick.budget = std::chrono::milliseconds(0);  // runs the file once: its failure signature
         if (materialize_dir) {
-            scenario::ShrinkResult once = scenario::shrink(explicit_run, s.file, quick);
-            report(s, record, once, *materialize_dir + "/" + explicit_run["name"].get<std::string>() + ".json");
+            scenario::ShrinkResult once = scenario::shrink(explicit_run, input.file, quick);
+            report(input.name, record, once, *materialize_dir + "/" + explicit_run["name"].get<std::string>() + ".json");
         }
         if (shrink) {
-            scenario::ShrinkOptions full;
+            scenario::ShrinkOptions full = quick;
             full.budget = budget;
             if (reference) full.passes_without_bug = reference_build(*reference);
-            scenario::ShrinkResult shrunk = scenario::shrink(explicit_run, s.file, full);
-            report(s, record, shrunk, regressions_dir + "/" + explicit_run["name"].get<std::string>() + ".json");
+            scenario::ShrinkResult shrunk = scenario::shrink(explicit_run, input.file, full);
+            report(input.name, record, shrunk, regressions_dir + "/" + explicit_run["name"].get<std::string>() + ".json");
         }
     }
 
-    void report(const scenario::Scenario& s, const scenario::RunRecord& record, scenario::ShrinkResult& result,
+    void report(const std::string& name, const scenario::RunRecord& record, scenario::ShrinkResult& result,
                 const std::string& path) {
         if (!result.reproduced) {
-            std::cout << "sweep: " << s.name << " seed " << record.seed
+            std::cout << "sweep: " << name << " seed " << record.seed
                       << ": its explicit scenario does not fail - a harness bug (the run is not fully described by"
                          " its seed and fault mix); please report it with: "
                       << record.reproduce << "\n";
@@ -563,14 +580,8 @@ int sweep_main(int argc, char** argv) {
         FailureFiles files{materialize_dir, shrink_failures, regressions_dir, shrink_budget, options, shrink_reference};
         for (const auto& record : records) {
             if (record.verdict != scenario::Verdict::fail) continue;
-            for (const auto& input : scenarios) {
-                if (input.file != record.file) continue;
-                if (input.scenario) files.write(*input.scenario, record);
-                else
-                    std::cout << "sweep: " << input.name << " seed " << record.seed
-                              << ": workload runs are not materialised as scenarios yet; replay with: "
-                              << record.reproduce << "\n";
-            }
+            for (const auto& input : scenarios)
+                if (input.file == record.file) files.write(input, record);
         }
     }
     return summary.ok() ? 0 : 1;

@@ -4,7 +4,9 @@
 // the faults that fired. Exit 0 = every run passed, 1 = a run failed (with the command that replays it),
 // 2 = usage or file error.
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <map>
 #include <optional>
 #include <string>
@@ -13,6 +15,8 @@
 #include "backend/store/store_recycler.h"
 #include "harness/cli/cli_numbers.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/regression_file.h"
+#include "harness/scenario/scenario.h"
 #include "harness/scenario/time_expr.h"
 #include "harness/workload/workload.h"
 
@@ -31,6 +35,11 @@ void workload_help(std::ostream& out) {
            "  --faults random   the seed's random fault mix (as mgm-sim sweep draws it) until heal_after\n"
            "  --span D          simulate D instead of the file's span (heal_after scales with it)\n"
            "  --trace F         write the JSONL trace of the (last) run to F\n"
+           "  --materialize OUT write the run (one seed) as an explicit file: every actor action at its simulated\n"
+           "                    instant, the fault mix and its timed parts; `mgm-sim run OUT` replays it (same\n"
+           "                    failure, or for a passing run the same trace digest) and `mgm-sim shrink OUT`\n"
+           "                    reduces it. A file that has \"actions\" replays them instead of drawing actions,\n"
+           "                    with its own seed and fault mix\n"
         << scenario::kBreakFlagsHelp;
 }
 
@@ -38,6 +47,7 @@ int workload_main(int argc, char** argv) {
     std::string file;
     std::optional<std::uint64_t> first, last;
     bool faults = false;
+    std::optional<std::string> materialize;
     workload::WorkloadOptions options;
     auto usage = [](const std::string& message) {
         std::cerr << "mgm-sim workload: " << message << " (see mgm-sim workload --help)\n";
@@ -72,6 +82,9 @@ int workload_main(int argc, char** argv) {
             auto d = v ? scenario::parse_duration(*v) : std::nullopt;
             if (!d || d->count() <= 0) return usage("--span needs a duration (\"2h\")");
             options.span = *d;
+        } else if (arg == "--materialize") {
+            materialize = value();
+            if (!materialize) return usage("--materialize needs a file");
         } else if (arg == "--trace") {
             auto v = value();
             if (!v) return usage("--trace needs a file");
@@ -93,12 +106,15 @@ int workload_main(int argc, char** argv) {
         return 2;
     }
     if (!first) first = last = w.seed;
+    if (materialize && *first != *last) return usage("--materialize writes one run: give one --seed");
+    if (w.fault_mix && faults) return usage(file + " has its own fault_mix; --faults random does not apply");
+    options.record = materialize.has_value();
     options.store_recycler = std::make_shared<backend::StoreRecycler>();
     std::uint64_t runs = 0, passed = 0, reached_end = 0;
     workload::Coverage total;
     std::map<std::string, std::uint64_t> runs_per_point;
     for (std::uint64_t seed = *first;; ++seed) {
-        const scenario::FaultMix mix = faults ? scenario::draw_fault_mix(seed) : scenario::FaultMix{};
+        const scenario::FaultMix mix = workload::workload_fault_mix(w, seed, faults);
         workload::WorkloadOutcome outcome;
         try {
             outcome = workload::run_workload(w, seed, mix, options);
@@ -107,6 +123,26 @@ int workload_main(int argc, char** argv) {
             return 2;
         }
         std::cout << workload::format_outcome(w, outcome) << std::flush;
+        if (materialize) {
+            std::ifstream in(file, std::ios::binary);
+            std::stringstream text;
+            text << in.rdbuf();
+            nlohmann::json document = scenario::parse_scenario_json(text.str(), file);
+            nlohmann::json explicit_run = workload::materialise_workload(
+                document, outcome, workload::failure_signature(outcome),
+                w.actions ? "mgm-sim run " + file : workload::reproduce_command(file, seed, faults), current_commit());
+            explicit_run["name"] = w.name + "-seed" + std::to_string(seed);
+            std::ofstream out(*materialize, std::ios::binary | std::ios::trunc);
+            out << "// An explicit workload run written by `mgm-sim workload --materialize` (docs/WORKLOADS.md,\n"
+                   "// \"Explicit runs\"): `mgm-sim run` replays it; `mgm-sim shrink` reduces it.\n"
+                << explicit_run.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+            if (!out.flush()) {
+                std::cerr << "mgm-sim workload: cannot write " << *materialize << "\n";
+                return 2;
+            }
+            std::cout << "workload: wrote " << *materialize << " (" << scenario::count_size(explicit_run)
+                      << " actions, " << scenario::count_faults(explicit_run) << " faults)\n";
+        }
         ++runs;
         passed += outcome.verdict == workload::WorkloadVerdict::pass;
         reached_end += outcome.reached_end;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -14,19 +15,29 @@ using nlohmann::json;
 
 namespace {
 
+std::string normalise(std::string text) { return normalise_failure_text(std::move(text)); }
+
+std::string line_after(const std::string& text, const std::string& marker);
+
+}  // namespace
+
 // Ids, numbers and times differ between a run and its shrunk form; the wording of the failure does not.
-std::string normalise(std::string text) {
+std::string normalise_failure_text(std::string text) {
+    static const std::regex request_number("#[0-9]+");
     static const std::regex uuid("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     static const std::regex instant("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z");
     static const std::regex long_number("[0-9]{5,}");  // sequence numbers, ticks; statuses and counts stay
     text = std::regex_replace(text, uuid, "<id>");
     text = std::regex_replace(text, instant, "<time>");
     text = std::regex_replace(text, long_number, "#");
+    text = std::regex_replace(text, request_number, "#");
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
     std::size_t start = 0;
     while (start < text.size() && std::isspace(static_cast<unsigned char>(text[start]))) ++start;
     return text.substr(start);
 }
+
+namespace {
 
 std::string line_after(const std::string& text, const std::string& marker) {
     auto at = text.find(marker);
@@ -50,27 +61,32 @@ struct Shrinker {
     std::chrono::steady_clock::time_point deadline;
     std::size_t runs = 0;
     bool out_of_time = false;
+    ShrinkRun last;  // the last run (its failing step's number, when it stopped)
 
-    std::string last_failure;  // the report of the last run (its failing step's number)
-
-    std::string signature_of(const json& document) {
-        ++runs;
+    ShrinkRun run_scenario_document(const json& document) {
+        ShrinkRun out;
         Scenario scenario;
         try {
             scenario = parse_scenario(document.dump(), file);
         } catch (const ScenarioError&) {
-            return "";  // a reduction that breaks the file (a captured variable's step removed) is no reduction
+            return out;  // a reduction that breaks the file (a captured variable's step removed) is no reduction
         }
         RunOptions run;
         run.check_invariants = true;
         run.log_level = sim::LogLevel::off;
         try {
             const RunResult result = run_scenario(scenario, run);
-            last_failure = result.failure;
-            return failure_signature(result);
+            out.failure = result.failure;
+            out.signature = failure_signature(result);
         } catch (const std::exception&) {
-            return "";
         }
+        return out;
+    }
+
+    std::string signature_of(const json& document) {
+        ++runs;
+        last = options.run ? options.run(document) : run_scenario_document(document);
+        return last.signature;
     }
 
     bool time_left() {
@@ -100,6 +116,20 @@ struct Shrinker {
         return keep_if_same(document, candidate);
     }
 
+    // An explicit workload run: the actions after the instant the run stopped never ran.
+    bool drop_actions_after_stop(json& document, std::optional<sim::Duration> stopped_at) {
+        if (!stopped_at || !document.contains("actions")) return false;
+        json candidate = document;
+        json kept = json::array();
+        for (const auto& a : candidate["actions"]) {
+            auto at = parse_duration(a.value("at", "+0s").substr(1));
+            if (!at || *at <= *stopped_at) kept.push_back(a);
+        }
+        if (kept.size() == candidate["actions"].size()) return false;
+        candidate["actions"] = kept;
+        return keep_if_same(document, candidate);
+    }
+
     // Delta debugging (ddmin, complement removal) over the array at `pointer`.
     bool reduce_list(json& document, const json::json_pointer& pointer, std::size_t keep_at_least) {
         bool progress = false;
@@ -124,35 +154,93 @@ struct Shrinker {
         return progress;
     }
 
-    bool reduce_fault_mix(json& document) {
-        if (!document.contains("fault_mix")) return false;
+    // Halves the duration text at `key` of the object at `pointer` while the failure stays (down to 0.2 s).
+    bool halve_duration(json& document, const json::json_pointer& pointer, const char* key) {
         bool progress = false;
-        for (const char* key : {"helix_fail", "shuffle_same_instant", "split", "refuse", "drop", "latency"}) {
-            if (!document["fault_mix"].contains(key)) continue;
+        while (time_left()) {
+            const json& holder = document.at(pointer);
+            if (!holder.contains(key) || !holder[key].is_string()) break;
+            std::string text = holder[key].get<std::string>();
+            const bool plus = !text.empty() && text[0] == '+';
+            auto length = parse_duration(plus ? text.substr(1) : text);
+            if (!length || length->count() < 2'000'000) break;  // 0.2 s: short enough to read
             json candidate = document;
-            candidate["fault_mix"].erase(key);
-            progress |= keep_if_same(document, candidate);
+            candidate.at(pointer)[key] = (plus ? "+" : "") + format_duration(sim::Duration{length->count() / 2});
+            if (!keep_if_same(document, candidate)) break;
+            progress = true;
         }
-        if (document["fault_mix"].contains("partitions")) {
-            progress |= reduce_list(document, json::json_pointer("/fault_mix/partitions"), 0);
-            // Shorter partitions: halve each span while the failure stays.
-            for (std::size_t i = 0; i < document["fault_mix"]["partitions"].size(); ++i) {
-                while (time_left()) {
-                    json candidate = document;
-                    json& span = candidate["fault_mix"]["partitions"][i]["for"];
-                    auto length = parse_duration(span.get<std::string>());
-                    if (!length || length->count() < 2'000'000) break;  // 0.2 s: short enough to read
-                    span = format_duration(sim::Duration{length->count() / 2});
-                    if (!keep_if_same(document, candidate)) break;
+        return progress;
+    }
+
+    bool reduce_fault_mix(json& document) {
+        bool progress = false;
+        if (document.contains("fault_mix")) {
+            for (const char* key : {"helix_fail", "shuffle_same_instant", "split", "refuse", "drop", "latency"}) {
+                if (!document["fault_mix"].contains(key)) continue;
+                json candidate = document;
+                candidate["fault_mix"].erase(key);
+                progress |= keep_if_same(document, candidate);
+            }
+            if (document["fault_mix"].contains("partitions")) {
+                progress |= reduce_list(document, json::json_pointer("/fault_mix/partitions"), 0);
+                for (std::size_t i = 0; i < document["fault_mix"]["partitions"].size(); ++i)
+                    progress |= halve_duration(document, json::json_pointer("/fault_mix/partitions") / i, "for");
+            }
+        }
+        // An explicit workload run's timed fault parts (the mix's partitions and Helix failures, hourly).
+        if (document.contains("fault_plan")) {
+            progress |= reduce_list(document, json::json_pointer("/fault_plan"), 0);
+            for (std::size_t i = 0; i < document["fault_plan"].size(); ++i)
+                if (document["fault_plan"][i].contains("partition"))
+                    progress |= halve_duration(document, json::json_pointer("/fault_plan") / i, "for");
+        }
+        return progress;
+    }
+
+    static bool relative_advance(const json& step) {
+        if (!step.is_object() || step.size() != 1 || !step.contains("advance")) return false;
+        const json& a = step["advance"];
+        if (a.is_string()) return parse_duration(a.get<std::string>()).has_value();
+        return a.is_object() && a.size() == 1 && a.contains("by") && a["by"].is_string();
+    }
+    static sim::Duration advance_length(const json& step) {
+        const json& a = step["advance"];
+        return *parse_duration(a.is_string() ? a.get<std::string>() : a["by"].get<std::string>());
+    }
+
+    // Merge waits: two `advance` steps by a duration in a row become one; then each such wait is halved while
+    // the failure stays (lower durations).
+    bool merge_waits(json& document, const json::json_pointer& pointer) {
+        bool progress = false;
+        for (std::size_t i = 0; i + 1 < document.at(pointer).size() && time_left();) {
+            const json& list = document.at(pointer);
+            if (relative_advance(list[i]) && relative_advance(list[i + 1])) {
+                json candidate = document;
+                json& steps = candidate.at(pointer);
+                steps[i] = json{{"advance", format_duration(advance_length(list[i]) + advance_length(list[i + 1]))}};
+                steps.erase(steps.begin() + static_cast<std::ptrdiff_t>(i + 1));
+                if (keep_if_same(document, candidate)) {
                     progress = true;
+                    continue;
                 }
             }
+            ++i;
+        }
+        for (std::size_t i = 0; i < document.at(pointer).size() && time_left(); ++i) {
+            if (!relative_advance(document.at(pointer)[i])) continue;
+            const json::json_pointer step = pointer / i;
+            if (document.at(step)["advance"].is_string()) {
+                json candidate = document;  // the plain form, so halve_duration can read it
+                candidate.at(step) = json{{"advance", json{{"by", document.at(step)["advance"]}}}};
+                document = candidate;
+            }
+            progress |= halve_duration(document, step / "advance", "by");
         }
         return progress;
     }
 
     // Steps: ddmin over every steps list (top level, then each repeat's), smaller repeat counts, shorter
-    // fault spans in fault steps.
+    // fault spans in fault steps, merged and shorter waits.
     bool reduce_steps(json& document, const json::json_pointer& pointer) {
         bool progress = reduce_list(document, pointer, 1);
         for (std::size_t i = 0; i < document.at(pointer).size() && time_left(); ++i) {
@@ -174,6 +262,123 @@ struct Shrinker {
                 if (length && length->count() >= 2'000'000) {
                     candidate.at(step)["for"] = format_duration(sim::Duration{length->count() / 2});
                     progress |= keep_if_same(document, candidate);
+                }
+            }
+        }
+        progress |= merge_waits(document, pointer);
+        return progress;
+    }
+
+    // Drop actors: every action one viewer sent ("by"), then the Desktop's and the E2E route's, at once.
+    static std::string actor_of(const json& action) {
+        if (action.contains("by")) return action["by"].get<std::string>();
+        const std::string what = action.value("do", "");
+        return what == "heal" ? "" : what == "e2e" ? "e2e" : "desktop";
+    }
+
+    bool drop_actors(json& document) {
+        std::vector<std::string> actors;
+        for (const auto& a : document["actions"]) {
+            const std::string who = actor_of(a);
+            if (!who.empty() && std::find(actors.begin(), actors.end(), who) == actors.end()) actors.push_back(who);
+        }
+        bool progress = false;
+        for (const auto& who : actors) {
+            if (!time_left()) break;
+            json candidate = document;
+            json kept = json::array();
+            for (const auto& a : candidate["actions"])
+                if (actor_of(a) != who) kept.push_back(a);
+            candidate["actions"] = kept;
+            progress |= keep_if_same(document, candidate);
+        }
+        return progress;
+    }
+
+    // Simplify values: chat message ids and enrollment request ids become m1, m2, ... and r1, r2, ... (the same
+    // id always the same short one, so a duplicate delivery stays a duplicate), all at once.
+    bool simplify_ids(json& document) {
+        json candidate = document;
+        std::map<std::string, std::string> renamed;
+        std::size_t messages = 0, requests = 0;
+        bool changed = false;
+        for (auto& a : candidate["actions"]) {
+            for (const char* key : {"message_id", "request_id"}) {
+                if (!a.contains(key) || !a[key].is_string()) continue;
+                const std::string old = a[key].get<std::string>();
+                auto it = renamed.find(old);
+                if (it == renamed.end())
+                    it = renamed
+                             .emplace(old, std::string(key[0] == 'm' ? "m" : "r") +
+                                               std::to_string(key[0] == 'm' ? ++messages : ++requests))
+                             .first;
+                changed = changed || it->second != old;
+                a[key] = it->second;
+            }
+        }
+        return changed && keep_if_same(document, candidate);
+    }
+
+    static sim::Duration offset_of(const json& entry) {
+        auto at = parse_duration(entry.value("at", "+0s").substr(1));
+        return at ? *at : sim::Duration{0};
+    }
+
+    // Lower durations: an explicit workload run's span halved while the failure stays, never below its last
+    // action (heal_after kept within it).
+    bool shorten_span(json& document) {
+        sim::Duration last{0};
+        for (const auto& a : document["actions"]) last = std::max(last, offset_of(a));
+        last += std::chrono::seconds(1);
+        bool progress = false;
+        while (time_left() && document.contains("span") && document["span"].is_string()) {
+            auto span = parse_duration(document["span"].get<std::string>());
+            if (!span || span->count() < 600'000'000) break;  // a minute
+            const sim::Duration half = std::max(sim::Duration{span->count() / 2}, last);
+            if (half >= *span) break;
+            json candidate = document;
+            candidate["span"] = format_duration(half);
+            if (candidate.contains("heal_after")) {
+                auto heal = parse_duration(candidate["heal_after"].get<std::string>());
+                if (heal && *heal > half) candidate["heal_after"] = format_duration(half);
+            }
+            if (!keep_if_same(document, candidate)) break;
+            progress = true;
+        }
+        return progress;
+    }
+
+    // Merge waits: a quiet gap of more than ten minutes between two actions (or before the first) is closed by
+    // whole 5-minute cycles - every later action, fault part and the span move earlier together, so each keeps
+    // its place in the roulette's grid - leaving one cycle plus the remainder. Run on small files only (each
+    // gap is one candidate run).
+    bool close_gaps(json& document) {
+        if (document["actions"].size() > 64) return false;
+        constexpr std::int64_t kCycle = 300LL * 10'000'000;
+        bool progress = false;
+        for (std::size_t i = 0; i < document["actions"].size() && time_left(); ++i) {
+            const sim::Duration before = i == 0 ? sim::Duration{0} : offset_of(document["actions"][i - 1]);
+            const sim::Duration at = offset_of(document["actions"][i]);
+            const std::int64_t cycles = (at - before).count() / kCycle - 1;
+            if ((at - before).count() <= 2 * kCycle || cycles < 1) continue;
+            // As much of the gap as keeps the failure: all but one cycle, else half of that, ...
+            for (std::int64_t c = cycles; c >= 1 && time_left(); c /= 2) {
+                const sim::Duration shift{c * kCycle};
+                json candidate = document;
+                auto move = [&](json& entry) {
+                    if (offset_of(entry) >= at) entry["at"] = "+" + format_duration(offset_of(entry) - shift);
+                };
+                for (auto& a : candidate["actions"]) move(a);
+                if (candidate.contains("fault_plan"))
+                    for (auto& f : candidate["fault_plan"]) move(f);
+                for (const char* key : {"span", "heal_after"}) {
+                    if (!candidate.contains(key) || !candidate[key].is_string()) continue;
+                    auto d = parse_duration(candidate[key].get<std::string>());
+                    if (d && *d >= at) candidate[key] = format_duration(*d - shift);
+                }
+                if (keep_if_same(document, candidate)) {
+                    progress = true;
+                    break;
                 }
             }
         }
@@ -226,6 +431,7 @@ std::size_t count_faults(const json& document) {
     if (document.contains("fault_mix") && document["fault_mix"].is_object())
         for (auto it = document["fault_mix"].begin(); it != document["fault_mix"].end(); ++it)
             n += it.key() == "partitions" ? it->size() : 1;
+    if (document.contains("fault_plan") && document["fault_plan"].is_array()) n += document["fault_plan"].size();
     std::function<void(const json&)> steps = [&](const json& list) {
         if (!list.is_array()) return;
         for (const auto& step : list) {
@@ -250,12 +456,26 @@ json materialise(const json& document, std::uint64_t seed, const FaultMix& mix, 
     return out;
 }
 
+bool needs_reference(const std::string& signature) {
+    return signature.rfind("step:", 0) == 0 || signature.rfind("oracle", 0) == 0 ||
+           signature.rfind("liveness", 0) == 0;
+}
+
+std::size_t count_size(const json& document) {
+    if (document.contains("actions")) {
+        std::size_t n = 0;
+        for (const auto& a : document["actions"]) n += a.value("do", "") != "heal";
+        return n;
+    }
+    return count_steps(document.value("steps", json::array()));
+}
+
 ShrinkResult shrink(const json& document, const std::string& file, const ShrinkOptions& options) {
     const auto started = std::chrono::steady_clock::now();
-    Shrinker s{file, options, "", started + options.budget};
+    Shrinker s{file, options, "", started + options.budget, 0, false, {}};
     ShrinkResult result;
     result.document = document;
-    result.steps_before = result.steps_after = count_steps(document.value("steps", json::array()));
+    result.steps_before = result.steps_after = count_size(document);
     result.faults_before = result.faults_after = count_faults(document);
     s.target = s.signature_of(document);
     result.signature = s.target;
@@ -264,30 +484,42 @@ ShrinkResult shrink(const json& document, const std::string& file, const ShrinkO
         json best = document;
         auto report = [&](const char* what) {
             if (options.progress)
-                options.progress(std::string(what) + ": " + std::to_string(count_steps(best["steps"])) + " steps, " +
+                options.progress(std::string(what) + ": " + std::to_string(count_size(best)) + " steps, " +
                                  std::to_string(count_faults(best)) + " faults, " + std::to_string(s.runs) + " runs");
         };
-        const bool expectation = s.target.rfind("step:", 0) == 0;
-        const bool guarded = !expectation || static_cast<bool>(options.passes_without_bug);
-        const std::string first_failure = s.last_failure;
+        const bool guarded = !needs_reference(s.target) || static_cast<bool>(options.passes_without_bug);
+        const ShrinkRun first = s.last;
+        const bool workload = best.contains("actions");
+        // Actions after the stop never ran: dropping them is always safe, and makes every later run shorter.
+        if (workload && s.drop_actions_after_stop(best, first.stopped_at)) report("actions after the failure");
         bool progress = true;
         while (progress && s.time_left()) {
             progress = false;
             if (s.reduce_fault_mix(best)) progress = true, report("fault mix");
-            if (guarded && s.reduce_steps(best, json::json_pointer("/steps"))) progress = true, report("steps");
+            if (!guarded) continue;
+            if (workload) {
+                if (s.drop_actors(best)) progress = true, report("actors");
+                if (s.reduce_list(best, json::json_pointer("/actions"), 0)) progress = true, report("actions");
+                if (s.simplify_ids(best)) progress = true, report("ids");
+                if (s.close_gaps(best)) progress = true, report("waits");
+                if (s.shorten_span(best)) progress = true, report("span");
+            } else if (best.contains("steps") && s.reduce_steps(best, json::json_pointer("/steps"))) {
+                progress = true, report("steps");
+            }
         }
         if (!guarded) {
-            if (s.drop_steps_after_failure(best, first_failure)) report("steps after the failing one");
+            if (!workload && s.drop_steps_after_failure(best, first.failure)) report("steps after the failing one");
             result.steps_kept = true;
         }
-        // Leave no empty husks behind: an empty partition list, then an empty mix.
+        // Leave no empty husks behind: an empty partition list, then an empty mix, an empty fault plan.
         if (best.contains("fault_mix")) {
             auto& mix = best["fault_mix"];
             if (mix.contains("partitions") && mix["partitions"].empty()) mix.erase("partitions");
             if (mix.empty()) best.erase("fault_mix");
         }
+        if (best.contains("fault_plan") && best["fault_plan"].empty()) best.erase("fault_plan");
         result.document = best;
-        result.steps_after = count_steps(best["steps"]);
+        result.steps_after = count_size(best);
         result.faults_after = count_faults(best);
     }
     result.runs = s.runs;

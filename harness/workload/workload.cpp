@@ -19,6 +19,7 @@
 #include "fakes/mock_extension_jwt.h"
 #include "fakes/mock_helix_api.h"
 #include "harness/scenario/invariants.h"
+#include "harness/scenario/shrink.h"
 #include "harness/scenario/time_expr.h"
 #include "harness/workload/oracle.h"
 #include "harness/world/driver.h"
@@ -105,6 +106,110 @@ struct Reader {
     }
 };
 
+// ----- explicit runs: actions and fault parts as JSON (docs/WORKLOADS.md, "Explicit runs") ----------------
+
+// An action's "do", for the request kinds (and "heal": every fault ends).
+struct ActionKind {
+    const char* name;
+    OpKind kind;
+    bool viewer;  // sent by the viewer named in "by"
+};
+constexpr ActionKind kActionKinds[] = {
+    {"chat", OpKind::chat, true},         {"claim", OpKind::claim, true},
+    {"state", OpKind::state, true},       {"pool_me", OpKind::pool_me, true},
+    {"my_last", OpKind::my_last, true},   {"gift_create", OpKind::gift_create, true},
+    {"pending", OpKind::pending, false},  {"verify", OpKind::verify, false},
+    {"accept", OpKind::accept, false},    {"patch", OpKind::patch, false},
+    {"gift_list", OpKind::gift_list, false}, {"gift_select", OpKind::gift_select, false},
+    {"gift_confirm", OpKind::gift_confirm, false}, {"e2e", OpKind::e2e, false},
+};
+const char* const kPayoutStatus[] = {"Pending", "InProgress", "Sent", "Failed", "Cancelled"};
+
+const ActionKind* action_kind(const std::string& name) {
+    for (const auto& k : kActionKinds)
+        if (name == k.name) return &k;
+    return nullptr;
+}
+const char* action_name(OpKind kind) {
+    for (const auto& k : kActionKinds)
+        if (k.kind == kind) return k.name;
+    return "?";
+}
+
+std::string viewer_id(int index) {
+    char id[32];
+    std::snprintf(id, sizeof id, "viewer-%02d", index + 1);
+    return id;
+}
+
+std::optional<sim::Duration> offset(const json& at) {
+    if (!at.is_string()) return std::nullopt;
+    std::string text = at.get<std::string>();
+    if (text.empty() || text[0] != '+') return std::nullopt;
+    auto d = scenario::parse_duration(text.substr(1));
+    if (!d || d->count() < 0) return std::nullopt;
+    return d;
+}
+
+// "" when `a` is a well-formed action of a workload with `viewers` viewers, else what is wrong.
+std::string check_action(const json& a, int viewers) {
+    if (!a.is_object()) return "must be an object";
+    if (!offset(a.value("at", json()))) return "\"at\" must be an offset from the start (\"+1h2m3.5s\")";
+    const std::string what = a.value("do", "");
+    if (what == "heal") return "";
+    const ActionKind* kind = action_kind(what);
+    if (!kind) return "unknown \"do\": \"" + what + "\"";
+    auto string = [&a](const char* key) { return a.contains(key) && a[key].is_string(); };
+    if (kind->viewer) {
+        bool known = false;
+        for (int i = 0; i < viewers; ++i) known = known || a.value("by", "") == viewer_id(i);
+        if (!known) return "\"by\" must name one of the workload's viewers (viewer-01 ...)";
+    }
+    switch (kind->kind) {
+    case OpKind::chat: if (!string("name") || !string("message_id")) return "chat needs \"name\" and \"message_id\""; break;
+    case OpKind::claim: if (!string("name") || !string("request_id")) return "claim needs \"name\" and \"request_id\""; break;
+    case OpKind::gift_create: if (!string("name")) return "gift_create needs \"name\""; break;
+    case OpKind::verify:
+        if (!string("cycle") || !string("name") || !a.contains("online") || !a["online"].is_boolean())
+            return "verify needs \"cycle\", \"name\" and \"online\"";
+        break;
+    case OpKind::accept: if (!string("payout") || !string("name")) return "accept needs \"payout\" and \"name\""; break;
+    case OpKind::patch: {
+        bool known = false;
+        for (const char* status : kPayoutStatus) known = known || a.value("status", "") == status;
+        if (!string("payout") || !known) return "patch needs \"payout\" and a \"status\" (Pending, InProgress, Sent, Failed, Cancelled)";
+        break;
+    }
+    case OpKind::gift_select: if (!string("gift")) return "gift_select needs \"gift\""; break;
+    case OpKind::gift_confirm:
+        if (!string("gift") || !a.contains("confirmed") || !a["confirmed"].is_boolean())
+            return "gift_confirm needs \"gift\" and \"confirmed\"";
+        break;
+    case OpKind::e2e: if (!string("user")) return "e2e needs \"user\""; break;
+    default: break;
+    }
+    return "";
+}
+
+// A timed fault part: {"at": "+1h0m12s", "partition": [A, B], "for": D} or {"at": ..., "helix_fail": {...}}.
+std::string check_fault_part(const json& f) {
+    if (!f.is_object() || !offset(f.value("at", json()))) return "must be {\"at\": \"+DURATION\", ...}";
+    if (f.contains("partition")) {
+        const json& p = f["partition"];
+        if (!p.is_array() || p.size() != 2 || !p[0].is_string() || !p[1].is_string() || !f.contains("for") ||
+            !f["for"].is_string() || !scenario::parse_duration(f["for"].get<std::string>()))
+            return "a partition needs \"partition\": [A, B] and \"for\": DURATION";
+        return "";
+    }
+    if (f.contains("helix_fail")) {
+        try {
+            scenario::fault_mix_from_json(json{{"helix_fail", f["helix_fail"]}});
+        } catch (const std::invalid_argument& e) { return e.what(); }
+        return "";
+    }
+    return "needs \"partition\" or \"helix_fail\"";
+}
+
 }  // namespace
 
 Workload parse_workload(const std::string& text, const std::string& file) {
@@ -114,7 +219,8 @@ Workload parse_workload(const std::string& text, const std::string& file) {
     } catch (const json::exception& e) { throw WorkloadError(file + ": not JSON: " + e.what()); }
     Reader r{file};
     r.keys(root, "", {"description", "name", "seed", "start", "span", "heal_after", "liveness_budget", "config",
-                      "viewers", "desktop", "gifts", "e2e", "tokens", "eventsub"});
+                      "viewers", "desktop", "gifts", "e2e", "tokens", "eventsub", "fault_mix", "fault_plan", "actions",
+                      "regression"});
     Workload w;
     w.file = file;
     std::string base = file.substr(file.find_last_of('/') == std::string::npos ? 0 : file.find_last_of('/') + 1);
@@ -214,7 +320,45 @@ Workload parse_workload(const std::string& text, const std::string& file) {
                    {"reused_id", &e.reused_id}},
                   true);
     }
+    if (root.contains("fault_mix")) {
+        try {
+            w.fault_mix = scenario::fault_mix_from_json(root["fault_mix"]);
+        } catch (const std::invalid_argument& e) { r.fail("/fault_mix", e.what()); }
+    }
+    if (root.contains("fault_plan")) {
+        if (!root["fault_plan"].is_array()) r.fail("/fault_plan", "must be a list");
+        for (std::size_t i = 0; i < root["fault_plan"].size(); ++i) {
+            std::string problem = check_fault_part(root["fault_plan"][i]);
+            if (!problem.empty()) r.fail("/fault_plan/" + std::to_string(i), problem);
+        }
+        w.fault_plan = root["fault_plan"];
+    }
+    if (root.contains("actions")) {
+        if (!root["actions"].is_array()) r.fail("/actions", "must be a list");
+        for (std::size_t i = 0; i < root["actions"].size(); ++i) {
+            std::string problem = check_action(root["actions"][i], w.viewers);
+            if (!problem.empty()) r.fail("/actions/" + std::to_string(i), problem);
+        }
+        w.actions = root["actions"];
+    }
     return w;
+}
+
+bool is_workload_document(const json& root) { return root.is_object() && root.contains("span") && !root.contains("steps"); }
+
+bool is_workload_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string body = text.str();
+    const json root = json::parse(body.begin(), body.end(), nullptr, false, true);
+    return !root.is_discarded() && is_workload_document(root);
+}
+
+scenario::FaultMix workload_fault_mix(const Workload& workload, std::uint64_t seed, bool random) {
+    if (workload.fault_mix) return *workload.fault_mix;
+    return random ? scenario::draw_fault_mix(seed) : scenario::FaultMix{};
 }
 
 Workload load_workload(const std::string& path) {
@@ -317,9 +461,7 @@ public:
 
         for (int i = 0; i < w.viewers; ++i) {
             Viewer v;
-            char id[32];
-            std::snprintf(id, sizeof id, "viewer-%02d", i + 1);
-            v.id = id;
+            v.id = viewer_id(i);
             v.login = "viewer" + std::to_string(i + 1);
             v.name = kBaseNames[i % std::size(kBaseNames)];
             if (i >= static_cast<int>(std::size(kBaseNames))) v.name += std::string(1, static_cast<char>('a' + i / 20));
@@ -364,27 +506,48 @@ public:
 
     // A fault mix plans its partitions in the first 15 minutes and its Helix failures for the first calls (made
     // for scenarios of minutes); a workload's fault period lasts hours, so the plan repeats every hour of it.
-    void repeat_fault_plan() {
+    // The repeats as explicit timed parts, in the order they are scheduled (an explicit run lists them).
+    json repeated_fault_plan() const {
+        json plan = json::array();
+        const auto plus = [this](sim::Instant t) { return "+" + scenario::format_duration(t - w_.start); };
+        for (sim::Instant hour = w_.start + std::chrono::hours(1); hour < heal_at_; hour += std::chrono::hours(1)) {
+            for (const auto& p : faults_.partitions) {
+                const sim::Instant from = hour + p.at;
+                if (from >= heal_at_) continue;
+                plan.push_back({{"at", plus(from)},
+                                {"partition", {p.a, p.b}},
+                                {"for", scenario::format_duration(std::min(from + p.length, heal_at_) - from)}});
+            }
+            if (faults_.helix_fail_next > 0)
+                plan.push_back({{"at", plus(hour)},
+                                {"helix_fail",
+                                 {{"next", faults_.helix_fail_next},
+                                  {"status", faults_.helix_fail_status},
+                                  {"drop", faults_.helix_fail_drop}}}});
+        }
+        return plan;
+    }
+
+    void schedule_fault_plan(const json& plan) {
         sim::LoopbackNetwork* net = &world_->loopback();
         fakes::MockHelixApi* helix = &world_->helix();
-        const scenario::FaultMix mix = faults_;
-        for (sim::Instant hour = w_.start + std::chrono::hours(1); hour < heal_at_; hour += std::chrono::hours(1)) {
-            for (const auto& p : mix.partitions) {
+        for (const auto& part : plan) {
+            const sim::Instant from = w_.start + *offset(part["at"]);
+            if (part.contains("partition")) {
                 auto endpoint = [this](const std::string& name) {
                     auto service = harness::parse_service(name);
                     return service ? world_->address(*service) : name;
                 };
-                const std::string a = endpoint(p.a), b = endpoint(p.b);
-                const sim::Instant from = hour + p.at;
-                if (from >= heal_at_) continue;
+                const std::string a = endpoint(part["partition"][0]), b = endpoint(part["partition"][1]);
+                const sim::Duration length = *scenario::parse_duration(part["for"].get<std::string>());
                 world_->scheduler().at(from, "workload.partition", [net, a, b] { net->partition(a, b); });
-                world_->scheduler().at(std::min(from + p.length, heal_at_), "workload.heal",
-                                       [net, a, b] { net->heal(a, b); });
-            }
-            if (mix.helix_fail_next > 0)
-                world_->scheduler().at(hour, "workload.helix_fail", [helix, mix] {
+                world_->scheduler().at(from + length, "workload.heal", [net, a, b] { net->heal(a, b); });
+            } else {
+                const scenario::FaultMix mix = scenario::fault_mix_from_json(json{{"helix_fail", part["helix_fail"]}});
+                world_->scheduler().at(from, "workload.helix_fail", [helix, mix] {
                     helix->fail_next(mix.helix_fail_next, mix.helix_fail_status, mix.helix_fail_drop);
                 });
+            }
         }
     }
 
@@ -405,15 +568,29 @@ public:
                           : w_.heal_after;
         end_ = w_.start + span;
         heal_at_ = faults_.any() ? w_.start + heal_after : w_.start;
+        const bool scripted = w_.actions.has_value();
+        json plan = json::array();
+        if (scripted) plan = w_.fault_plan.value_or(json::array());
+        else if (faults_.any()) plan = repeated_fault_plan();
+        if (options_.record)
+            outcome.script = {{"span", scenario::format_duration(span)},
+                              {"heal_after", scenario::format_duration(heal_after)},
+                              {"fault_plan", plan},
+                              {"actions", json::array()}};
+        recorded_ = options_.record ? &outcome.script["actions"] : nullptr;
         try {
-            if (faults_.any()) repeat_fault_plan();
+            schedule_fault_plan(plan);
             schedule_all();
             while (!queue_.empty()) {
                 Action a = queue_.top();
                 queue_.pop();
-                if (a.at > end_) break;
+                if (a.at > end_ && !(scripted && a.actor == script_actor())) {
+                    if (scripted) continue;  // a scripted action sent late (after the span) still goes
+                    break;
+                }
                 if (a.at > now()) world_->loop().run_until(a.at);
-                act(a.actor);
+                if (a.actor == script_actor()) replay((*w_.actions)[a.entry]);
+                else act(a.actor);
             }
             if (now() < end_) world_->loop().run_until(end_);
             liveness(true);
@@ -440,7 +617,8 @@ public:
         }
         if (outcome.verdict == WorkloadVerdict::fail)
             outcome.failure += "\n  simulated time: " + sim::format_iso8601(now()) +
-                               "\n  reproduce: " + reproduce_command(w_.file, seed_, faults_.any());
+                               "\n  reproduce: " +
+                               (w_.actions ? "mgm-sim run " + w_.file : reproduce_command(w_.file, seed_, faults_.any()));
         outcome.ended_at = now();
         world_->loop().set_after_event(nullptr);
         for (const auto& [name, n] : scenario::faults_fired(*world_)) coverage_.fired(name, n);
@@ -463,12 +641,14 @@ private:
         sim::Instant at;
         std::uint64_t seq;
         int actor;
+        std::size_t entry = 0;  // script_actor(): the index in the file's "actions"
         bool operator>(const Action& o) const { return at != o.at ? at > o.at : seq > o.seq; }
     };
     int desktop_actor() const { return static_cast<int>(viewers_.size()); }
     int e2e_actor() const { return desktop_actor() + 1; }
     int monitor_actor() const { return desktop_actor() + 2; }
     int healer_actor() const { return desktop_actor() + 3; }
+    int script_actor() const { return desktop_actor() + 4; }
 
     sim::Instant now() const { return world_->clock().now(); }
     void at(sim::Instant t, int actor) { queue_.push(Action{t, ++seq_, actor}); }
@@ -482,6 +662,12 @@ private:
     }
 
     void schedule_all() {
+        if (w_.actions) {  // an explicit run: its actions (the heal among them), and the liveness monitor
+            for (std::size_t i = 0; i < w_.actions->size(); ++i)
+                queue_.push(Action{w_.start + *offset((*w_.actions)[i]["at"]), ++seq_, script_actor(), i});
+            at(now() + std::chrono::seconds(30), monitor_actor());
+            return;
+        }
         for (std::size_t i = 0; i < viewers_.size(); ++i) at(now() + exponential(w_.viewer_actions_per_hour), static_cast<int>(i));
         at(now() + std::chrono::seconds(3), desktop_actor());
         if (w_.e2e_per_hour > 0) at(now() + exponential(w_.e2e_per_hour), e2e_actor());
@@ -508,6 +694,7 @@ private:
 
     // Every fault ends: link faults, partitions, Helix failures still planned.
     void heal() {
+        record(json{{"do", "heal"}});
         world_->loopback().set_default_faults(sim::LinkFaults{});
         world_->loopback().clear_link_faults();
         world_->loopback().heal_all();
@@ -537,40 +724,50 @@ private:
         return lo + sim::Duration{static_cast<std::int64_t>(mistakes_.unit() * static_cast<double>((hi - lo).count()))};
     }
 
-    // The Extension's token for one request, like MockExtensionJwt's (nbf = iat = issue, exp = issue + 2 h),
-    // usually fresh; now and then one of the mistakes real clients make (`tokens` in the file). What was sent
-    // goes into `op` for the oracle. Returns the Authorization value (empty: none sent); `mistaken` says whether
-    // one of the mistakes was made.
-    std::string viewer_authorization(const Viewer& v, Op& op, bool mistakes, bool& mistaken) {
+    // The token mistake of one viewer request, drawn (`tokens` in the file): empty for a fresh token, else as an
+    // explicit run records it: {"missing": true}, or the token's nbf in seconds from now's, with "key" or "aud"
+    // "other" for another extension's key or client id.
+    json draw_token() {
         const TokenMistakes& t = w_.tokens;
-        sim::Instant issued = now();
-        std::string key = jwt_key_;
-        std::string aud = client_id_;
-        double roll = mistakes ? mistakes_.unit() : 1.0;
+        double roll = mistakes_.unit();
         auto pick = [&roll](double share) {
             roll -= share;
             return roll < 0;
         };
         const sim::Duration life = std::chrono::hours(2);
-        mistaken = false;
-        if (pick(t.missing)) {
-            op.token_fault = "missing";
-            mistaken = true;
-            return {};
-        }
+        if (pick(t.missing)) return json{{"missing", true}};
+        sim::Instant issued = now();
+        json token = json::object();
         if (pick(t.near_expiry)) issued = now() - life + mistake_span(-std::chrono::seconds(240), std::chrono::seconds(240));
         else if (pick(t.expired)) issued = now() - life - mistake_span(std::chrono::seconds(360), std::chrono::hours(3));
         else if (pick(t.early)) issued = now() + mistake_span(std::chrono::seconds(1), std::chrono::seconds(240));
         else if (pick(t.not_yet_valid)) issued = now() + mistake_span(std::chrono::seconds(360), std::chrono::hours(1));
-        else if (pick(t.bad_signature)) {
+        else if (pick(t.bad_signature)) token["key"] = "other";
+        else if (pick(t.wrong_audience)) token["aud"] = "other";
+        if (roll >= 0) return json::object();
+        token["nbf"] = issued.unix_seconds_floor() - now().unix_seconds_floor();
+        return token;
+    }
+
+    // The Extension's token for one request, like MockExtensionJwt's (nbf = iat = issue, exp = issue + 2 h):
+    // fresh, or with the mistake `token` describes (draw_token). What was sent goes into `op` for the oracle.
+    // Returns the Authorization value (empty: none sent).
+    std::string viewer_authorization(const Viewer& v, Op& op, const json& token) {
+        if (token.value("missing", false)) {
+            op.token_fault = "missing";
+            return {};
+        }
+        std::string key = jwt_key_;
+        std::string aud = client_id_;
+        if (token.contains("key")) {
             op.token_fault = "bad_signature";
             key = "another-extension-secret-0123456789";  // a token minted for another extension, or before a key rotation
-        } else if (pick(t.wrong_audience)) {
+        }
+        if (token.contains("aud")) {
             op.token_wrong_audience = true;
             aud = "another-extension-client-id";
         }
-        mistaken = roll < 0;
-        const std::int64_t nbf = issued.unix_seconds_floor();
+        const std::int64_t nbf = now().unix_seconds_floor() + token.value("nbf", std::int64_t{0});
         nlohmann::ordered_json payload;
         payload["user_id"] = v.id;
         payload["unique_name"] = v.login;
@@ -584,13 +781,13 @@ private:
     }
 
     http::ClientResult viewer_request(const Viewer& v, const std::shared_ptr<Op>& op, const std::string& method,
-                                      const std::string& target, const std::string& body = {}, bool mistakes = true) {
+                                      const std::string& target, const std::string& body = {},
+                                      const json& token = json::object()) {
         const Op unsent = *op;  // for a resend after a refused token
         http::Request request;
         request.method = method;
         request.target = target;
-        bool mistaken = false;
-        const std::string authorization = viewer_authorization(v, *op, mistakes, mistaken);
+        const std::string authorization = viewer_authorization(v, *op, token);
         if (!authorization.empty()) request.headers.set("Authorization", authorization);
         if (!body.empty()) {
             request.headers.set("Content-Type", "application/json");
@@ -600,8 +797,8 @@ private:
         op->display = v.login;
         http::ClientResult result = send(op, world_->address(harness::Service::ebs), std::move(request));
         // The Extension asks Twitch for a fresh token (onAuthorized) and sends the request again.
-        if (mistaken && result.ok() && result.response->status == 401)
-            return viewer_request(v, std::make_shared<Op>(unsent), method, target, body, false);
+        if (!token.empty() && result.ok() && result.response->status == 401)
+            return viewer_request(v, std::make_shared<Op>(unsent), method, target, body);
         return result;
     }
 
@@ -619,27 +816,215 @@ private:
         return send(op, world_->address(harness::Service::ebs), std::move(request));
     }
 
+    // ----- one request, built from what it means: the live actors and an explicit run's replay share it ------
+
+    void record(json entry) {
+        if (!recorded_) return;
+        json action{{"at", "+" + scenario::format_duration(now() - w_.start)}};
+        action.update(entry);
+        recorded_->push_back(std::move(action));
+    }
+
+    Viewer& viewer(const std::string& id) {
+        for (auto& v : viewers_)
+            if (v.id == id) return v;
+        throw std::logic_error("workload: no viewer " + id);  // check_action refuses unknown viewers
+    }
+
+    // Sends `op` (kind and meaning filled in) as the request a real client sends for it; `extra` goes into the
+    // recorded action with it (what the replay needs beyond the request: a report's lateness, a chat delivery's
+    // forgery). A live viewer request draws its token mistake here; a replay (`live` false) has it in `extra`.
+    http::ClientResult perform(const std::shared_ptr<Op>& op, json extra = json::object(), bool live = true) {
+        json entry{{"do", action_name(op->kind)}};
+        switch (op->kind) {
+        case OpKind::chat: entry.update({{"name", op->name}, {"message_id", op->message_id}}); break;
+        case OpKind::claim: entry.update({{"name", op->name}, {"request_id", op->request_id}}); break;
+        case OpKind::gift_create: entry["name"] = op->name; break;
+        case OpKind::verify: entry.update({{"cycle", op->cycle_id}, {"name", op->name}, {"online", op->online}}); break;
+        case OpKind::accept: entry.update({{"payout", op->payout_id}, {"name", op->name}}); break;
+        case OpKind::patch: entry.update({{"payout", op->payout_id}, {"status", kPayoutStatus[op->to_status]}}); break;
+        case OpKind::gift_select: entry["gift"] = op->gift_id; break;
+        case OpKind::gift_confirm: entry.update({{"gift", op->gift_id}, {"confirmed", op->confirmed}}); break;
+        case OpKind::e2e: entry["user"] = op->user; break;
+        default: break;
+        }
+        if (!op->payout_id.empty())
+            if (const Oracle::Payout* p = oracle_->payout(op->payout_id)) entry["of"] = p->user;
+        if (!op->gift_id.empty())
+            for (const auto& g : oracle_->gifts())
+                if (g.id == op->gift_id) entry["of"] = g.viewer;
+        const bool by_viewer = action_kind(entry["do"])->viewer;
+        if (by_viewer) entry["by"] = op->user;
+        if (live && by_viewer && op->kind != OpKind::chat) {
+            const json token = draw_token();
+            if (!token.empty()) extra["token"] = token;
+        }
+        entry.update(extra);
+        record(std::move(entry));
+        if (by_viewer) {
+            Viewer& v = viewer(op->user);
+            const json token = extra.value("token", json::object());
+            switch (op->kind) {
+            case OpKind::chat: return send_chat(v, op, extra.value("delivery", json::object()));
+            case OpKind::claim:
+                return viewer_request(v, op, "POST", "/api/payouts/claim",
+                                      json{{"characterName", op->name}, {"enrollmentRequestId", op->request_id}}.dump(),
+                                      token);
+            case OpKind::gift_create:
+                op->streamer = kStreamer;
+                return viewer_request(v, op, "POST", "/api/gift-requests",
+                                      json{{"streamerId", kStreamer}, {"characterName", op->name}}.dump(), token);
+            case OpKind::pool_me: return viewer_request(v, op, "GET", "/api/pool/me", {}, token);
+            case OpKind::my_last: return viewer_request(v, op, "GET", "/api/payouts/my-last", {}, token);
+            default: return viewer_request(v, op, "GET", "/api/roulette/state", {}, token);
+            }
+        }
+        switch (op->kind) {
+        case OpKind::pending: return desktop_request(op, "GET", "/api/payouts/pending");
+        case OpKind::verify: {
+            const json body{{"schemaVersion", 1},
+                            {"spinCycleId", op->cycle_id},
+                            {"characterName", op->name},
+                            {"online", op->online},
+                            {"capturedAt", sim::format_iso8601(now())}};
+            return desktop_request(op, "POST", "/api/roulette/verify-candidate", body.dump());
+        }
+        case OpKind::accept:
+            return desktop_request(op, "POST", "/api/payouts/" + op->payout_id + "/confirm-acceptance",
+                                   json{{"characterName", op->name}}.dump());
+        case OpKind::patch:
+            return desktop_request(op, "PATCH", "/api/payouts/" + op->payout_id + "/status",
+                                   json{{"status", kPayoutStatus[op->to_status]}}.dump());
+        case OpKind::gift_list:
+            op->streamer = kStreamer;
+            return desktop_request(op, "GET", std::string("/api/gift-requests?streamerId=") + kStreamer);
+        case OpKind::gift_select: {
+            const json item{{"name", "Hearthstone"}, {"id", 6948},          {"count", 1},
+                            {"link", "|cffffffff|Hitem:6948::::::::80:::::|h[Hearthstone]|h|r"},
+                            {"texture", "Interface\\Icons\\INV_Misc_Rune_01"}, {"bagId", 0}, {"slotId", 1}};
+            return desktop_request(op, "POST", "/api/gift-requests/" + op->gift_id + "/select-item",
+                                   json{{"item", item}}.dump());
+        }
+        case OpKind::gift_confirm:
+            return desktop_request(op, "POST", "/api/gift-requests/" + op->gift_id + "/confirm",
+                                   json{{"confirmed", op->confirmed}}.dump());
+        default:
+            return desktop_request(op, "POST", "/api/e2e/prepare-pending-payout", json{{"twitchUserId", op->user}}.dump());
+        }
+    }
+
+    // An explicit run's action. Ids the EBS made (payouts, gifts, cycles) are used as written when this run has
+    // them for the same viewer; a shrunk run may have other ids, so otherwise the action means the viewer's
+    // latest payout or gift request, or the latest drawn cycle.
+    void replay(const json& a) {
+        const std::string what = a["do"];
+        if (what == "heal") return heal();
+        auto op = std::make_shared<Op>();
+        op->kind = action_kind(what)->kind;
+        op->user = a.value("by", a.value("user", ""));
+        op->name = a.value("name", "");
+        op->message_id = a.value("message_id", "");
+        op->request_id = a.value("request_id", "");
+        const std::string of = a.value("of", "");
+        if (a.contains("payout")) {
+            op->payout_id = a["payout"];
+            const Oracle::Payout* p = oracle_->payout(op->payout_id);
+            if (!p || p->user != of) {
+                for (const auto& q : oracle_->payouts())
+                    if (q.user == of) p = &q;
+                if (p && p->user == of) {
+                    op->payout_id = p->id;
+                    if (op->kind == OpKind::accept) op->name = p->name;
+                }
+            }
+        }
+        if (a.contains("gift")) {
+            op->gift_id = a["gift"];
+            std::string latest;
+            bool same = false;
+            for (const auto& g : oracle_->gifts())
+                if (g.viewer == of) {
+                    latest = g.id;
+                    same = same || g.id == op->gift_id;
+                }
+            if (!same && !latest.empty()) op->gift_id = latest;
+        }
+        if (op->kind == OpKind::patch)
+            for (int i = 0; i < 5; ++i)
+                if (a["status"] == kPayoutStatus[i]) op->to_status = i;
+        op->confirmed = a.value("confirmed", true);
+        if (op->kind == OpKind::verify) {
+            op->cycle_id = a["cycle"];
+            op->online = a["online"];
+            const Oracle::Draw* draw = nullptr;
+            for (const auto& d : oracle_->draws())
+                if (d.cycle == op->cycle_id) draw = &d;
+            if (!draw && !oracle_->draws().empty()) {
+                draw = &oracle_->draws().back();
+                op->cycle_id = draw->cycle;
+                op->name = draw->name;
+            }
+            DesktopReport* report = nullptr;
+            for (auto& r : reports_)
+                if (r.cycle == op->cycle_id) report = &r;
+            if (!report) {
+                DesktopReport fresh;
+                fresh.cycle = op->cycle_id;
+                fresh.name = op->name;
+                fresh.drawn_at = draw ? draw->at : now();
+                fresh.boundary = floor5(fresh.drawn_at) + std::chrono::seconds(300);
+                fresh.online = op->online;
+                fresh.late = a.value("late", false);
+                fresh.due = now();
+                reports_.push_back(fresh);
+                report = &reports_.back();
+            }
+            const std::size_t index = static_cast<std::size_t>(report - reports_.data());
+            auto r = perform(op, {{"late", report->late}}, false);
+            report_answered(reports_[index], r, *op);
+            return;
+        }
+        json extra = json::object();
+        for (const char* key : {"token", "delivery"})
+            if (a.contains(key)) extra[key] = a[key];
+        auto r = perform(op, extra, false);
+        if (op->kind == OpKind::pending && a.contains("take")) {
+            const json& take = a["take"];
+            const Oracle::Payout* p = oracle_->payout(take.value("payout", ""));
+            if (!p || p->user != take.value("of", "")) {
+                p = nullptr;
+                for (const auto& q : oracle_->payouts())
+                    if (q.user == take.value("of", "")) p = &q;
+            }
+            if (p && take.value("sent", false)) driven_.push_back({p->id, now()});
+        }
+        (void)r;
+    }
+
     static bool retryable(const http::ClientResult& r) {
         return !r.ok() || r.response->status == 429 || r.response->status >= 500;
     }
 
     // ----- viewers ----------------------------------------------------------------------------------------
 
-    // One delivery of a viewer's chat message. `fault` (DeliveryMistakes): "" as Twitch sends it, through the
-    // webhook mock; "stale" (stamped `stamped`) and "reused_id" through the mock too; "bad_signature" and
-    // "missing_header" posted to the EBS directly, as a forger would (the mock refuses them itself, §8).
-    http::ClientResult chat(Viewer& v, const std::string& name, const std::string& message_id,
-                            const std::string& fault = {}, std::optional<sim::Instant> stamped = std::nullopt) {
+    // One delivery of a viewer's chat message, as `op` and `delivery` say (docs/WORKLOADS.md "eventsub"):
+    // delivery.fault "" as Twitch sends it, through the webhook mock; "stale" (stamped `stamped` ticks from now)
+    // and "reused_id" (under delivery.id) through the mock too; "bad_signature" (forged as `variant` says) and
+    // "missing_header" (without header number `header`) posted to the EBS directly, as a forger would (the mock
+    // refuses them itself, §8).
+    http::ClientResult send_chat(Viewer& v, const std::shared_ptr<Op>& op, const json& delivery) {
         namespace es = fakes::eventsub;
+        const std::string fault = delivery.value("fault", "");
         es::ChatMessage message;
-        message.message_id = message_id;
+        message.message_id = op->message_id;
         message.chatter_user_id = v.id;
         message.chatter_user_login = v.login;
-        message.text = "!twgold " + name;
+        message.text = "!twgold " + op->name;
         if (!v.subscriber) message.badges.clear();
         const std::string body = es::chat_message_body(message);
-        const std::string timestamp = sim::format_iso8601(stamped.value_or(now()));
-        const std::string delivery_id = fault == "reused_id" ? last_delivery_id_ : message_id;
+        const sim::Instant stamped = now() + sim::Duration{delivery.value("stamped", std::int64_t{0})};
+        const std::string timestamp = sim::format_iso8601(stamped);
+        const std::string delivery_id = fault == "reused_id" ? delivery.value("id", "") : op->message_id;
         http::Request request;
         request.method = "POST";
         request.target = "/api/twitch/eventsub";
@@ -648,33 +1033,50 @@ private:
         const bool direct = fault == "bad_signature" || fault == "missing_header";
         if (fault == "bad_signature") {
             const std::string signature = request.headers.get(es::kSignatureHeader).value_or("");
-            switch (mistakes_.uniform(4)) {
+            switch (delivery.value("variant", 0)) {
             case 0: request.headers = es::delivery_headers("not-the-configured-secret", delivery_id, timestamp, body); break;
             case 1:  // the honest body's signature on a body that names someone else
                 message.text = "!twgold Forgedname";
                 request.body = es::chat_message_body(message);
                 break;
             case 2:  // a prefix of the right signature
-                request.headers.set(es::kSignatureHeader, signature.substr(0, 7 + mistakes_.uniform(64)));
+                request.headers.set(es::kSignatureHeader, signature.substr(0, delivery.value("cut", std::size_t{7})));
                 break;
             default: request.headers.set(es::kSignatureHeader, signature.substr(7)); break;  // no "sha256="
             }
         } else if (fault == "missing_header") {
-            request.headers.remove(es::kHeaders[mistakes_.uniform(3)]);
+            request.headers.remove(es::kHeaders[delivery.value("header", 0) % 3]);
         } else {
             last_delivery_id_ = delivery_id;
         }
-        auto op = std::make_shared<Op>();
-        op->kind = OpKind::chat;
         op->user = v.id;
         op->display = v.login;
-        op->name = name;
-        op->message_id = message_id;
         op->subscriber = v.subscriber;
         op->delivery_fault = fault;
         op->delivery_timestamp = sim::parse_iso8601(timestamp);
         return send(op, world_->address(direct ? harness::Service::ebs : harness::Service::eventsub),
                     std::move(request), !direct);
+    }
+
+    // A live delivery: the forger's choices drawn here (the clients' mistakes stream), then sent as recorded.
+    http::ClientResult chat(Viewer& v, const std::string& name, const std::string& message_id,
+                            const std::string& fault = {}, std::optional<sim::Instant> stamped = std::nullopt) {
+        json delivery = json::object();
+        if (!fault.empty()) delivery["fault"] = fault;
+        if (stamped) delivery["stamped"] = (*stamped - now()).count();
+        if (fault == "reused_id") delivery["id"] = last_delivery_id_;
+        if (fault == "bad_signature") {
+            delivery["variant"] = mistakes_.uniform(4);
+            if (delivery["variant"] == 2) delivery["cut"] = 7 + mistakes_.uniform(64);
+        } else if (fault == "missing_header") {
+            delivery["header"] = mistakes_.uniform(3);
+        }
+        auto op = std::make_shared<Op>();
+        op->kind = OpKind::chat;
+        op->user = v.id;
+        op->name = name;
+        op->message_id = message_id;
+        return perform(op, delivery.empty() ? json::object() : json{{"delivery", delivery}});
     }
 
     // Twitch redelivers a message it got no 2xx for, with the same id; a duplicate delivery happens anyway.
@@ -761,10 +1163,10 @@ private:
         for (int attempt = 0; attempt < 3; ++attempt) {
             auto op = std::make_shared<Op>();
             op->kind = OpKind::claim;
+            op->user = v.id;
             op->name = name;
             op->request_id = request_id;
-            auto r = viewer_request(v, op, "POST", "/api/payouts/claim",
-                                    json{{"characterName", name}, {"enrollmentRequestId", request_id}}.dump());
+            auto r = perform(op);
             if (!retryable(r)) break;
             world_->loop().run_until(now() + std::chrono::seconds(3 << attempt));
         }
@@ -772,10 +1174,10 @@ private:
 
     void poll(Viewer& v, int which) {
         static const OpKind kinds[] = {OpKind::state, OpKind::pool_me, OpKind::my_last};
-        static const char* const targets[] = {"/api/roulette/state", "/api/pool/me", "/api/payouts/my-last"};
         auto op = std::make_shared<Op>();
         op->kind = kinds[which];
-        viewer_request(v, op, "GET", targets[which]);
+        op->user = v.id;
+        perform(op);
     }
 
     void gift(Viewer& v) {
@@ -783,10 +1185,9 @@ private:
         for (int attempt = 0; attempt < 2; ++attempt) {
             auto op = std::make_shared<Op>();
             op->kind = OpKind::gift_create;
+            op->user = v.id;
             op->name = name;
-            op->streamer = kStreamer;
-            auto r = viewer_request(v, op, "POST", "/api/gift-requests",
-                                    json{{"streamerId", kStreamer}, {"characterName", name}}.dump());
+            auto r = perform(op);
             if (!retryable(r)) break;
             world_->loop().run_until(now() + std::chrono::seconds(5));
         }
@@ -860,27 +1261,30 @@ private:
         op->cycle_id = report.cycle;
         op->name = report.name;
         op->online = report.online;
-        const json body{{"schemaVersion", 1},
-                        {"spinCycleId", report.cycle},
-                        {"characterName", report.name},
-                        {"online", report.online},
-                        {"capturedAt", sim::format_iso8601(now())}};
-        auto r = desktop_request(op, "POST", "/api/roulette/verify-candidate", body.dump());
-        if (retryable(r) && ++report.attempts < 4 && now() < report.boundary) {
-            coverage_.reach("desktop_retry");
+        auto r = perform(op, {{"late", report.late}});
+        if (report_answered(report, r, *op)) {
             report.due = now() + std::chrono::seconds(2);
             at(report.due, desktop_actor());
-            return;
+        }
+    }
+
+    // A report's answer; true when the Desktop tries again (2 s later, before the boundary, at most 4 times).
+    bool report_answered(DesktopReport& report, const http::ClientResult& r, const Op& op) {
+        if (retryable(r) && ++report.attempts < 4 && now() < report.boundary) {
+            coverage_.reach("desktop_retry");
+            return true;
         }
         report.done = true;
-        report.outcome = r.ok() ? std::to_string(r.response->status) + " " + op->note : "no answer";
-        report.reached_ebs_in_time = op->evaluated && op->evaluated_at < report.boundary;
+        report.outcome = r.ok() ? std::to_string(r.response->status) + " " + op.note : "no answer";
+        report.reached_ebs_in_time = op.evaluated && op.evaluated_at < report.boundary;
+        return false;
     }
 
     void poll_pending() {
         auto op = std::make_shared<Op>();
         op->kind = OpKind::pending;
-        auto r = desktop_request(op, "GET", "/api/payouts/pending");
+        auto r = perform(op);
+        json* entry = recorded_ && !recorded_->empty() ? &recorded_->back() : nullptr;
         if (!r.ok() || r.response->status != 200 || work_) return;
         const json list = json::parse(r.response->body, nullptr, false);
         if (!list.is_array()) return;
@@ -898,6 +1302,10 @@ private:
             else if (roll < w_.desktop_cancel + w_.desktop_fail + w_.desktop_requeue + w_.desktop_abandon)
                 work.final_status = -1;
             else driven_.push_back({id, now()});
+            if (entry) {
+                const Oracle::Payout* p = oracle_->payout(id);
+                (*entry)["take"] = {{"payout", id}, {"of", p ? p->user : ""}, {"sent", work.final_status == 2}};
+            }
             work_ = work;
             return;
         }
@@ -911,15 +1319,11 @@ private:
         if (work.step == 0) {
             op->kind = OpKind::accept;
             op->name = work.name;
-            r = desktop_request(op, "POST", "/api/payouts/" + work.id + "/confirm-acceptance",
-                                json{{"characterName", work.name}}.dump());
         } else {
-            static const char* const kNames[] = {"Pending", "InProgress", "Sent", "Failed", "Cancelled"};
             op->kind = OpKind::patch;
             op->to_status = work.step == 1 ? 1 : work.final_status;
-            r = desktop_request(op, "PATCH", "/api/payouts/" + work.id + "/status",
-                                json{{"status", kNames[op->to_status]}}.dump());
         }
+        r = perform(op);
         const bool sent_step = work.step == 2 && work.final_status == 2;
         if (r.ok() && r.response->status == 500 && sent_step) {  // D1: Sent is committed
             work_.reset();
@@ -953,8 +1357,7 @@ private:
     void gift_list() {
         auto op = std::make_shared<Op>();
         op->kind = OpKind::gift_list;
-        op->streamer = kStreamer;
-        auto r = desktop_request(op, "GET", std::string("/api/gift-requests?streamerId=") + kStreamer);
+        auto r = perform(op);
         if (!r.ok() || r.response->status != 200 || gift_work_) return;
         const json list = json::parse(r.response->body, nullptr, false);
         if (!list.is_array()) return;
@@ -984,10 +1387,7 @@ private:
         http::ClientResult r;
         if (work.step == 0) {
             op->kind = OpKind::gift_select;
-            const json item{{"name", "Hearthstone"}, {"id", 6948},          {"count", 1},
-                            {"link", "|cffffffff|Hitem:6948::::::::80:::::|h[Hearthstone]|h|r"},
-                            {"texture", "Interface\\Icons\\INV_Misc_Rune_01"}, {"bagId", 0}, {"slotId", 1}};
-            r = desktop_request(op, "POST", "/api/gift-requests/" + work.id + "/select-item", json{{"item", item}}.dump());
+            r = perform(op);
         } else {
             if (rng_.chance(w_.gift_confirm_timeout)) {
                 ignored_gifts_.insert(work.id);
@@ -996,8 +1396,7 @@ private:
             }
             op->kind = OpKind::gift_confirm;
             op->confirmed = !rng_.chance(w_.gift_decline);
-            r = desktop_request(op, "POST", "/api/gift-requests/" + work.id + "/confirm",
-                                json{{"confirmed", op->confirmed}}.dump());
+            r = perform(op);
         }
         if (retryable(r)) {
             if (++work.attempts >= 4) gift_work_.reset();
@@ -1020,7 +1419,7 @@ private:
         auto op = std::make_shared<Op>();
         op->kind = OpKind::e2e;
         op->user = user;
-        desktop_request(op, "POST", "/api/e2e/prepare-pending-payout", json{{"twitchUserId", user}}.dump());
+        perform(op);
     }
 
     // ----- liveness (docs/WORKLOADS.md) ---------------------------------------------------------------------
@@ -1164,6 +1563,7 @@ private:
     std::set<std::string> ignored_gifts_;
     std::vector<std::pair<std::string, sim::Instant>> driven_;
     std::uint64_t idle_ticks_ = 0;
+    json* recorded_ = nullptr;  // WorkloadOptions::record: the actions so far (in the outcome's script)
 };
 
 }  // namespace
@@ -1172,6 +1572,44 @@ WorkloadOutcome run_workload(const Workload& workload, std::uint64_t seed, const
                              const WorkloadOptions& options) {
     WorkloadRun run(workload, seed, faults, options);
     return run.run();
+}
+
+json materialise_workload(const json& document, const WorkloadOutcome& outcome, const std::string& signature,
+                          const std::string& reproduce, const std::string& commit) {
+    json out = scenario::materialise(document, outcome.seed, outcome.faults, signature, reproduce, commit);
+    out["span"] = outcome.script.value("span", "0s");
+    out["heal_after"] = outcome.script.value("heal_after", "0s");
+    out.erase("fault_plan");
+    if (!outcome.script.value("fault_plan", json::array()).empty()) out["fault_plan"] = outcome.script["fault_plan"];
+    out["actions"] = outcome.script.value("actions", json::array());
+    return out;
+}
+
+std::string failure_signature(const WorkloadOutcome& outcome) {
+    if (outcome.verdict == WorkloadVerdict::pass) return "";
+    std::istringstream lines(outcome.failure);
+    std::string first, second;
+    std::getline(lines, first);
+    std::getline(lines, second);
+    std::string signature = outcome.failure_kind + " | " + scenario::normalise_failure_text(first);
+    // An oracle failure names the request: its kind is part of what failed ("request #12 (gift-create): ...").
+    const auto open = second.find("request #"), paren = second.find('(', open), close = second.find(')', paren);
+    if (open != std::string::npos && paren != std::string::npos && close != std::string::npos)
+        signature += " | " + second.substr(paren + 1, close - paren - 1);
+    return signature;
+}
+
+scenario::ShrinkRun run_for_shrink(const json& document, const std::string& file, const WorkloadOptions& options) {
+    scenario::ShrinkRun run;
+    try {
+        const Workload w = parse_workload(document.dump(), file);
+        const WorkloadOutcome outcome = run_workload(w, w.seed, workload_fault_mix(w, w.seed, false), options);
+        run.signature = failure_signature(outcome);
+        run.failure = outcome.failure;
+        run.stopped_at = outcome.ended_at - w.start;
+    } catch (const WorkloadError&) {
+    }
+    return run;
 }
 
 std::string format_outcome(const Workload& workload, const WorkloadOutcome& o) {

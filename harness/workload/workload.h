@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/scenario/breakpoints.h"
+#include "harness/scenario/shrink.h"
 #include "harness/scenario/sweep.h"
 #include "harness/workload/coverage.h"
 #include "sim/core/settings.h"
@@ -98,11 +99,25 @@ struct Workload {
 
     TokenMistakes tokens;
     DeliveryMistakes eventsub;
+
+    // An explicit run (written by `--materialize`, docs/WORKLOADS.md "Explicit runs"): the fault mix as drawn,
+    // the fault plan's timed parts in the order they are scheduled, and every actor action at its instant
+    // (arrays of JSON objects, validated by parse_workload). With `actions` the run replays them instead of
+    // drawing actions from the seed; the oracle, invariants and liveness judge it as any run.
+    std::optional<scenario::FaultMix> fault_mix;
+    std::optional<nlohmann::json> fault_plan;
+    std::optional<nlohmann::json> actions;
 };
 
 // Parses a workload file (comments allowed). Throws WorkloadError.
 Workload load_workload(const std::string& path);
 Workload parse_workload(const std::string& text, const std::string& file);
+// A file holding a workload rather than a scenario: it has "span" and no "steps".
+bool is_workload_document(const nlohmann::json& root);
+bool is_workload_file(const std::string& path);
+// The fault mix a run of `workload` uses: the file's own "fault_mix" (an explicit run) if it has one, else the
+// seed's random mix with `random`, else none.
+scenario::FaultMix workload_fault_mix(const Workload& workload, std::uint64_t seed, bool random);
 
 enum class WorkloadVerdict { pass, fail };
 
@@ -120,6 +135,9 @@ struct WorkloadOutcome {
     sim::Instant ended_at;
     Coverage coverage;
     scenario::FaultMix faults;
+    // With WorkloadOptions::record: what the run did, explicitly ({"span", "heal_after", "fault_plan",
+    // "actions"}), for materialise_workload.
+    nlohmann::json script;
 };
 
 struct WorkloadOptions {
@@ -131,6 +149,7 @@ struct WorkloadOptions {
     // workers off (a liveness violation).
     std::function<void(http::ClientResult&)> tamper_answer;
     bool start_workers = true;
+    bool record = false;  // fill WorkloadOutcome::script
 };
 
 // Runs `workload` with `seed` under `faults` (scenario::draw_fault_mix(seed) for --faults random, a default
@@ -138,6 +157,22 @@ struct WorkloadOptions {
 // World that cannot be built from the file's config.
 WorkloadOutcome run_workload(const Workload& workload, std::uint64_t seed, const scenario::FaultMix& faults,
                              const WorkloadOptions& options = {});
+
+// The explicit file of a recorded run (`outcome` from run_workload with options.record): `document` (the
+// workload file's JSON) with the run's "seed", "span", "heal_after", "fault_mix", "fault_plan", "actions" and a
+// "regression" block (failure signature, the reproduce command, the commit). Replaying it (`mgm-sim run` or
+// `mgm-sim workload`) fails the same way; a passing run replays to the same trace digest.
+nlohmann::json materialise_workload(const nlohmann::json& document, const WorkloadOutcome& outcome,
+                                    const std::string& signature, const std::string& reproduce,
+                                    const std::string& commit);
+// What makes two failing workload runs fail "the same way": the failure kind and its first line (the oracle's
+// check, the liveness condition, the invariant) and the request kind, without numbers, ids or times. "" = pass.
+std::string failure_signature(const WorkloadOutcome& outcome);
+
+// One run of an explicit workload document for the shrinker (scenario::ShrinkOptions::run): its seed, its own
+// fault mix; a document that does not load is a run that does not fail.
+scenario::ShrinkRun run_for_shrink(const nlohmann::json& document, const std::string& file,
+                                   const WorkloadOptions& options = {});
 
 // "mgm-sim workload FILE --seed N [--faults random]": the command that replays one run.
 std::string reproduce_command(const std::string& file, std::uint64_t seed, bool faults);

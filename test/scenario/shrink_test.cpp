@@ -128,3 +128,72 @@ TEST_CASE("failure signature: the same failure at another step or time has the s
     c.failure = "  at x.json:9, step 4\n  invariant violated: sent_viewer_left_pool\n  viewer v is still in the pool\n";
     CHECK(failure_signature(c) == "invariant: sent_viewer_left_pool");
 }
+
+TEST_CASE("shrink: waits in a row merge and shorten while the failure stays", "[scenario][shrink]") {
+    // A stand-in runner: the "failure" needs the marker step and at least 50 s of waiting before it.
+    ShrinkOptions options;
+    options.run = [](const json& document) {
+        ShrinkRun run;
+        std::int64_t waited = 0;
+        for (const auto& step : document["steps"]) {
+            if (step.contains("advance")) {
+                const json& a = step["advance"];
+                waited += parse_duration(a.is_string() ? a.get<std::string>() : a["by"].get<std::string>())->count();
+            }
+            if (step.value("note", "") == "marker" && waited >= 500'000'000) run.signature = "step: marker";
+        }
+        return run;
+    };
+    options.passes_without_bug = [](const json&) { return true; };
+    const json story = json::parse(R"({"steps": [{"advance": "30s"}, {"advance": "40s"}, {"advance": "20s"},
+        {"http": "GET /api/version", "note": "marker"}]})");
+    const ShrinkResult result = shrink(story, "waits.json", options);
+    REQUIRE(result.reproduced);
+    INFO(result.document.dump());
+    CHECK(result.steps_after == 2);
+    const json& wait = result.document["steps"][0]["advance"];
+    const auto length = parse_duration(wait.is_string() ? wait.get<std::string>() : wait["by"].get<std::string>());
+    REQUIRE(length);
+    CHECK(length->count() >= 500'000'000);
+    CHECK(length->count() < 900'000'000);  // shorter than the 90 s it started with
+}
+
+TEST_CASE("shrink: an explicit workload run loses whole actors, quiet gaps and long ids", "[scenario][shrink]") {
+    // A stand-in runner: the "failure" needs viewer-02's claim with the same request id twice, the second at
+    // least 10 minutes after the first and on the same second of the 5-minute grid.
+    const json run_file = json::parse(R"({"span": "6h", "seed": 1, "actions": [
+        {"at": "+10s", "by": "viewer-01", "do": "state"},
+        {"at": "+1h0m5s", "by": "viewer-02", "do": "claim", "name": "Brakka", "request_id": "req-viewer-02-1"},
+        {"at": "+1h2m", "do": "pending"},
+        {"at": "+1h3m", "by": "viewer-01", "do": "chat", "name": "Alder", "message_id": "8f0c-long-id"},
+        {"at": "+3h0m5s", "by": "viewer-02", "do": "claim", "name": "Brakka", "request_id": "req-viewer-02-1"},
+        {"at": "+3h1m", "by": "viewer-03", "do": "my_last"}]})");
+    ShrinkOptions options;
+    options.run = [](const json& document) {
+        ShrinkRun run;
+        std::vector<std::pair<std::int64_t, std::string>> claims;
+        for (const auto& a : document["actions"])
+            if (a.value("by", "") == "viewer-02" && a.value("do", "") == "claim")
+                claims.push_back({parse_duration(a["at"].get<std::string>().substr(1))->count(), a["request_id"]});
+        const std::int64_t cycle = 300LL * 10'000'000;
+        if (claims.size() == 2 && claims[0].second == claims[1].second &&
+            claims[1].first - claims[0].first >= 6'000'000'000 && claims[0].first % cycle == claims[1].first % cycle)
+            run.signature = "oracle | claim";
+        return run;
+    };
+    options.passes_without_bug = [](const json&) { return true; };
+    const ShrinkResult result = shrink(run_file, "run.json", options);
+    REQUIRE(result.reproduced);
+    INFO(result.document.dump());
+    CHECK(result.steps_before == 6);
+    CHECK(result.steps_after == 2);
+    const json& actions = result.document["actions"];
+    CHECK(actions[0]["request_id"] == "r1");
+    CHECK(actions[1]["request_id"] == "r1");
+    // The gaps closed by whole cycles: the first claim near the start, the second 10-15 minutes later.
+    const auto first = parse_duration(actions[0]["at"].get<std::string>().substr(1));
+    const auto second = parse_duration(actions[1]["at"].get<std::string>().substr(1));
+    CHECK(first->count() < 6'000'000'000);
+    CHECK(second->count() - first->count() < 9'000'000'000);
+    CHECK(result.document["span"] != "6h");
+}

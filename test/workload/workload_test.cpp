@@ -173,6 +173,25 @@ Op delivery(const std::string& fault, std::optional<std::int64_t> timestamp_offs
 
 }  // namespace
 
+namespace {
+
+// A run written out explicitly (every action at its instant, the fault mix and its timed parts), loaded back.
+Workload explicit_run(const Workload& w, const WorkloadOutcome& recorded) {
+    nlohmann::json document = nlohmann::json::parse(R"({"seed": 1, "span": "40m"})");
+    document["viewers"] = {{"count", w.viewers}, {"non_subscribers", w.non_subscribers}};
+    const nlohmann::json file = materialise_workload(document, recorded, failure_signature(recorded), "test", "");
+    CHECK(file.contains("actions"));
+    return parse_workload(file.dump(), "explicit.json");
+}
+
+Workload busy() {
+    return small(R"(, "viewers": {"count": 4, "non_subscribers": 1, "actions_per_hour": 30,
+        "mix": {"enroll": 3, "rename": 1, "taken_name": 1, "invalid_name": 1, "claim": 1, "poll": 3, "burst": 0.5,
+        "gift": 1}}, "e2e": {"per_hour": 2})");
+}
+
+}  // namespace
+
 TEST_CASE("workload oracle: a token is refused only outside the 5-minute clock skew", "[workload]") {
     CHECK(jwt_refusal(token(7200, 0), kNow, false).empty());
     // exp: accepted until now - 5 min is past it (the boundary itself is still accepted).
@@ -298,4 +317,74 @@ TEST_CASE("workload: mistake chances are checked when the file is read", "[workl
                       Catch::Contains("/eventsub/stale: must be a number in [0, 1]"));
     CHECK_THROWS_WITH(parse_workload(R"({"tokens": {"typo": 0.1}})", "w.json"),
                       Catch::Contains("/tokens/typo: unknown key"));
+}
+
+TEST_CASE("workload: an explicit run replays a faulted run to the same verdict and trace digest", "[workload]") {
+    const Workload w = busy();
+    WorkloadOptions record;
+    record.record = true;
+    for (std::uint64_t seed : {1, 2, 3, 4, 6}) {
+        const FaultMix mix = mgm::harness::scenario::draw_fault_mix(seed);
+        const WorkloadOutcome original = run_workload(w, seed, mix, record);
+        INFO("seed " << seed << ": " << original.failure);
+        REQUIRE(original.script["actions"].size() > 20);
+        const Workload replay = explicit_run(w, original);
+        REQUIRE(replay.fault_mix);
+        CHECK(*replay.fault_mix == mix);
+        const WorkloadOutcome again = run_workload(replay, replay.seed, *replay.fault_mix);
+        CHECK(again.verdict == original.verdict);
+        CHECK(again.digest == original.digest);
+        CHECK(again.requests == original.requests);
+    }
+}
+
+TEST_CASE("workload: a planted failure reproduces from its explicit run and shrinks to the request that shows it",
+          "[workload]") {
+    // The planted bug: every pool/me answer says the opposite of the truth (as a wrong EBS rule would).
+    WorkloadOptions planted;
+    planted.tamper_answer = [](mgm::http::ClientResult& result) {
+        if (!result.ok()) return;
+        std::string& body = result.response->body;
+        auto at = body.find("\"isEnrolled\":false");
+        if (at != std::string::npos) body.replace(at, 18, "\"isEnrolled\":true");
+    };
+    planted.record = true;
+    const Workload w = busy();
+    const FaultMix mix = mgm::harness::scenario::draw_fault_mix(3);
+    const WorkloadOutcome original = run_workload(w, 3, mix, planted);
+    REQUIRE(original.verdict == WorkloadVerdict::fail);
+    const std::string signature = failure_signature(original);
+    CHECK(signature == "oracle | oracle: answer differs from the model (body differs at /isEnrolled) | pool/me");
+    const Workload replay = explicit_run(w, original);
+    planted.record = false;
+    const WorkloadOutcome again = run_workload(replay, replay.seed, *replay.fault_mix, planted);
+    CHECK(failure_signature(again) == signature);
+    // A liveness failure (no background workers: no cycle opens) reproduces too.
+    WorkloadOptions stalled;
+    stalled.start_workers = false;
+    stalled.record = true;
+    const WorkloadOutcome stuck = run_workload(w, 3, mix, stalled);
+    REQUIRE(stuck.failure_kind == "liveness");
+    stalled.record = false;
+    CHECK(failure_signature(run_workload(explicit_run(w, stuck), 3, mix, stalled)) == failure_signature(stuck));
+
+    // Shrunk with the unplanted code as the reference: what is left still fails the same way with the bug and
+    // passes without it.
+    nlohmann::json document = nlohmann::json::parse(R"({"seed": 1, "span": "40m"})");
+    document["viewers"] = {{"count", w.viewers}, {"non_subscribers", w.non_subscribers}};
+    const nlohmann::json file = materialise_workload(document, original, signature, "test", "");
+    mgm::harness::scenario::ShrinkOptions options;
+    options.run = [&planted](const nlohmann::json& candidate) { return run_for_shrink(candidate, "x.json", planted); };
+    options.passes_without_bug = [](const nlohmann::json& candidate) {
+        return run_for_shrink(candidate, "x.json").signature.empty();
+    };
+    const auto shrunk = mgm::harness::scenario::shrink(file, "x.json", options);
+    REQUIRE(shrunk.reproduced);
+    CHECK(shrunk.signature == signature);
+    INFO(shrunk.document.dump(1));
+    CHECK(shrunk.steps_after < shrunk.steps_before);
+    CHECK(shrunk.steps_after <= 2);
+    CHECK(shrunk.faults_after == 0);
+    CHECK(run_for_shrink(shrunk.document, "x.json", planted).signature == signature);
+    CHECK(run_for_shrink(shrunk.document, "x.json").signature.empty());
 }
