@@ -32,6 +32,10 @@ std::size_t SimLoop::drain() {
 
 bool SimLoop::step(Instant limit) {
     drain();
+    return step_drained(limit);
+}
+
+bool SimLoop::step_drained(Instant limit) {
     const std::optional<Instant> deadline = clock_.next_deadline();
     if (!deadline || *deadline > limit) return false;
 
@@ -51,14 +55,16 @@ bool SimLoop::step(Instant limit) {
 }
 
 void SimLoop::run_until(Instant t) {
-    while (step(t)) {}
+    if (step(t))
+        while (step_drained(t)) {}
     clock_.advance_to(t);
 }
 
 void SimLoop::run_for(Duration d) { run_until(clock_.now() + d); }
 
 void SimLoop::run_until_idle() {
-    while (step(kEndOfTime)) {}
+    if (step(kEndOfTime))
+        while (step_drained(kEndOfTime)) {}
 }
 
 bool SimLoop::run_until(const std::function<bool()>& pred, Instant limit) {

@@ -53,6 +53,10 @@ public:
     boost::asio::io_context& io() { return io_; }
 
 private:
+    // step() without its first drain: for the steps of one run_* call after the first, whose previous
+    // step ended with a drain and nothing ran since (an empty drain still locks the io_context's mutex).
+    bool step_drained(Instant limit);
+
     boost::asio::io_context& io_;
     VirtualClock& clock_;
     SimLoopOptions options_;

@@ -44,7 +44,12 @@ void VirtualClock::queue_push(const Key& key) {
     ++queued_count_;
     const int bucket = bucket_of(key.deadline);
     std::vector<Key>& target = buckets_[bucket];
-    if (bucket != 0 || target.size() == bucket0_head_ || earlier(target.back(), key)) {
+    if (bucket != 0) {
+        occupied_ |= std::uint64_t{1} << (bucket - 1);
+        target.push_back(key);
+        return;
+    }
+    if (target.size() == bucket0_head_ || earlier(target.back(), key)) {
         target.push_back(key);  // FIFO ranks only grow, so bucket 0 usually stays sorted by appending
         return;
     }
@@ -59,17 +64,22 @@ bool VirtualClock::queue_settle() {
     buckets_[0].clear();
     bucket0_head_ = 0;
     if (queued_count_ == 0) return false;
-    int source = 1;
-    while (buckets_[source].empty()) ++source;
+    const int source = 1 + std::countr_zero(occupied_);
     std::vector<Key>& from = buckets_[source];
+    occupied_ &= occupied_ - 1;  // `from` is emptied below; its keys all move to lower buckets
     // The smallest deadline in the first non-empty bucket becomes the new reference point; every key
     // of that bucket now differs from it in a lower bit, so each moves to a strictly lower bucket.
     Instant smallest = from.front().deadline;
     for (const Key& key : from) smallest = std::min(smallest, key.deadline);
     queue_last_ = smallest;
-    for (const Key& key : from) buckets_[bucket_of(key.deadline)].push_back(key);
+    for (const Key& key : from) {
+        const int bucket = bucket_of(key.deadline);
+        if (bucket != 0) occupied_ |= std::uint64_t{1} << (bucket - 1);
+        buckets_[bucket].push_back(key);
+    }
     from.clear();
-    std::sort(buckets_[0].begin(), buckets_[0].end(), [this](const Key& a, const Key& b) { return earlier(a, b); });
+    if (buckets_[0].size() > 1)
+        std::sort(buckets_[0].begin(), buckets_[0].end(), [this](const Key& a, const Key& b) { return earlier(a, b); });
     return true;
 }
 

@@ -94,6 +94,7 @@ private:
     std::size_t queued_count_ = 0;  // keys in all buckets (pending + cancelled), early_ excluded
     Instant queue_last_;
     std::vector<Key> buckets_[kBucketCount];
+    std::uint64_t occupied_ = 0;  // bit b-1 set: buckets_[b] (b >= 1) may be non-empty; found without a scan
     std::size_t bucket0_head_ = 0;
     std::vector<Key> early_;
     std::vector<Slot> slots_;

@@ -3,6 +3,7 @@
 #include "sim/core/time.h"
 
 #include <cstdio>
+#include <cstring>
 
 namespace mgm::sim {
 namespace {
@@ -78,7 +79,7 @@ bool expect(std::string_view text, std::size_t& pos, char c) {
 
 }  // namespace
 
-std::string format_iso8601(Instant t) {
+std::size_t format_iso8601_to(Instant t, char* out) {
     const std::int64_t days = floor_div(t.ticks, kTicksPerDay);
     const std::int64_t tick_of_day = t.ticks - days * kTicksPerDay;
     const CivilDate date = civil_from_days(days);
@@ -87,9 +88,9 @@ std::string format_iso8601(Instant t) {
 
     if (date.year >= 0 && date.year <= 9999) {
         // Digits by hand: this runs for every trace record and snprintf was most of its cost.
-        char text[29] = "0000-00-00T00:00:00.0000000Z";
-        auto put = [&text](std::size_t at, std::int64_t value, int width) {
-            for (int i = width - 1; i >= 0; --i, value /= 10) text[at + static_cast<std::size_t>(i)] = '0' + value % 10;
+        std::memcpy(out, "0000-00-00T00:00:00.0000000Z", 28);
+        auto put = [out](std::size_t at, std::int64_t value, int width) {
+            for (int i = width - 1; i >= 0; --i, value /= 10) out[at + static_cast<std::size_t>(i)] = '0' + value % 10;
         };
         put(0, date.year, 4);
         put(5, date.month, 2);
@@ -101,28 +102,32 @@ std::string format_iso8601(Instant t) {
         if (fraction != 0) {
             put(20, fraction, 7);
             end = 27;
-            while (text[end - 1] == '0') --end;
+            while (out[end - 1] == '0') --end;
         }
-        text[end] = 'Z';
-        return std::string(text, end + 1);
+        out[end] = 'Z';
+        return end + 1;
     }
-    char buffer[64];
-    int length =
-        std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02lld:%02lld:%02lld", static_cast<long long>(date.year),
-                      date.month, date.day, static_cast<long long>(second_of_day / 3600),
-                      static_cast<long long>(second_of_day / 60 % 60), static_cast<long long>(second_of_day % 60));
-    std::string out(buffer, static_cast<std::size_t>(length));
+    int length = std::snprintf(out, kIso8601MaxLength, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
+                               static_cast<long long>(date.year), date.month, date.day,
+                               static_cast<long long>(second_of_day / 3600),
+                               static_cast<long long>(second_of_day / 60 % 60),
+                               static_cast<long long>(second_of_day % 60));
     if (fraction != 0) {
         int digits = 7;
         while (fraction % 10 == 0) {
             fraction /= 10;
             --digits;
         }
-        length = std::snprintf(buffer, sizeof buffer, ".%0*lld", digits, static_cast<long long>(fraction));
-        out.append(buffer, static_cast<std::size_t>(length));
+        length += std::snprintf(out + length, kIso8601MaxLength - static_cast<std::size_t>(length), ".%0*lld", digits,
+                                static_cast<long long>(fraction));
     }
-    out += 'Z';
-    return out;
+    out[length] = 'Z';
+    return static_cast<std::size_t>(length) + 1;
+}
+
+std::string format_iso8601(Instant t) {
+    char text[kIso8601MaxLength];
+    return std::string(text, format_iso8601_to(t, text));
 }
 
 std::string format_http_date(Instant t) {

@@ -37,6 +37,10 @@ inline constexpr Duration kTick{1};
 
 // "2026-04-04T12:05:00Z"; fractional seconds only when non-zero, up to 7 digits, trailing zeros trimmed.
 std::string format_iso8601(Instant t);
+// The same text written into `out` (at least kIso8601MaxLength chars, not terminated) without allocating
+// (the trace formats the time of every record); returns its length.
+inline constexpr std::size_t kIso8601MaxLength = 48;
+std::size_t format_iso8601_to(Instant t, char* out);
 
 // HTTP's Date format (RFC 9110 §5.6.7, IMF-fixdate): "Sun, 06 Nov 1994 08:49:37 GMT", whole seconds (the
 // fraction is dropped, as Kestrel's once-a-second Date value does). Years 0..9999.

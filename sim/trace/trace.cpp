@@ -3,6 +3,7 @@
 #include "sim/trace/trace.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <iterator>
 #include <utility>
@@ -29,20 +30,21 @@ namespace {
 bool is_plain(std::string_view text) {
     constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
     auto has_zero_byte = [](std::uint64_t v) { return (v - ones) & ~v & highs; };
+    auto plain_word = [&](std::uint64_t x) {
+        return ((x & highs) | ((x - 0x20 * ones) & ~x & highs) | has_zero_byte(x ^ (0x22 * ones)) |
+                has_zero_byte(x ^ (0x5c * ones)) | has_zero_byte(x ^ (0x7f * ones))) == 0;
+    };
     const char* p = text.data();
     std::size_t n = text.size();
     for (; n >= 8; p += 8, n -= 8) {
         std::uint64_t x;
         std::memcpy(&x, p, 8);
-        if ((x & highs) | ((x - 0x20 * ones) & ~x & highs) | has_zero_byte(x ^ (0x22 * ones)) |
-            has_zero_byte(x ^ (0x5c * ones)) | has_zero_byte(x ^ (0x7f * ones)))
-            return false;
+        if (!plain_word(x)) return false;
     }
-    for (; n > 0; ++p, --n) {
-        const auto c = static_cast<unsigned char>(*p);
-        if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7f) return false;
-    }
-    return true;
+    // The last 0..7 bytes: one more word, padded with a plain letter.
+    std::uint64_t tail = 0x61 * ones;
+    if (n > 0) std::memcpy(&tail, p, n);  // p may be null for an empty view
+    return plain_word(tail);
 }
 
 // Canonical line writer: the bytes nlohmann::json::dump(-1, ' ', false, replace) gives for the record object
@@ -155,39 +157,43 @@ struct Trace::Hasher {
     }
 };
 
-// Listeners may unsubscribe (or subscribe others) while a record is dispatched: a removed entry is only
-// emptied then, and the table is compacted when no dispatch is running.
+// Listeners may unsubscribe (or subscribe others) while a record is dispatched. Each entry lives in its own
+// allocation, so a listener is never moved or destroyed while it runs: a removal during a dispatch only
+// marks its entry, and the table is compacted once no dispatch is running.
 struct Trace::ListenerTable {
     struct Entry {
         std::uint64_t id;
         RecordListener listener;
+        bool removed = false;
     };
-    std::vector<Entry> entries;
+    std::vector<std::unique_ptr<Entry>> entries;
     std::uint64_t next_id = 1;
     int dispatching = 0;
+    bool has_removed = false;
 
     void dispatch(const TraceRecord& record) {
         ++dispatching;
         struct Done {
             ListenerTable& table;
             ~Done() {
-                if (--table.dispatching == 0) table.compact();
+                if (--table.dispatching == 0 && table.has_removed) table.compact();
             }
         } done{*this};
-        // By index: a listener that subscribes another may reallocate `entries`.
+        // By index: a listener that subscribes another may reallocate `entries` (not the entries themselves).
         for (std::size_t i = 0; i < entries.size(); ++i) {
-            if (!entries[i].listener) continue;
-            RecordListener listener = entries[i].listener;  // survives its own unsubscription during the call
-            listener(record);
+            Entry& entry = *entries[i];
+            if (!entry.removed) entry.listener(record);
         }
     }
     void remove(std::uint64_t id) {
         for (auto& entry : entries)
-            if (entry.id == id) entry.listener = nullptr;
+            if (entry->id == id) entry->removed = true;
+        has_removed = true;
         if (dispatching == 0) compact();
     }
     void compact() {
-        std::erase_if(entries, [](const Entry& entry) { return !entry.listener; });
+        std::erase_if(entries, [](const std::unique_ptr<Entry>& entry) { return entry->removed; });
+        has_removed = false;
     }
 };
 
@@ -223,12 +229,11 @@ nlohmann::json TraceRecord::to_json() const {
 std::string_view Trace::time_text() {
     if (clock_ == nullptr) return {};
     const Instant now = clock_->now();
-    if (!time_text_valid_ || now != time_text_at_) {
-        time_text_ = format_iso8601(now);
+    if (time_text_length_ == 0 || now != time_text_at_) {
+        time_text_length_ = format_iso8601_to(now, time_text_);
         time_text_at_ = now;
-        time_text_valid_ = true;
     }
-    return time_text_;
+    return {time_text_, time_text_length_};
 }
 
 void Trace::write(std::string_view actor, std::string_view kind, Extra extra, std::string_view extra_text,
@@ -267,6 +272,12 @@ void Trace::write(std::string_view actor, std::string_view kind, Extra extra, st
     // Keys are sorted (std::map-backed json), so the line is canonical. Invalid UTF-8 is replaced, not thrown.
     canonical_line(line, fields != nullptr ? *fields : null_fields(), entries, count);
     line += '\n';
+    publish(line, actor, kind, extra, extra_text, seq, t, fields, flat);
+}
+
+void Trace::publish(std::string& line, std::string_view actor, std::string_view kind, Extra extra,
+                    std::string_view extra_text, std::uint64_t seq, std::string_view t, const nlohmann::json* fields,
+                    std::span<const TraceField> flat) {
     hasher_->update(line);
     if (sink_ != nullptr) sink_->write(line.data(), static_cast<std::streamsize>(line.size()));
     line.pop_back();
@@ -305,7 +316,23 @@ void Trace::record_fields(std::string_view actor, std::string_view kind, std::in
 
 void Trace::timer_fired(std::string_view label) {
     if (!record_timers_ || !enabled_) return;
-    write("clock", "timer", Extra::label, label, nullptr);
+    // Most records of a long run are timer fires: their line is the fixed envelope around the label, the
+    // sequence number and the time, appended directly (the same bytes write() gives). A label that needs
+    // escaping, or a timer recorded by a listener, takes the general path.
+    if (dispatching_ > 0 || !is_plain(label)) return write("clock", "timer", Extra::label, label, nullptr);
+    const std::uint64_t seq = ++sequence_;
+    const std::string_view t = time_text();
+    char digits[24];
+    const auto digits_end = std::to_chars(digits, digits + sizeof digits, seq).ptr;
+    line_.clear();
+    line_.append(R"({"actor":"clock","kind":"timer","label":")");
+    line_.append(label);
+    line_.append(R"(","seq":)");
+    line_.append(digits, digits_end);
+    line_.append(R"(,"t":")");
+    line_.append(t);
+    line_.append("\"}\n");
+    publish(line_, "clock", "timer", Extra::label, label, seq, t, nullptr, {});
 }
 
 void Trace::event(std::string_view actor, std::string_view name, const nlohmann::json& fields) {
@@ -315,14 +342,14 @@ void Trace::event(std::string_view actor, std::string_view name, const nlohmann:
 
 Trace::Subscription Trace::add_record_listener(RecordListener listener) {
     const std::uint64_t id = listeners_->next_id++;
-    listeners_->entries.push_back({id, std::move(listener)});
+    listeners_->entries.push_back(std::make_unique<ListenerTable::Entry>(ListenerTable::Entry{id, std::move(listener)}));
     return Subscription(listeners_, id);
 }
 
 Trace::Subscription Trace::add_listener(Listener listener) {
     const std::uint64_t id = listeners_->next_id++;
-    listeners_->entries.push_back(
-        {id, [listener = std::move(listener)](const TraceRecord& record) { listener(record.to_json()); }});
+    listeners_->entries.push_back(std::make_unique<ListenerTable::Entry>(ListenerTable::Entry{
+        id, [listener = std::move(listener)](const TraceRecord& record) { listener(record.to_json()); }}));
     return Subscription(listeners_, id);
 }
 

@@ -127,12 +127,17 @@ private:
     enum class Extra { none, name, label };
     void write(std::string_view actor, std::string_view kind, Extra extra, std::string_view extra_text,
                const nlohmann::json* fields, std::span<const TraceField> flat = {});
+    // Hashes, writes, keeps and dispatches `line` (which ends in '\n'; listeners see it without).
+    void publish(std::string& line, std::string_view actor, std::string_view kind, Extra extra,
+                 std::string_view extra_text, std::uint64_t seq, std::string_view t, const nlohmann::json* fields,
+                 std::span<const TraceField> flat);
     std::string_view time_text();  // the clock's now, formatted once per distinct instant
 
     const Clock* clock_ = nullptr;
     std::ostream* sink_ = nullptr;
     std::string line_;  // reused for every record
-    std::string time_text_;
+    char time_text_[kIso8601MaxLength];
+    std::size_t time_text_length_ = 0;
     Instant time_text_at_{};
     bool time_text_valid_ = false;
     int dispatching_ = 0;  // listeners running

@@ -332,3 +332,38 @@ TEST_CASE("strings are escaped like nlohmann's dump wherever the special byte si
     for (std::size_t i = 0; i < expected.size(); ++i)
         CHECK(trace.lines()[i] == expected[i].dump(-1, ' ', false, json::error_handler_t::replace));
 }
+
+TEST_CASE("a timer record is the line of its record object, for any label and time, nested or not", "[trace]") {
+    VirtualClock clock(kStart);
+    Trace trace;
+    trace.set_clock(&clock);
+    trace.set_keep_lines(true);
+    std::vector<json> objects;
+    std::vector<std::string> times;
+    auto subscription = trace.add_record_listener([&](const TraceRecord& r) {
+        objects.push_back(r.to_json());
+        times.push_back(format_iso8601(clock.now()));
+        // A timer recorded from inside a listener gets the same line as one recorded directly.
+        if (r.kind == "event") trace.timer_fired("nested." + std::string(r.name));
+    });
+    const std::vector<std::string> labels = {"roulette.tick", "", "a\"b", "back\\slash", "ctrl\x01", "Награда",
+                                             std::string("bad \xff utf8"), "a-label-longer-than-sixteen-bytes"};
+    const std::vector<Duration> steps = {Duration::zero(), std::chrono::seconds(1), Duration(1),
+                                         std::chrono::milliseconds(250), std::chrono::hours(24 * 400)};
+    for (const Duration step : steps) {
+        clock.advance_to(clock.now() + step);
+        for (const auto& label : labels) trace.timer_fired(label);
+        trace.event("ebs", "e", json::object());
+    }
+    REQUIRE(objects.size() == trace.lines().size());
+    for (std::size_t i = 0; i < objects.size(); ++i) {
+        INFO(trace.lines()[i]);
+        CHECK(trace.lines()[i] == objects[i].dump(-1, ' ', false, json::error_handler_t::replace));
+        CHECK(objects[i]["seq"] == i + 1);
+        CHECK(objects[i]["t"] == times[i]);
+    }
+    CHECK(trace.lines()[0] ==
+          R"({"actor":"clock","kind":"timer","label":"roulette.tick","seq":1,"t":"2026-04-04T12:00:00Z"})");
+    CHECK(trace.lines()[labels.size() + 1] ==
+          R"({"actor":"clock","kind":"timer","label":"nested.e","seq":10,"t":"2026-04-04T12:00:00Z"})");
+}
