@@ -47,12 +47,15 @@ struct LoopbackNetwork::Impl {
 
     static constexpr std::uint32_t kFirstEphemeralPort = 49152;
 
+    // Both run several times per write; most runs have no per-link faults and no partition, so the key
+    // (two string copies) is made only when there is something to look up.
     const LinkFaults& faults(const std::string& a, const std::string& b) const {
+        if (link_faults.empty()) return default_faults;
         auto it = link_faults.find(unordered_key(a, b));
         return it != link_faults.end() ? it->second : default_faults;
     }
     bool partitioned(const std::string& a, const std::string& b) const {
-        return partitions.count(unordered_key(a, b)) > 0;
+        return !partitions.empty() && partitions.count(unordered_key(a, b)) > 0;
     }
     // Draws only when the range is non-trivial (a fixed latency is exact and consumes no randomness).
     Duration draw_latency(const LinkFaults& f) {
