@@ -38,7 +38,7 @@ void print_usage(std::ostream& out) {
     out << "usage: mgm-sim <command> [options]   (mgm-sim --help: every command's options)\ncommands:\n";
     for (const auto& c : kCommands) {
         out << "  " << c.name;
-        for (std::size_t i = std::strlen(c.name); i < 8; ++i) out << ' ';
+        for (std::size_t i = std::strlen(c.name); i < 12; ++i) out << ' ';
         out << c.summary << "\n";
     }
 }

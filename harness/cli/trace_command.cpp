@@ -1,6 +1,7 @@
-// `mgm-sim trace FILE.jsonl`: a trace (mgm-sim run/workload/sweep --trace) as readable lines, one per record,
+// `mgm-sim trace FILE.jsonl`: a trace (mgm-sim run/workload --trace) as readable lines, one per record,
 // filtered by kind, actor, domain event name and simulated time. The file is read one line at a time (a day-long
 // trace is never held in memory) and reading stops at the first record after --to (records are in time order).
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <optional>

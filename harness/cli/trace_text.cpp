@@ -1,5 +1,7 @@
 #include "harness/cli/trace_text.h"
 
+#include <initializer_list>
+
 #include <nlohmann/json.hpp>
 
 namespace mgm::harness::cli {
