@@ -15,6 +15,8 @@
 #   Adds the shrunk size (steps, faults) and the shrink time to the table; any check failing fails the script.
 #   --in-place (CI): plant the mutants in this tree and rebuild build/ instead of a copy (no second full
 #   build); each mutant is removed again, also on failure or interruption.
+#   SHRINK_FROM=workloads: --shrink takes the first failing workload run even when a scenario sweep run fails
+#   (the size of a workload-caught mutant's explicit run shrunk); SHRINK_BUDGET (default 2m): time per shrink.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -139,10 +141,12 @@ shrink_mutant() {
   regression=""
   local pick
   rm -f "$work/shrink-plain.jsonl" "$work/shrink-faults.jsonl" "$work/shrink-workloads.jsonl"
-  (cd "$src" && "$mgm_sim" sweep scenarios/ --seeds 1..4 --faults random --jobs "$jobs" --recheck 0 \
-      --jsonl "$work/shrink-faults.jsonl" > /dev/null 2>&1)
-  (cd "$src" && "$mgm_sim" sweep scenarios/ --seeds 1..2 --jobs "$jobs" --recheck 0 \
-      --jsonl "$work/shrink-plain.jsonl" > /dev/null 2>&1)
+  if [ "${SHRINK_FROM:-}" != workloads ]; then
+    (cd "$src" && "$mgm_sim" sweep scenarios/ --seeds 1..4 --faults random --jobs "$jobs" --recheck 0 \
+        --jsonl "$work/shrink-faults.jsonl" > /dev/null 2>&1)
+    (cd "$src" && "$mgm_sim" sweep scenarios/ --seeds 1..2 --jobs "$jobs" --recheck 0 \
+        --jsonl "$work/shrink-plain.jsonl" > /dev/null 2>&1)
+  fi
   if ! grep -q '"verdict":"FAIL"' "$work/shrink-faults.jsonl" "$work/shrink-plain.jsonl" 2> /dev/null && [ -d workloads ]; then
     if [ -s "$work/workloads.jsonl" ]; then cp "$work/workloads.jsonl" "$work/shrink-workloads.jsonl"
     else
@@ -169,7 +173,8 @@ PY
   local out="$work/regressions" start=$SECONDS
   rm -rf "$out"
   (cd "$src" && "$mgm_sim" sweep "$1" --seeds "$2..$2" --faults "$3" --jobs 1 --recheck 0 --shrink \
-      --shrink-reference "$work/mgm-sim-reference" --regressions "$out" --shrink-budget 2m > "$work/shrink.log" 2>&1)
+      --shrink-reference "$work/mgm-sim-reference" --regressions "$out" --shrink-budget "${SHRINK_BUDGET:-2m}" \
+      > "$work/shrink.log" 2>&1)
   local took=$((SECONDS - start))
   regression=$(ls "$out"/*.json 2> /dev/null | head -1)
   if [ -z "$regression" ]; then shrunk="shrink wrote nothing (see $work/shrink.log)"; shrink_failed=1; return; fi
