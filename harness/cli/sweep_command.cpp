@@ -127,7 +127,8 @@ struct SweepInput {
 };
 
 std::string input_reproduce(const SweepInput& input, std::uint64_t seed, const scenario::SweepOptions& options) {
-    if (input.workload) return workload::reproduce_command(input.file, seed, options.faults);
+    if (input.workload)  // a file with its own fault mix keeps it (--faults random does not apply)
+        return workload::reproduce_command(input.file, seed, options.faults && !input.workload->fault_mix);
     return scenario::reproduce_command(input.file, seed, options);
 }
 
@@ -202,7 +203,7 @@ bool write_junit(const std::string& path, const char* suite, const std::vector<s
 // A workload run as a sweep record: its oracle, liveness and invariant failures, coverage points and the
 // faults that fired.
 scenario::RunRecord workload_record(const SweepInput& input, std::uint64_t seed, const scenario::SweepOptions& options) {
-    const scenario::FaultMix mix = options.faults ? scenario::draw_fault_mix(seed) : scenario::FaultMix{};
+    const scenario::FaultMix mix = workload::workload_fault_mix(*input.workload, seed, options.faults);
     workload::WorkloadOptions run;
     run.store_recycler = options.store_recycler;
     const workload::WorkloadOutcome outcome = workload::run_workload(*input.workload, seed, mix, run);

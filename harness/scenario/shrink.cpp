@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <map>
+#include <set>
 #include <regex>
 #include <sstream>
 
@@ -324,6 +326,53 @@ struct Shrinker {
         return at ? *at : sim::Duration{0};
     }
 
+    // Lower counts: an explicit workload run keeps only the viewers its actions name, renumbered viewer-01, ...
+    // in their order (so the last ones stay the non-subscribers). Only with an explicit viewers.count.
+    bool fewer_viewers(json& document) {
+        if (!document.contains("viewers") || !document["viewers"].is_object() ||
+            !document["viewers"].contains("count") || !document["viewers"]["count"].is_number_integer())
+            return false;
+        const int count = document["viewers"]["count"].get<int>();
+        const int non_subscribers = document["viewers"].value("non_subscribers", 1);
+        static const std::regex viewer_id("viewer-([0-9]+)");
+        std::set<int> used;
+        auto note = [&](const json& value) {
+            std::smatch m;
+            if (!value.is_string()) return;
+            const std::string text = value.get<std::string>();
+            if (std::regex_match(text, m, viewer_id)) used.insert(std::stoi(m[1]));
+        };
+        for (const auto& a : document["actions"]) {
+            for (const char* key : {"by", "of", "user"})
+                if (a.contains(key)) note(a[key]);
+            if (a.contains("take") && a["take"].contains("of")) note(a["take"]["of"]);
+        }
+        if (used.empty() || static_cast<int>(used.size()) >= count) return false;
+        std::map<std::string, std::string> renamed;
+        int kept_non_subscribers = 0, next = 0;
+        for (int old : used) {
+            char from[32], to[32];
+            std::snprintf(from, sizeof from, "viewer-%02d", old);
+            std::snprintf(to, sizeof to, "viewer-%02d", ++next);
+            renamed[from] = to;
+            kept_non_subscribers += old > count - non_subscribers;
+        }
+        json candidate = document;
+        auto rename = [&renamed](json& value) {
+            if (!value.is_string()) return;
+            auto it = renamed.find(value.get<std::string>());
+            if (it != renamed.end()) value = it->second;
+        };
+        for (auto& a : candidate["actions"]) {
+            for (const char* key : {"by", "of", "user"})
+                if (a.contains(key)) rename(a[key]);
+            if (a.contains("take") && a["take"].contains("of")) rename(a["take"]["of"]);
+        }
+        candidate["viewers"]["count"] = next;
+        candidate["viewers"]["non_subscribers"] = kept_non_subscribers;
+        return keep_if_same(document, candidate);
+    }
+
     // Lower durations: an explicit workload run's span halved while the failure stays, never below its last
     // action (heal_after kept within it).
     bool shorten_span(json& document) {
@@ -501,6 +550,7 @@ ShrinkResult shrink(const json& document, const std::string& file, const ShrinkO
                 if (s.drop_actors(best)) progress = true, report("actors");
                 if (s.reduce_list(best, json::json_pointer("/actions"), 0)) progress = true, report("actions");
                 if (s.simplify_ids(best)) progress = true, report("ids");
+                if (s.fewer_viewers(best)) progress = true, report("viewers");
                 if (s.close_gaps(best)) progress = true, report("waits");
                 if (s.shorten_span(best)) progress = true, report("span");
             } else if (best.contains("steps") && s.reduce_steps(best, json::json_pointer("/steps"))) {

@@ -158,10 +158,11 @@ TEST_CASE("shrink: waits in a row merge and shorten while the failure stays", "[
     CHECK(length->count() < 900'000'000);  // shorter than the 90 s it started with
 }
 
-TEST_CASE("shrink: an explicit workload run loses whole actors, quiet gaps and long ids", "[scenario][shrink]") {
-    // A stand-in runner: the "failure" needs viewer-02's claim with the same request id twice, the second at
+TEST_CASE("shrink: an explicit workload run loses whole actors, viewers, quiet gaps and long ids", "[scenario][shrink]") {
+    // A stand-in runner: the "failure" needs a viewer's claim with the same request id twice, the second at
     // least 10 minutes after the first and on the same second of the 5-minute grid.
-    const json run_file = json::parse(R"({"span": "6h", "seed": 1, "actions": [
+    const json run_file = json::parse(R"({"span": "6h", "seed": 1, "viewers": {"count": 3, "non_subscribers": 1},
+        "actions": [
         {"at": "+10s", "by": "viewer-01", "do": "state"},
         {"at": "+1h0m5s", "by": "viewer-02", "do": "claim", "name": "Brakka", "request_id": "req-viewer-02-1"},
         {"at": "+1h2m", "do": "pending"},
@@ -173,7 +174,7 @@ TEST_CASE("shrink: an explicit workload run loses whole actors, quiet gaps and l
         ShrinkRun run;
         std::vector<std::pair<std::int64_t, std::string>> claims;
         for (const auto& a : document["actions"])
-            if (a.value("by", "") == "viewer-02" && a.value("do", "") == "claim")
+            if (a.value("do", "") == "claim")
                 claims.push_back({parse_duration(a["at"].get<std::string>().substr(1))->count(), a["request_id"]});
         const std::int64_t cycle = 300LL * 10'000'000;
         if (claims.size() == 2 && claims[0].second == claims[1].second &&
@@ -189,6 +190,10 @@ TEST_CASE("shrink: an explicit workload run loses whole actors, quiet gaps and l
     CHECK(result.steps_after == 2);
     const json& actions = result.document["actions"];
     CHECK(actions[0]["request_id"] == "r1");
+    // Only the viewer that acts is left, renumbered (a subscriber: not one of the last, non-subscribing ones).
+    CHECK(result.document["viewers"]["count"] == 1);
+    CHECK(result.document["viewers"]["non_subscribers"] == 0);
+    CHECK(actions[0]["by"] == "viewer-01");
     CHECK(actions[1]["request_id"] == "r1");
     // The gaps closed by whole cycles: the first claim near the start, the second 10-15 minutes later.
     const auto first = parse_duration(actions[0]["at"].get<std::string>().substr(1));
