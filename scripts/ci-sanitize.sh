@@ -37,5 +37,5 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export LSAN_OPTIONS=${LSAN_OPTIONS:-}
 # Not the install check either: it builds a plain consumer project against the installed (here: instrumented)
 # libraries, which cannot link without the sanitizer runtime; the main stage runs it on the plain build.
-ctest --test-dir "$BUILD_DIR" -LE "real-socket|install" --output-on-failure -j"$JOBS" --timeout 600
+ctest --test-dir "$BUILD_DIR" -LE "real-socket|install|browser" --output-on-failure -j"$JOBS" --timeout 600
 echo "ci-sanitize: passed (build $((built - start)) s, tests $(( $(date +%s) - built )) s, load: $(cut -d' ' -f1-3 /proc/loadavg))"

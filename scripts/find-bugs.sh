@@ -10,7 +10,8 @@
 #
 # usage: scripts/find-bugs.sh [path/to/mgm-sim] [--fail-fast]
 #   SCENARIO_SEEDS (default 20), WORKLOAD_SEEDS (default 30), JOBS (default: all cores), FIND_BUGS_JSONL_DIR
-#   (keep each sweep's run records there, e.g. as CI artifacts).
+#   (keep each sweep's run records there, e.g. as CI artifacts), FIND_BUGS_ARTIFACTS (default
+#   build/find-bugs-artifacts, emptied first: each failing run's trace and timeline page, sweep --artifacts).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 MGM_SIM=build/harness/cli/mgm-sim
@@ -31,6 +32,9 @@ workload_seeds=${WORKLOAD_SEEDS:-30}
 jobs=${JOBS:-$(nproc)}
 records=${FIND_BUGS_JSONL_DIR:-}
 [ -n "$records" ] && mkdir -p "$records"
+artifacts=${FIND_BUGS_ARTIFACTS:-build/find-bugs-artifacts}
+rm -rf "$artifacts"
+mkdir -p "$artifacts"
 status=0
 failed=()
 
@@ -53,9 +57,10 @@ jsonl() { [ -n "$records" ] && echo "--jsonl $records/$1.jsonl"; }
 
 hunt "scenario library, exact expectations" "$MGM_SIM" run scenarios/
 hunt "scenario library, plain sweep (seed independence)" \
-  "$MGM_SIM" sweep scenarios/ --seeds 1..3 --jobs "$jobs" $(jsonl scenarios-plain)
+  "$MGM_SIM" sweep scenarios/ --seeds 1..3 --jobs "$jobs" --artifacts "$artifacts/scenarios-plain" $(jsonl scenarios-plain)
 hunt "scenario library under random faults ($scenario_seeds seeds each)" \
-  "$MGM_SIM" sweep scenarios/ --seeds "1..$scenario_seeds" --faults random --jobs "$jobs" $(jsonl scenarios-faults)
+  "$MGM_SIM" sweep scenarios/ --seeds "1..$scenario_seeds" --faults random --jobs "$jobs" --artifacts "$artifacts/scenarios-faults" \
+  $(jsonl scenarios-faults)
 if [ -d workloads ]; then
   required=()
   if [ -f workloads/required-points.txt ]; then
@@ -65,6 +70,7 @@ if [ -d workloads ]; then
   fi
   hunt "workloads under random faults ($workload_seeds seeds each: oracle, liveness, coverage)" \
     "$MGM_SIM" sweep workloads/ --seeds "1..$workload_seeds" --faults random --jobs "$jobs" "${required[@]}" \
+    --artifacts "$artifacts/workloads" \
     $(jsonl workloads)
 fi
 
@@ -72,5 +78,8 @@ if [ $status -eq 0 ]; then
   echo "find-bugs: no bug found"
 else
   echo "find-bugs: failures in: ${failed[*]}"
+fi
+if [ -n "$(ls -A "$artifacts" 2>/dev/null)" ]; then
+  echo "find-bugs: each failing run's trace (.jsonl) and timeline page (.html, open it in a browser): $artifacts/"
 fi
 exit $status

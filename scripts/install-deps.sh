@@ -12,6 +12,7 @@ packages=(
   nginx-light wrk            # bench smoke: bench/run-eventsub-vs-nginx.sh (nginx ceiling, EBS under wrk + Lua)
   libpq-dev postgresql       # the EBS store on PostgreSQL (ConnectionStrings__PostgreSQL) and its CI stage
   lld                        # faster links (CMake falls back to gold, then the default linker, without it)
+  chromium fonts-dejavu-core # the timeline page rendered headless by the ctest label `browser` (test/browser/)
   clang libclang-rt-14-dev   # sanitizer + fuzz stages (scripts/hardening-build.sh): clang 14, libFuzzer, ASan/UBSan runtimes
 )
 

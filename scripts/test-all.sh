@@ -11,6 +11,8 @@
 # the script with a non-zero exit. FUZZ_SECONDS (default 30; six targets, two at a time) bounds each fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The browser test (ctest label browser) must run here, not be skipped: install-deps.sh installs Chromium.
+export MGM_REQUIRE_BROWSER=${MGM_REQUIRE_BROWSER:-1}
 
 timings=()
 all_start=$(date +%s)

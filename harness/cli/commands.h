@@ -36,4 +36,7 @@ void trace_help(std::ostream& out);
 int workload_main(int argc, char** argv);
 void workload_help(std::ostream& out);
 
+int timeline_main(int argc, char** argv);
+void timeline_help(std::ostream& out);
+
 }  // namespace mgm::harness::cli

@@ -30,6 +30,8 @@ const Command kCommands[] = {
      trace_main, trace_help},
     {"workload", "run a workload file: seeded actors for hours of simulated time, an oracle for every answer, liveness",
      workload_main, workload_help},
+    {"timeline", "draw a JSONL trace as one self-contained HTML page (and/or Perfetto JSON): lanes, exchanges, faults",
+     timeline_main, timeline_help},
 #endif
 };
 

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "harness/scenario/divergence_probe.h"
 #include "harness/scenario/scenario.h"
 #include "harness/scenario/sweep.h"
+#include "harness/timeline/timeline.h"
 #include "harness/world/world.h"
 #include "sim/core/time.h"
 
@@ -44,6 +46,10 @@ void run_help(std::ostream& out) {
            "  --junit FILE        write a JUnit XML report: one testcase per scenario (failure report, reproduce\n"
            "                      command, trace digest)\n"
            "  --trace FILE        write the JSONL trace (several scenarios: FILE gets .<name> before its extension)\n"
+           "  --trace-detail      add detail lines to the trace: each exchange's headers and bodies, link faults, how\n"
+           "                      the run failed (outside the digest; for mgm-sim timeline, docs/TIMELINE.md)\n"
+           "  --html FILE         draw the run as one self-contained HTML page (several scenarios: like --trace)\n"
+           "  --perfetto FILE     write the run as Chrome trace-event JSON (ui.perfetto.dev, chrome://tracing)\n"
            "  --break-at INSTANT  raise SIGTRAP just before the first event at or after INSTANT (ISO-8601,\n"
            "                      e.g. 2026-04-04T12:04:00Z); run under gdb (see docs/DEBUGGING.md)\n"
         << scenario::kBreakFlagsHelp <<
@@ -67,6 +73,16 @@ std::string trace_path_for(const std::string& base, const std::string& name, boo
 }
 
 // The command line that replays one scenario as this run did.
+const char* failure_kind_name(scenario::FailureKind kind) {
+    switch (kind) {
+    case scenario::FailureKind::step: return "step";
+    case scenario::FailureKind::invariant: return "invariant";
+    case scenario::FailureKind::internal: return "internal";
+    case scenario::FailureKind::none: break;
+    }
+    return "none";
+}
+
 std::string reproduce_run_command(const scenario::Scenario& s, std::uint64_t seed, bool faults) {
     return "mgm-sim run --seed " + std::to_string(seed) + (faults ? " --faults random" : "") + " " + s.file;
 }
@@ -78,6 +94,8 @@ int run_main(int argc, char** argv) {
     std::vector<std::string> inputs;
     std::optional<std::string> trace_file;
     std::optional<std::string> junit_file;
+    std::optional<std::string> html_file, perfetto_file;
+    bool trace_detail = false;
     bool twice = false, list = false, verbose = false, faults = false;
     auto need_value = [&](int& i, std::string_view flag) -> std::optional<std::string> {
         if (i + 1 >= argc) {
@@ -106,6 +124,12 @@ int run_main(int argc, char** argv) {
             auto v = need_value(i, arg);
             if (!v) return 2;
             trace_file = *v;
+        } else if (arg == "--html" || arg == "--perfetto") {
+            auto v = need_value(i, arg);
+            if (!v) return 2;
+            (arg == "--html" ? html_file : perfetto_file) = *v;
+        } else if (arg == "--trace-detail") {
+            trace_detail = true;
         } else if (arg == "--break-at") {
             auto v = need_value(i, arg);
             if (!v) return 2;
@@ -182,11 +206,20 @@ int run_main(int argc, char** argv) {
         std::cerr << "mgm-sim run: --break-on-invariant needs the invariant checks (drop --no-invariants)\n";
         return 2;
     }
+    if ((html_file || perfetto_file) && options.target == scenario::Target::real) {
+        std::cerr << "mgm-sim run: --html and --perfetto draw simulated runs (--target sim)\n";
+        return 2;
+    }
+    const bool views = html_file || perfetto_file;
+    trace_detail = trace_detail || views;
     if (verbose) options.progress = &std::cout;
     // The Worlds of this invocation reuse one in-memory EBS store, emptied between runs (same results as a
     // new store; --twice compares a run with its rerun on the recycled store).
     auto recycler = std::make_shared<backend::StoreRecycler>();
-    options.configure_world = [recycler](harness::WorldConfig& config) { config.store_recycler = recycler; };
+    options.configure_world = [recycler, trace_detail](harness::WorldConfig& config) {
+        config.store_recycler = recycler;
+        config.trace_detail = trace_detail;
+    };
     // --faults random: the seed's fault mix, installed as `mgm-sim sweep --faults random` installs it for that
     // seed (a file with its own "fault_mix" keeps it, as in the sweep), so the run replays the sweep run.
     const scenario::FaultMix mix = faults ? scenario::draw_fault_mix(*options.seed) : scenario::FaultMix{};
@@ -196,13 +229,15 @@ int run_main(int argc, char** argv) {
         return run_options;
     };
     // --trace FILE: each line goes to the file as it is recorded (not kept in memory), so memory stays flat
-    // however long the run.
+    // however long the run. --html/--perfetto without --trace: into memory, drawn after the run.
     std::ofstream trace_out;
-    auto with_trace_sink = [&options, &trace_out] {
+    std::stringstream trace_memory;
+    std::ostream* trace_sink = trace_file ? static_cast<std::ostream*>(&trace_out) : &trace_memory;
+    auto with_trace_sink = [&options, trace_sink] {
         scenario::RunOptions traced = options;
-        traced.configure_world = [configure = options.configure_world, &trace_out](harness::WorldConfig& config) {
+        traced.configure_world = [configure = options.configure_world, trace_sink](harness::WorldConfig& config) {
             configure(config);
-            config.trace_sink = &trace_out;
+            config.trace_sink = trace_sink;
         };
         return traced;
     };
@@ -282,6 +317,7 @@ int run_main(int argc, char** argv) {
         scenario::RunResult result;
         const auto began = std::chrono::steady_clock::now();
         std::string trace_path;
+        trace_memory = std::stringstream();
         if (trace_file) {
             trace_path = trace_path_for(*trace_file, s.name, scenarios.size() > 1);
             trace_out = std::ofstream(trace_path, std::ios::binary | std::ios::trunc);
@@ -293,7 +329,7 @@ int run_main(int argc, char** argv) {
         try {
             // --twice: the first run fingerprints each trace record, the rerun names the first one that differs.
             scenario::DivergenceProbe probe;
-            scenario::RunOptions first = trace_file ? with_trace_sink() : options;
+            scenario::RunOptions first = trace_file || views ? with_trace_sink() : options;
             if (twice) first.on_world = [&probe](harness::World& world) { probe.record(world); };
             result = scenario::run_scenario(s, with_seed_faults(first, s));
             if (twice && result.passed) {
@@ -321,10 +357,32 @@ int run_main(int argc, char** argv) {
             testcases.push_back(scenario::junit_testcase(result, reproduce_run_command(s, s.seed, faults), 0));
             continue;
         }
+        // How the run failed, as the trace's last (detail) line: the timeline marks it.
+        if (!result.passed && trace_detail && (trace_file || views))
+            *trace_sink << timeline::failure_line(sim::format_iso8601(result.ended_at), failure_kind_name(result.failure_kind),
+                                                  result.failure)
+                        << "\n";
         if (trace_file) {
             trace_out.close();
             if (!trace_out) {
                 std::cerr << "mgm-sim run: cannot write " << trace_path << "\n";
+                return 2;
+            }
+        }
+        if (views) {
+            try {
+                std::ifstream reread;
+                std::istream* trace_in = &trace_memory;
+                if (trace_file) {
+                    reread.open(trace_path, std::ios::binary);
+                    trace_in = &reread;
+                }
+                const std::string html = html_file ? trace_path_for(*html_file, s.name, scenarios.size() > 1) : "";
+                const std::string perfetto =
+                    perfetto_file ? trace_path_for(*perfetto_file, s.name, scenarios.size() > 1) : "";
+                timeline::write_views(*trace_in, s.name + " (seed " + std::to_string(result.seed) + ")", html, perfetto);
+            } catch (const std::exception& e) {
+                std::cerr << "mgm-sim run: " << e.what() << "\n";
                 return 2;
             }
         }

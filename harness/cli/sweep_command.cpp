@@ -29,6 +29,7 @@
 #include "harness/scenario/worker_pool.h"
 #include "harness/scenario/scenario.h"
 #include "harness/scenario/sweep.h"
+#include "harness/timeline/timeline.h"
 
 namespace mgm::harness::cli {
 
@@ -67,7 +68,10 @@ void sweep_help(std::ostream& out) {
            "  --junit FILE      a JUnit XML report: one testcase per run (the failure report, the reproduce\n"
            "                    command, the digest and the fault mix)\n"
            "  --shrink-budget D time per shrink (default 2m)\n"
-           "  --shrink-reference MGM_SIM  a build without the bug, as for mgm-sim shrink --reference\n";
+           "  --shrink-reference MGM_SIM  a build without the bug, as for mgm-sim shrink --reference\n"
+           "  --artifacts DIR   replay each failing run in this process and write its trace (with detail lines) and\n"
+           "                    its timeline page there: DIR/<name>-seed<N>.jsonl and .html (docs/TIMELINE.md); the\n"
+           "                    first 20 failing runs\n";
 }
 
 void sweep_merge_help(std::ostream& out) {
@@ -315,6 +319,55 @@ struct FailureFiles {
     }
 };
 
+// --artifacts DIR: a failing run replayed here (the same seed and fault mix give the same run) with its trace
+// and detail lines going to DIR/<name>-seed<N>.jsonl, then drawn as DIR/<name>-seed<N>.html.
+void write_artifacts(const std::string& dir, const SweepInput& input, const scenario::RunRecord& record,
+                     const scenario::SweepOptions& options) {
+    const std::string label = input.name + " seed " + std::to_string(record.seed);
+    if (record.failure_kind == "crash") {
+        std::cout << "sweep: " << label << ": a crash is not replayed in this process for artifacts; use " << record.reproduce
+                  << "\n";
+        return;
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    const std::string base = (std::filesystem::path(dir) / (input.name + "-seed" + std::to_string(record.seed))).string();
+    const std::string trace_path = base + ".jsonl", html_path = base + ".html";
+    try {
+        if (input.workload) {
+            workload::WorkloadOptions run;
+            run.store_recycler = options.store_recycler;
+            run.trace_file = trace_path;
+            run.trace_detail = true;
+            const scenario::FaultMix mix = options.faults ? scenario::draw_fault_mix(record.seed) : scenario::FaultMix{};
+            const workload::WorkloadOutcome outcome = workload::run_workload(*input.workload, record.seed, mix, run);
+            if (outcome.verdict != workload::WorkloadVerdict::pass) {
+                std::ofstream out(trace_path, std::ios::binary | std::ios::app);
+                out << timeline::failure_line(sim::format_iso8601(outcome.ended_at), outcome.failure_kind, outcome.failure)
+                    << "\n";
+            }
+        } else {
+            std::ofstream out(trace_path, std::ios::binary | std::ios::trunc);
+            scenario::SweepOptions traced = options;
+            traced.trace_sink = &out;
+            traced.trace_detail = true;
+            const scenario::SeedOutcome outcome = scenario::run_seed(*input.scenario, record.seed, traced);
+            if (!outcome.result.passed)
+                out << timeline::failure_line(sim::format_iso8601(outcome.result.ended_at), record.failure_kind,
+                                              outcome.result.failure)
+                    << "\n";
+            out.close();
+            if (!out) throw std::runtime_error("cannot write " + trace_path);
+        }
+        std::ifstream in(trace_path, std::ios::binary);
+        timeline::write_views(in, label, html_path, "");
+    } catch (const std::exception& e) {
+        std::cout << "sweep: " << label << ": no artifacts: " << e.what() << "\n";
+        return;
+    }
+    std::cout << "sweep: artifacts of " << label << ": " << trace_path << " " << html_path << "\n";
+}
+
 }  // namespace
 
 int sweep_main(int argc, char** argv) {
@@ -328,7 +381,7 @@ int sweep_main(int argc, char** argv) {
     bool sharded = false;
     unsigned jobs = default_jobs();
     std::uint64_t rechecks = 2;
-    std::optional<std::string> jsonl_path, materialize_dir, junit_path, shrink_reference;
+    std::optional<std::string> jsonl_path, materialize_dir, junit_path, shrink_reference, artifacts_dir;
     bool shrink_failures = false;
     std::string regressions_dir = "scenarios/regressions";
     std::chrono::milliseconds shrink_budget = std::chrono::minutes(2);
@@ -402,6 +455,9 @@ int sweep_main(int argc, char** argv) {
             auto v = value();
             if (!v) return 2;
             summary_options.required_points.push_back(*v);
+        } else if (arg == "--artifacts") {
+            artifacts_dir = value();
+            if (!artifacts_dir) return 2;
         } else if (arg == "--materialize") {
             materialize_dir = value();
             if (!materialize_dir) return 2;
@@ -577,6 +633,21 @@ int sweep_main(int argc, char** argv) {
     if (junit_path && !write_junit(*junit_path, "mgm-sim sweep", records, "sweep")) return 2;
     if (recheck_count > 0 && summary.nondeterministic == 0)
         std::cout << "sweep: " << recheck_count << " run(s) re-run in a fresh process gave the same digests\n";
+    if (artifacts_dir) {
+        // Each is a replay in this process: a bug that fails every seed should not double the sweep's time.
+        constexpr std::size_t kMaxArtifacts = 20;
+        std::size_t failing = 0;
+        for (const auto& record : records) {
+            if (record.verdict != scenario::Verdict::fail || record.recheck) continue;
+            if (++failing > kMaxArtifacts) continue;
+            for (const auto& input : scenarios)
+                if (input.file == record.file) write_artifacts(*artifacts_dir, input, record, options);
+        }
+        if (failing == 0) std::cout << "sweep: no failing run, nothing written to " << *artifacts_dir << "\n";
+        if (failing > kMaxArtifacts)
+            std::cout << "sweep: artifacts written for the first " << kMaxArtifacts << " of " << failing
+                      << " failing runs (replay the others with their reproduce commands and mgm-sim run --html)\n";
+    }
     if (materialize_dir || shrink_failures) {
         FailureFiles files{materialize_dir, shrink_failures, regressions_dir, shrink_budget, options, shrink_reference};
         for (const auto& record : records) {

@@ -48,7 +48,11 @@ SeedOutcome run_seed(const Scenario& scenario, std::uint64_t seed, const SweepOp
     run.seed = seed;
     run.check_invariants = true;
     run.log_level = sim::LogLevel::off;  // faults make the services log warnings by the hundred
-    run.configure_world = [&options](harness::WorldConfig& config) { config.store_recycler = options.store_recycler; };
+    run.configure_world = [&options](harness::WorldConfig& config) {
+        config.store_recycler = options.store_recycler;
+        config.trace_sink = options.trace_sink;
+        config.trace_detail = options.trace_detail;
+    };
     if (mix.any()) {
         if (!scenario.fault_mix) install_fault_mix(run, mix);  // run_scenario installs a file's own mix
         run.on_finish = [&outcome](harness::World& world) { outcome.faults_fired = faults_fired(world); };

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <map>
 #include <memory>
 #include <string>
@@ -39,6 +40,9 @@ struct SweepOptions {
     // Shared by the sweep's Worlds: each run's EBS store is the previous run's, emptied (same results as a
     // new store: test_tier_b_flow, `mgm-sim run --twice`), without opening and preparing it again.
     std::shared_ptr<mgm::backend::StoreRecycler> store_recycler;
+    // sweep --artifacts replays a failing run with its trace written here, detail lines included.
+    std::ostream* trace_sink = nullptr;
+    bool trace_detail = false;
 };
 
 // Counters keyed by name ("resets", "helix_failures", a coverage point...): what actually happened in a run.

@@ -446,6 +446,7 @@ public:
             if (!trace_out_) throw WorkloadError("cannot write " + options.trace_file);
             config.trace_sink = &trace_out_;
         }
+        config.trace_detail = options.trace_detail;
         config.log_level = sim::LogLevel::off;
         config.start_workers = options.start_workers;
         if (faults.shuffle_same_instant) config.timer_tie_breaker = scenario::fault_tie_breaker(faults);

@@ -143,6 +143,7 @@ struct WorkloadOutcome {
 struct WorkloadOptions {
     std::shared_ptr<backend::StoreRecycler> store_recycler;
     std::string trace_file;  // write the JSONL trace here (empty = none)
+    bool trace_detail = false;  // with detail lines (Trace::note): sweep --artifacts draws the run from them
     std::optional<sim::Duration> span;  // overrides the file's span (and scales heal_after with it)
     scenario::BreakOptions breaks;  // mgm_break_here at a record, an event, an invariant violation
     // Test hooks: alter an answer before the oracle sees it (a planted discrepancy); set the EBS's background

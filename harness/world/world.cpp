@@ -269,6 +269,7 @@ World::World(WorldConfig config) : config_(std::move(config)), parts_(std::make_
     Parts& p = *parts_;
     p.trace.set_keep_lines(config_.keep_trace_lines);
     p.trace.set_sink(config_.trace_sink);
+    p.trace.set_detail(config_.trace_detail);
     sim::LogLevel level = config_.log_level;
     if (config_.log_requests && level > sim::LogLevel::info) level = sim::LogLevel::info;
 

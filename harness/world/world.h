@@ -123,6 +123,9 @@ struct WorldConfig {
     bool keep_trace_lines = false;
     // Every trace line is also written here as it is recorded (mgm-sim run --trace FILE); must outlive the World.
     std::ostream* trace_sink = nullptr;
+    // Detail lines in the trace (Trace::note: exchanges' headers and bodies, link fault knobs) for the
+    // timeline and Perfetto views; they change neither the digest nor the records.
+    bool trace_detail = false;
     // Simulation only: same-instant timer order (VirtualClock::set_tie_breaker), installed before anything
     // is scheduled. Empty = FIFO. Seed sweeps install a seeded permutation.
     std::function<std::uint64_t(std::uint64_t sequence)> timer_tie_breaker;

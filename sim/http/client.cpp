@@ -35,6 +35,21 @@ std::string describe_error(const sim::ErrorCode& ec, bool timed_out) {
 
 bool method_allows_body(const std::string& method) { return method == "POST" || method == "PUT" || method == "PATCH"; }
 
+// A message's headers and body for a detail line, bounded so a trace with details stays a sensible size.
+constexpr std::size_t kDetailBodyBytes = 4096;
+constexpr std::size_t kDetailHeaderBytes = 512;
+
+nlohmann::json detail_message(const Headers& headers, const std::string& body) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& header : headers.all())
+        list.push_back({header.name, header.value.size() > kDetailHeaderBytes ? header.value.substr(0, kDetailHeaderBytes) + "..."
+                                                                              : header.value});
+    nlohmann::json message = {{"headers", std::move(list)}, {"bytes", body.size()}};
+    message["body"] = body.size() > kDetailBodyBytes ? body.substr(0, kDetailBodyBytes) : body;
+    if (body.size() > kDetailBodyBytes) message["truncated"] = true;
+    return message;
+}
+
 }  // namespace
 
 std::string ClientResult::describe() const {
@@ -75,6 +90,7 @@ public:
 
     void start_attempt() {
         ++result_.attempts;
+        if (client_.trace) sent_ = client_.trace->now();
         ++token_;
         const std::uint64_t token = token_;
         std::weak_ptr<Exchange> weak = shared_from_this();
@@ -159,6 +175,7 @@ private:
         if (client_.trace)
             client_.trace->record_fields(client_.actor, "http.out",
                                          {{"method", request_.method}, {"target", request_.target}, {"status", response.status}});
+        note_detail(&response, {});
         end_attempt();
         result_.response = std::move(response);
         result_.error = {};
@@ -167,8 +184,9 @@ private:
     }
 
     void attempt_failed(sim::ErrorCode ec, bool timed_out) {
-        record(nlohmann::json{
-            {"method", request_.method}, {"target", request_.target}, {"error", describe_error(ec, timed_out)}});
+        const std::string error = describe_error(ec, timed_out);
+        record(nlohmann::json{{"method", request_.method}, {"target", request_.target}, {"error", error}});
+        note_detail(nullptr, error);
         end_attempt();
         result_.error = ec;
         result_.timed_out = timed_out;
@@ -201,6 +219,22 @@ private:
         if (done) done(std::move(result_));
     }
 
+    // With trace details on: the attempt's peer, when it was sent, and both messages (timeline, Perfetto).
+    void note_detail(const Response* response, std::string_view error) {
+        if (!client_.trace || !client_.trace->detail()) return;
+        nlohmann::json fields = {{"to", address_},
+                                 {"sent", sim::format_iso8601(sent_)},
+                                 {"attempt", result_.attempts},
+                                 {"request", detail_message(request_.headers, request_.body)}};
+        if (response) {
+            fields["response"] = detail_message(response->headers, response->body);
+            fields["response"]["status"] = response->status;
+        } else {
+            fields["error"] = error;
+        }
+        client_.trace->note(client_.actor, "http.detail", fields);
+    }
+
     void record(const nlohmann::json& fields) {
         if (client_.trace) client_.trace->record(client_.actor, "http.out", fields);
     }
@@ -214,6 +248,7 @@ private:
     ClientResult result_;
     std::uint64_t token_ = 0;
     sim::TimerHandle timer_;
+    sim::Instant sent_{};  // when the current attempt began (detail lines)
     std::optional<sim::AnyStream> stream_;
     std::shared_ptr<bhttp::request<bhttp::string_body>> message_;
     beast::flat_buffer buffer_;

@@ -366,13 +366,41 @@ void LoopbackNetwork::connect(const std::string& from, const std::string& to, Co
     });
 }
 
-void LoopbackNetwork::set_default_faults(const LinkFaults& faults) { impl_->default_faults = faults; }
+namespace {
+
+// A link's fault knobs as a detail line (timeline bands): all zero means the link is perfect again.
+// a = b = "*": the default of every link.
+void note_faults(Trace* trace, const std::string& a, const std::string& b, const LinkFaults& f) {
+    if (trace == nullptr || !trace->detail()) return;
+    trace->note("net", "net.faults",
+                nlohmann::json{{"a", a},
+                               {"b", b},
+                               {"latency_min_ms", static_cast<double>(f.latency_min.count()) / 1e4},
+                               {"latency_max_ms", static_cast<double>(f.latency_max.count()) / 1e4},
+                               {"refuse", f.connect_refuse_probability},
+                               {"reset", f.reset_probability},
+                               {"split", f.split_max_bytes}});
+}
+
+}  // namespace
+
+void LoopbackNetwork::set_default_faults(const LinkFaults& faults) {
+    impl_->default_faults = faults;
+    note_faults(impl_->trace, "*", "*", faults);
+}
 
 void LoopbackNetwork::set_link_faults(const std::string& a, const std::string& b, const LinkFaults& faults) {
     impl_->link_faults[unordered_key(a, b)] = faults;
+    note_faults(impl_->trace, a, b, faults);
 }
 
-void LoopbackNetwork::clear_link_faults() { impl_->link_faults.clear(); }
+void LoopbackNetwork::clear_link_faults() {
+    for (const auto& [key, faults] : impl_->link_faults)
+        if (faults.latency_max.count() > 0 || faults.latency_min.count() > 0 || faults.connect_refuse_probability > 0 ||
+            faults.reset_probability > 0 || faults.split_max_bytes > 0)
+            note_faults(impl_->trace, key.first, key.second, LinkFaults{});
+    impl_->link_faults.clear();
+}
 
 void LoopbackNetwork::partition(const std::string& a, const std::string& b) {
     if (impl_->partitions.insert(unordered_key(a, b)).second) impl_->record("partition", a, b);

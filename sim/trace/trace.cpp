@@ -314,6 +314,26 @@ void Trace::record_fields(std::string_view actor, std::string_view kind, std::in
     write(actor, kind, Extra::none, {}, nullptr, std::span<const TraceField>(fields.begin(), fields.size()));
 }
 
+void Trace::note(std::string_view actor, std::string_view kind, const nlohmann::json& fields) {
+    if (!detail()) return;
+    const std::string t = clock_ != nullptr ? format_iso8601(clock_->now()) : std::string();
+    // Sorted by key, as canonical_line wants: actor, after, kind, t.
+    const Entry entries[] = {{"actor", Entry::Kind::text, actor, 0, true},
+                             {"after", Entry::Kind::number, {}, static_cast<std::int64_t>(sequence_), true},
+                             {"kind", Entry::Kind::text, kind, 0, true},
+                             {"t", Entry::Kind::text, t, 0, true}};
+    std::string line;
+    canonical_line(line, fields, entries, std::size(entries));
+    if (sink_ != nullptr) {
+        line += '\n';
+        sink_->write(line.data(), static_cast<std::streamsize>(line.size()));
+        line.pop_back();
+    }
+    if (keep_lines_) lines_.push_back(std::move(line));
+}
+
+Instant Trace::now() const { return clock_ != nullptr ? clock_->now() : Instant{}; }
+
 void Trace::timer_fired(std::string_view label) {
     if (!record_timers_ || !enabled_) return;
     // Most records of a long run are timer fires: their line is the fixed envelope around the label, the

@@ -75,6 +75,17 @@ public:
     // line per HTTP exchange is a large share of an EventSub message's cost (docs/BENCHMARKS.md).
     void set_enabled(bool on) { enabled_ = on; }
     bool enabled() const { return enabled_; }
+    // Detail lines (off by default; on for --trace-detail, --html, --perfetto and sweep artifacts): note()
+    // writes them. A detail line has the envelope {actor, kind, t, after: the seq of the record before it} and
+    // no seq of its own, goes to the sink and the kept lines only, and is neither hashed nor shown to
+    // listeners: a run's digest, record numbers and behaviour are the same with or without them.
+    void set_detail(bool on) { detail_ = on && enabled_; }
+    bool detail() const { return detail_ && enabled_; }
+    // A detail line ("http.detail": an exchange's headers and bodies; "net.faults": a link's fault knobs).
+    // Does nothing unless detail() is on.
+    void note(std::string_view actor, std::string_view kind, const nlohmann::json& fields);
+    // The clock's now (the epoch without a clock): when a detail line needs a second instant.
+    Instant now() const;
 
     // kind: "timer", "http", "event", ... ; actor: "ebs", "helix", "desktop", "net", ...
     void record(std::string_view actor, std::string_view kind, const nlohmann::json& fields);
@@ -142,6 +153,7 @@ private:
     bool time_text_valid_ = false;
     int dispatching_ = 0;  // listeners running
     bool enabled_ = true;
+    bool detail_ = false;
     bool keep_lines_ = false;
     bool record_timers_ = true;
     std::uint64_t sequence_ = 0;
