@@ -141,9 +141,9 @@ struct SyntheticDesktop::RunContext {
 SyntheticDesktop::SyntheticDesktop(SyntheticDesktopConfig config, sim::Seams seams)
     : config_(std::move(config)),
       seams_(seams),
-      runs_(config_.max_recorded_runs),
       client_(
-          std::make_unique<http::Client>(seams.network, seams.scheduler, config_.self_address, &seams.trace, kActor)) {
+          std::make_unique<http::Client>(seams.network, seams.scheduler, config_.self_address, &seams.trace, kActor)),
+      runs_(config_.max_recorded_runs) {
     router_.add_sync("GET", "/health", [](const http::Request&, const http::Params&) {
         return http::Response::json(200, R"({"status":"healthy","component":"SyntheticDesktop"})");
     });

@@ -14,7 +14,10 @@ using nlohmann::json;
 
 std::string short_dump(const json& value) {
     std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
-    if (text.size() > 160) text = text.substr(0, 157) + "...";
+    if (text.size() > 160) {
+        text.resize(157);
+        text += "...";
+    }
     return text;
 }
 
