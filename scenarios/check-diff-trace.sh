@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # mgm-sim diff-trace: identical traces exit 0; a trace cut short and a trace of another seed exit 1 and name the
-# first record that differs (with the fields that differ).
+# first record that differs (with the fields that differ); detail lines (--trace-detail) are skipped.
 set -euo pipefail
 mgm_sim=${1:?usage: check-diff-trace.sh path/to/mgm-sim}
 cd "$(dirname "$0")/.."
@@ -19,4 +19,9 @@ grep -q "agree on 10 records; record 11 differs" <<< "$out" || fail "truncation 
 grep -q "short.jsonl ends here" <<< "$out" || fail "truncation not explained: $out"
 if out=$("$mgm_sim" diff-trace "$tmp/a.jsonl" "$tmp/other.jsonl"); then fail "traces of two seeds compared equal"; fi
 grep -q "fields that differ:" <<< "$out" || fail "no field-level difference: $out"
-echo "check-diff-trace: identical, truncated and other-seed traces reported as expected"
+# Detail lines (--trace-detail) are outside the digest: the same run with them compares equal.
+"$mgm_sim" run scenarios/tier-b-slice.json --trace "$tmp/detail.jsonl" --trace-detail > /dev/null
+grep -q '"kind":"http.detail"' "$tmp/detail.jsonl" || fail "--trace-detail wrote no detail line"
+out=$("$mgm_sim" diff-trace "$tmp/a.jsonl" "$tmp/detail.jsonl") || fail "detail lines made the traces differ: $out"
+grep -q "identical, $records records" <<< "$out" || fail "unexpected output with detail lines: $out"
+echo "check-diff-trace: identical, truncated, other-seed and detailed traces reported as expected"

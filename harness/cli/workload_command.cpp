@@ -4,6 +4,7 @@
 // the faults that fired. Exit 0 = every run passed, 1 = a run failed (with the command that replays it),
 // 2 = usage or file error.
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -12,12 +13,15 @@
 #include <string>
 #include <string_view>
 
+#include <unistd.h>
+
 #include "backend/store/store_recycler.h"
 #include "harness/cli/cli_numbers.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/regression_file.h"
 #include "harness/scenario/scenario.h"
 #include "harness/scenario/time_expr.h"
+#include "harness/timeline/timeline.h"
 #include "harness/workload/workload.h"
 
 namespace mgm::harness::cli {
@@ -35,6 +39,9 @@ void workload_help(std::ostream& out) {
            "  --faults random   the seed's random fault mix (as mgm-sim sweep draws it) until heal_after\n"
            "  --span D          simulate D instead of the file's span (heal_after scales with it)\n"
            "  --trace F         write the JSONL trace of the (last) run to F\n"
+           "  --trace-detail    with detail lines: each exchange's peer, headers and bodies (docs/TIMELINE.md)\n"
+           "  --html F          draw the (last) run as one self-contained HTML page (docs/TIMELINE.md)\n"
+           "  --perfetto F      the (last) run as Chrome trace-event JSON (ui.perfetto.dev)\n"
            "  --materialize OUT write the run (one seed) as an explicit file: every actor action at its simulated\n"
            "                    instant, the fault mix and its timed parts; `mgm-sim run OUT` replays it (same\n"
            "                    failure, or for a passing run the same trace digest) and `mgm-sim shrink OUT`\n"
@@ -47,7 +54,7 @@ int workload_main(int argc, char** argv) {
     std::string file;
     std::optional<std::uint64_t> first, last;
     bool faults = false;
-    std::optional<std::string> materialize;
+    std::optional<std::string> materialize, html, perfetto;
     workload::WorkloadOptions options;
     auto usage = [](const std::string& message) {
         std::cerr << "mgm-sim workload: " << message << " (see mgm-sim workload --help)\n";
@@ -89,6 +96,12 @@ int workload_main(int argc, char** argv) {
             auto v = value();
             if (!v) return usage("--trace needs a file");
             options.trace_file = *v;
+        } else if (arg == "--trace-detail") {
+            options.trace_detail = true;
+        } else if (arg == "--html" || arg == "--perfetto") {
+            auto v = value();
+            if (!v) return usage(std::string(arg) + " needs a file");
+            (arg == "--html" ? html : perfetto) = *v;
         } else if (!arg.empty() && arg[0] == '-') {
             return usage("unknown option " + std::string(arg));
         } else if (file.empty()) {
@@ -109,10 +122,22 @@ int workload_main(int argc, char** argv) {
     if (materialize && *first != *last) return usage("--materialize writes one run: give one --seed");
     if (w.fault_mix && faults) return usage(file + " has its own fault_mix; --faults random does not apply");
     options.record = materialize.has_value();
+    // --html/--perfetto draw the last run from its trace (with detail lines): --trace's file, or a temporary one.
+    std::string temporary_trace;
+    if (html || perfetto) {
+        options.trace_detail = true;
+        if (options.trace_file.empty()) {
+            temporary_trace = (std::filesystem::temp_directory_path() /
+                               ("mgm-workload-" + std::to_string(::getpid()) + ".jsonl"))
+                                  .string();
+            options.trace_file = temporary_trace;
+        }
+    }
     options.store_recycler = std::make_shared<backend::StoreRecycler>();
     std::uint64_t runs = 0, passed = 0, reached_end = 0;
     workload::Coverage total;
     std::map<std::string, std::uint64_t> runs_per_point;
+    std::string last_failure;  // the last run's failure line for the drawn trace, if it failed
     for (std::uint64_t seed = *first;; ++seed) {
         const scenario::FaultMix mix = workload::workload_fault_mix(w, seed, faults);
         workload::WorkloadOutcome outcome;
@@ -123,6 +148,10 @@ int workload_main(int argc, char** argv) {
             return 2;
         }
         std::cout << workload::format_outcome(w, outcome) << std::flush;
+        last_failure = outcome.verdict == workload::WorkloadVerdict::pass
+                           ? ""
+                           : timeline::failure_line(sim::format_iso8601(outcome.ended_at), outcome.failure_kind,
+                                                    outcome.failure);
         if (materialize) {
             std::ifstream in(file, std::ios::binary);
             std::stringstream text;
@@ -160,6 +189,19 @@ int workload_main(int argc, char** argv) {
         std::cout << "\n  faults fired (total):";
         for (const auto& [name, n] : total.faults) std::cout << " " << name << " x" << n;
         std::cout << "\n";
+    }
+    if (html || perfetto) {
+        if (!last_failure.empty()) std::ofstream(options.trace_file, std::ios::binary | std::ios::app) << last_failure << "\n";
+        std::ifstream in(options.trace_file, std::ios::binary);
+        try {
+            timeline::write_views(in, w.name + " (seed " + std::to_string(*last) + ")", html.value_or(""),
+                                  perfetto.value_or(""));
+        } catch (const std::exception& e) {
+            std::cerr << "mgm-sim workload: " << e.what() << "\n";
+            return 2;
+        }
+        in.close();
+        if (!temporary_trace.empty()) std::filesystem::remove(temporary_trace);
     }
     return passed == runs ? 0 : 1;
 }
