@@ -2,6 +2,7 @@
 // filtered by kind, actor, domain event name and simulated time. The file is read one line at a time (a day-long
 // trace is never held in memory) and reading stops at the first record after --to (records are in time order).
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -22,7 +23,28 @@ namespace mgm::harness::cli {
 namespace {
 
 // The kinds of record the harness writes (sim/trace, sim/http, sim/network, the scenario runner).
-const char* const kKinds[] = {"http", "http.out", "event", "timer", "step", "net"};
+const char* const kKinds[] = {"http", "http.out", "event", "timer", "step", "net", "http.detail", "net.faults", "failure"};
+
+// Detail lines (run --trace-detail, --html, sweep artifacts): an exchange's headers and bodies, a link's fault
+// knobs. Shown only when --kind asks for them; an http.detail still lends its send time to the exchange it follows.
+bool is_detail_kind(std::string_view kind) { return kind == "http.detail" || kind == "net.faults"; }
+
+// " (250 ms)": how long the client waited, from the detail line's "sent" to the record's "t".
+std::string latency_text(const nlohmann::json& detail, sim::Instant received) {
+    const auto sent_text = detail.find("sent");
+    if (sent_text == detail.end() || !sent_text->is_string()) return {};
+    const auto sent = sim::parse_iso8601(sent_text->get<std::string>());
+    if (!sent || *sent > received) return {};
+    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(received - *sent).count();
+    if (micros >= 10'000'000) return " (" + std::to_string(micros / 1'000'000) + " s)";
+    std::string ms = std::to_string(micros / 1000);
+    if (const auto rest = micros % 1000; rest != 0) {
+        std::string fraction = std::to_string(1000 + rest).substr(1);
+        while (fraction.back() == '0') fraction.pop_back();
+        ms += "." + fraction;
+    }
+    return " (" + ms + " ms)";
+}
 
 }  // namespace
 
@@ -35,7 +57,10 @@ void trace_help(std::ostream& out) {
            "  Exit 0 = records printed, 1 = no record matched, 2 = bad arguments or an unreadable file.\n"
            "filters:\n"
            "  --kind K[,K...]       http, http.out, event, timer, step, net. http is both sides of an exchange (a\n"
-           "                        service answering: http; a client receiving the answer: http.out)\n"
+           "                        service answering: http; a client receiving the answer: http.out). A trace\n"
+           "                        written with detail lines (--trace-detail, --html) also has http.detail and\n"
+           "                        net.faults, printed only when asked for here (an http.out line then shows its\n"
+           "                        latency), and failure (printed)\n"
            "  --actor A[,A...]      ebs, eventsub, jwt, helix, desktop, driver (the scenario's client), scenario,\n"
            "                        clock, net; a name also matches its sub-actors (ebs matches ebs.helix)\n"
            "  --event GLOB[,GLOB]   domain events whose name matches: payout.*, roulette.candidate_selected, *.created\n"
@@ -230,6 +255,15 @@ int trace_main(int argc, char** argv) {
     std::optional<sim::Instant> from, to;
     bool resolved = false;
     std::uint64_t printed = 0, number = 0;
+    // An http.out line waits for the next line: a detail line right after it gives its latency.
+    std::string held;
+    std::string held_seq;
+    sim::Instant held_at{};
+    auto release_held = [&held](const std::string& suffix = {}) {
+        if (held.empty()) return;
+        std::cout << held << suffix << '\n';
+        held.clear();
+    };
     std::string line;
     while (std::getline(in, line)) {
         ++number;
@@ -250,9 +284,21 @@ int trace_main(int argc, char** argv) {
                 return usage("--from " + filters.from->text + " (" + sim::format_iso8601(*from) + ") is after --to " +
                              filters.to->text + " (" + sim::format_iso8601(*to) + ")");
         }
+        const std::string_view kind = envelope.kind;
+        if (!held.empty()) {
+            std::string suffix;
+            if (kind == "http.detail") {
+                const auto detail = nlohmann::json::parse(line, nullptr, false);
+                if (detail.is_object() && detail.contains("after") && detail["after"].dump() == held_seq)
+                    suffix = latency_text(detail, held_at);
+            }
+            release_held(suffix);
+        }
         if (to && *at > *to) break;  // records are in time order: nothing later can match
         if (from && *at < *from) continue;
-        const std::string_view kind = envelope.kind;
+        // Asked for by name: --kind http means the exchanges, not their detail lines.
+        const bool detail_asked = std::find(filters.kinds.begin(), filters.kinds.end(), kind) != filters.kinds.end();
+        if (is_detail_kind(kind) && !detail_asked) continue;
         if (filters.no_timers && kind == "timer") continue;
         if (!filters.kinds.empty() && !any_of(kind, filters.kinds)) continue;
         if (!filters.actors.empty() && !any_of(envelope.actor, filters.actors)) continue;
@@ -270,10 +316,17 @@ int trace_main(int argc, char** argv) {
                 std::cerr << "mgm-sim trace: " << file << ":" << number << ": not a trace record (not JSON)\n";
                 return 2;
             }
-            std::cout << trace_line(record) << '\n';
+            if (kind == "http.out" && record.contains("seq")) {
+                held = trace_line(record);
+                held_seq = record["seq"].dump();
+                held_at = *at;
+            } else {
+                std::cout << trace_line(record) << '\n';
+            }
         }
         ++printed;
     }
+    release_held();
     std::cout.flush();
     if (printed == 0) std::cerr << "mgm-sim trace: no record matched (" << number << " records read)\n";
     return printed > 0 ? 0 : 1;

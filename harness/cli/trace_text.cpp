@@ -93,7 +93,7 @@ std::string trace_line(const nlohmann::json& record) {
         if (text.size() < width) out.append(width - text.size(), ' ');
         out += ' ';
     };
-    column("#" + field(record, "seq"), 7);
+    column(record.contains("seq") ? "#" + field(record, "seq") : "-", 7);  // detail lines have no number
     column(field(record, "t"), 28);
     column(field(record, "actor"), 9);
     column(field(record, "kind"), 8);

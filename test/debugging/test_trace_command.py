@@ -103,6 +103,38 @@ with tempfile.TemporaryDirectory() as tmp:
     out = run("trace", nf_path, "--kind", "net").stdout
     check(" partition " in out and "<->" in out, "partition line: " + out[:600])
 
+    # A trace with detail lines (--trace-detail): the same records printed as without them (detail lines only
+    # when --kind names them), and each client's exchange shows how long it waited: the network-faults run has
+    # a 250 ms link latency, Helix timeouts after 30 s and a Desktop PATCH held 90 s by a partition.
+    detail_path = os.path.join(tmp, "network-faults-detail.jsonl")
+    r = run("run", "--trace", detail_path, "--trace-detail", os.path.join(SOURCE, "scenarios", "network-faults.json"))
+    check(r.returncode == 0, "run --trace-detail: " + r.stdout + r.stderr)
+    detail_records = [json.loads(line) for line in open(detail_path)]
+    check(any("seq" not in d and d["kind"] == "http.detail" for d in detail_records), "no http.detail line written")
+    plain = run("trace", nf_path).stdout.splitlines()
+    with_detail = run("trace", detail_path).stdout.splitlines()
+    strip = lambda line: line.rsplit(" (", 1)[0] if " http.out " in line else line
+    check([strip(line) for line in with_detail] == plain,
+          "detail lines changed what trace prints: " + str([l for l in with_detail if strip(l) not in plain][:3]))
+    expected_waits = {}
+    for i, d in enumerate(detail_records):
+        if d.get("kind") == "http.detail" and i > 0 and detail_records[i - 1].get("seq") == d["after"]:
+            expected_waits[d["after"]] = instant(detail_records[i - 1]["t"]) - instant(d["sent"])
+    out = run("trace", detail_path, "--kind", "http.out").stdout.splitlines()
+    check(len(out) == len(expected_waits) and expected_waits, f"{len(out)} http.out lines, {len(expected_waits)} details")
+    for line in out:
+        seq = int(line.split()[0].lstrip("#"))
+        wait = expected_waits.get(seq)
+        shown = line.rsplit(" (", 1)[-1].rstrip(")")
+        want = (f"{int(wait.total_seconds())} s" if wait >= timedelta(seconds=10)
+                else f"{wait / timedelta(milliseconds=1):g} ms") if wait is not None else None
+        check(shown == want, f"#{seq}: latency shown '{shown}', expected '{want}'")
+    check(any(line.endswith("error: timeout (30 s)") for line in out), "no Helix timeout after 30 s shown")
+    check(any(line.endswith("(750 ms)") for line in out), "no 750 ms exchange (three 250 ms hops) shown")
+    details = run("trace", detail_path, "--kind", "http.detail").stdout.splitlines()
+    check(len(details) == sum(1 for d in detail_records if d["kind"] == "http.detail") and
+          all(line.startswith("- ") for line in details), "--kind http.detail: " + str(details[:2]))
+
     # Bad arguments: exit 2, the flag named, nothing on stdout.
     bad = [
         (["--kind", "htp"], "--kind"),
