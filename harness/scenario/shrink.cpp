@@ -297,6 +297,32 @@ struct Shrinker {
         return progress;
     }
 
+    // Drop kinds: every action of one kind at once (all polls of roulette/state, all gift-list reads, all
+    // pending reads that took nothing, ...): most of a long run is reads, and one candidate removes them all.
+    bool drop_kinds(json& document) {
+        auto kind_of = [](const json& a) {
+            const std::string what = a.value("do", "");
+            if (what == "heal") return std::string();
+            return what == "pending" && a.contains("take") ? std::string() : what;
+        };
+        std::vector<std::string> kinds;
+        for (const auto& a : document["actions"]) {
+            const std::string kind = kind_of(a);
+            if (!kind.empty() && std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(kind);
+        }
+        bool progress = false;
+        for (const auto& kind : kinds) {
+            if (!time_left()) break;
+            json candidate = document;
+            json kept = json::array();
+            for (const auto& a : candidate["actions"])
+                if (kind_of(a) != kind) kept.push_back(a);
+            candidate["actions"] = kept;
+            progress |= keep_if_same(document, candidate);
+        }
+        return progress;
+    }
+
     // Simplify values: chat message ids and enrollment request ids become m1, m2, ... and r1, r2, ... (the same
     // id always the same short one, so a duplicate delivery stays a duplicate), all at once.
     bool simplify_ids(json& document) {
@@ -548,6 +574,7 @@ ShrinkResult shrink(const json& document, const std::string& file, const ShrinkO
             if (!guarded) continue;
             if (workload) {
                 if (s.drop_actors(best)) progress = true, report("actors");
+                if (s.drop_kinds(best)) progress = true, report("kinds");
                 if (s.reduce_list(best, json::json_pointer("/actions"), 0)) progress = true, report("actions");
                 if (s.simplify_ids(best)) progress = true, report("ids");
                 if (s.fewer_viewers(best)) progress = true, report("viewers");

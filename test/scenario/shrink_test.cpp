@@ -168,7 +168,9 @@ TEST_CASE("shrink: an explicit workload run loses whole actors, viewers, quiet g
         {"at": "+1h2m", "do": "pending"},
         {"at": "+1h3m", "by": "viewer-01", "do": "chat", "name": "Alder", "message_id": "8f0c-long-id"},
         {"at": "+3h0m5s", "by": "viewer-02", "do": "claim", "name": "Brakka", "request_id": "req-viewer-02-1"},
-        {"at": "+3h1m", "by": "viewer-03", "do": "my_last"}]})");
+        {"at": "+3h1m", "by": "viewer-03", "do": "my_last"},
+        {"at": "+3h1m5s", "by": "viewer-02", "do": "state"},
+        {"at": "+3h1m6s", "by": "viewer-02", "do": "state"}]})");
     ShrinkOptions options;
     options.run = [](const json& document) {
         ShrinkRun run;
@@ -186,7 +188,7 @@ TEST_CASE("shrink: an explicit workload run loses whole actors, viewers, quiet g
     const ShrinkResult result = shrink(run_file, "run.json", options);
     REQUIRE(result.reproduced);
     INFO(result.document.dump());
-    CHECK(result.steps_before == 6);
+    CHECK(result.steps_before == 8);
     CHECK(result.steps_after == 2);
     const json& actions = result.document["actions"];
     CHECK(actions[0]["request_id"] == "r1");
