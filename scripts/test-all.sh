@@ -34,9 +34,11 @@ stage "configure + build (g++)" bash -c 'cmake -S . -B build -G Ninja > /dev/nul
 stage "simulated tests (ctest -LE real-socket)" ctest --test-dir build -LE real-socket --output-on-failure -j"$(nproc)"
 stage "benchmark smoke" bash scripts/bench-smoke.sh
 stage "bug hunt: scenarios, fault sweeps, workloads" bash scripts/find-bugs.sh build/harness/cli/mgm-sim
-# Three planted bugs, each shrunk to a regression that must fail on its mutant and pass without it.
+# Four planted bugs, each shrunk to a regression that must fail on its mutant and pass without it (34 is caught
+# by a workload only: its failing workload run is materialised and shrunk).
 stage "shrink check on planted bugs" bash scripts/mutation-score.sh --in-place --shrink \
-  mutants/07-verify-twice-per-cycle.patch mutants/09-verify-skips-name-check.patch mutants/14-payout-sent-keeps-pool.patch
+  mutants/07-verify-twice-per-cycle.patch mutants/09-verify-skips-name-check.patch mutants/14-payout-sent-keeps-pool.patch \
+  mutants/34-gift-decline-records-usage.patch
 stage "real-socket stage (ctest -L real-socket)" ctest --test-dir build -L real-socket --output-on-failure
 stage "ASan+UBSan test suite (clang build)" bash scripts/ci-sanitize.sh
 stage "fuzzing (libFuzzer, bounded)" bash scripts/ci-fuzz.sh "${FUZZ_SECONDS:-30}"
