@@ -271,56 +271,42 @@ struct Shrinker {
         return progress;
     }
 
-    // Drop actors: every action one viewer sent ("by"), then the Desktop's and the E2E route's, at once.
     static std::string actor_of(const json& action) {
         if (action.contains("by")) return action["by"].get<std::string>();
         const std::string what = action.value("do", "");
         return what == "heal" ? "" : what == "e2e" ? "e2e" : "desktop";
     }
 
-    bool drop_actors(json& document) {
-        std::vector<std::string> actors;
+    // Removes every action of one group at once, for each group `group_of` names in turn ("" = never removed).
+    bool drop_groups(json& document, const std::function<std::string(const json&)>& group_of) {
+        std::vector<std::string> groups;
         for (const auto& a : document["actions"]) {
-            const std::string who = actor_of(a);
-            if (!who.empty() && std::find(actors.begin(), actors.end(), who) == actors.end()) actors.push_back(who);
+            const std::string group = group_of(a);
+            if (!group.empty() && std::find(groups.begin(), groups.end(), group) == groups.end()) groups.push_back(group);
         }
         bool progress = false;
-        for (const auto& who : actors) {
+        for (const auto& group : groups) {
             if (!time_left()) break;
             json candidate = document;
             json kept = json::array();
             for (const auto& a : candidate["actions"])
-                if (actor_of(a) != who) kept.push_back(a);
+                if (group_of(a) != group) kept.push_back(a);
             candidate["actions"] = kept;
             progress |= keep_if_same(document, candidate);
         }
         return progress;
     }
 
+    // Drop actors: every action one viewer sent ("by"), then the Desktop's and the E2E route's, at once.
+    bool drop_actors(json& document) { return drop_groups(document, actor_of); }
+
     // Drop kinds: every action of one kind at once (all polls of roulette/state, all gift-list reads, all
     // pending reads that took nothing, ...): most of a long run is reads, and one candidate removes them all.
     bool drop_kinds(json& document) {
-        auto kind_of = [](const json& a) {
+        return drop_groups(document, [](const json& a) {
             const std::string what = a.value("do", "");
-            if (what == "heal") return std::string();
-            return what == "pending" && a.contains("take") ? std::string() : what;
-        };
-        std::vector<std::string> kinds;
-        for (const auto& a : document["actions"]) {
-            const std::string kind = kind_of(a);
-            if (!kind.empty() && std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(kind);
-        }
-        bool progress = false;
-        for (const auto& kind : kinds) {
-            if (!time_left()) break;
-            json candidate = document;
-            json kept = json::array();
-            for (const auto& a : candidate["actions"])
-                if (kind_of(a) != kind) kept.push_back(a);
-            candidate["actions"] = kept;
-            progress |= keep_if_same(document, candidate);
-        }
-        return progress;
+            return what == "heal" || (what == "pending" && a.contains("take")) ? std::string() : what;
+        });
     }
 
     // Simplify values: chat message ids and enrollment request ids become m1, m2, ... and r1, r2, ... (the same
