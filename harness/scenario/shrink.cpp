@@ -8,6 +8,7 @@
 #include <regex>
 #include <sstream>
 
+#include "backend/domain/character_name.h"
 #include "harness/scenario/scenario.h"
 #include "harness/scenario/time_expr.h"
 
@@ -333,6 +334,104 @@ struct Shrinker {
         return changed && keep_if_same(document, candidate);
     }
 
+    // Simplify values: character names. The names a file uses - an explicit run's actions' "name", a
+    // scenario's "characterName" values and "!twgold NAME" chat texts - become Na, Nb, ... consistently
+    // across the whole file (every string, as a whole word: a claim, its expectation and the chat that
+    // enrolled the name all change together), so who holds which name and which names are equal stay as they
+    // were. A name that breaks the character-name rule stays: its invalidity is usually the point. A
+    // replacement is never a word the file already has. All names at once first, then one at a time.
+    static bool word_byte(char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return std::isalnum(u) || u >= 0x80 || c == '_';
+    }
+    static void note_names(const json& value, const std::string& key, std::vector<std::string>& names) {
+        auto add = [&names](const std::string& name) {
+            if (mgm::backend::is_valid_character_name(name) && mgm::backend::trim_dotnet(name) == name &&
+                std::find(names.begin(), names.end(), name) == names.end())
+                names.push_back(name);
+        };
+        if (value.is_object()) {
+            for (auto it = value.begin(); it != value.end(); ++it) note_names(it.value(), it.key(), names);
+        } else if (value.is_array()) {
+            for (const auto& v : value) note_names(v, "", names);
+        } else if (value.is_string()) {
+            const std::string text = value.get<std::string>();
+            if (key == "name" || key == "characterName") add(text);
+            static const std::regex chat_name("!twgold ([^\\s\"]+)");
+            for (auto it = std::sregex_iterator(text.begin(), text.end(), chat_name); it != std::sregex_iterator(); ++it)
+                add((*it)[1]);
+            static const std::regex embedded("\"characterName\"\\s*:\\s*\"([^\"]*)\"");
+            for (auto it = std::sregex_iterator(text.begin(), text.end(), embedded); it != std::sregex_iterator(); ++it)
+                add((*it)[1]);
+        }
+    }
+    static std::string replace_words(const std::string& text, const std::map<std::string, std::string>& renamed) {
+        std::string out;
+        for (std::size_t i = 0; i < text.size();) {
+            if (!word_byte(text[i])) {
+                out += text[i++];
+                continue;
+            }
+            std::size_t end = i;
+            while (end < text.size() && word_byte(text[end])) ++end;
+            const std::string word = text.substr(i, end - i);
+            auto it = renamed.find(word);
+            out += it == renamed.end() ? word : it->second;
+            i = end;
+        }
+        return out;
+    }
+    static bool has_word(const std::string& text, const std::string& word) {
+        for (std::size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1))
+            if ((at == 0 || !word_byte(text[at - 1])) &&
+                (at + word.size() == text.size() || !word_byte(text[at + word.size()])))
+                return true;
+        return false;
+    }
+    static void rename_all(json& value, const std::map<std::string, std::string>& renamed) {
+        if (value.is_object() || value.is_array()) {
+            for (auto& v : value) rename_all(v, renamed);
+        } else if (value.is_string()) {
+            value = replace_words(value.get<std::string>(), renamed);
+        }
+    }
+    bool simplify_names(json& document) {
+        std::vector<std::string> names;
+        note_names(document, "", names);
+        if (names.empty()) return false;
+        const std::string whole = document.dump();
+        std::map<std::string, std::string> renamed;
+        std::size_t next = 0;
+        static const std::regex already_simple("N[a-z]{1,3}");
+        for (const auto& name : names) {
+            if (std::regex_match(name, already_simple)) continue;  // simplified before
+            std::string simple;
+            do {
+                simple = "N";
+                std::size_t n = next++;
+                do {
+                    simple += static_cast<char>('a' + n % 26);
+                    n /= 26;
+                } while (n > 0);
+            } while (has_word(whole, simple));
+            if (simple != name) renamed[name] = simple;
+        }
+        if (renamed.empty()) return false;
+        json candidate = document;
+        rename_all(candidate, renamed);
+        if (keep_if_same(document, candidate)) return true;
+        // One run per name: only on small files (a long explicit run is still being cut down).
+        if (renamed.size() == 1 || (document.contains("actions") && document["actions"].size() > 64)) return false;
+        bool progress = false;
+        for (const auto& one : renamed) {
+            if (!time_left()) break;
+            json single = document;
+            rename_all(single, {one});
+            progress |= keep_if_same(document, single);
+        }
+        return progress;
+    }
+
     static sim::Duration offset_of(const json& entry) {
         auto at = parse_duration(entry.value("at", "+0s").substr(1));
         return at ? *at : sim::Duration{0};
@@ -563,12 +662,14 @@ ShrinkResult shrink(const json& document, const std::string& file, const ShrinkO
                 if (s.drop_kinds(best)) progress = true, report("kinds");
                 if (s.reduce_list(best, json::json_pointer("/actions"), 0)) progress = true, report("actions");
                 if (s.simplify_ids(best)) progress = true, report("ids");
+                if (s.simplify_names(best)) progress = true, report("names");
                 if (s.fewer_viewers(best)) progress = true, report("viewers");
                 if (s.close_gaps(best)) progress = true, report("waits");
                 if (s.shorten_span(best)) progress = true, report("span");
             } else if (best.contains("steps") && s.reduce_steps(best, json::json_pointer("/steps"))) {
                 progress = true, report("steps");
             }
+            if (!workload && s.simplify_names(best)) progress = true, report("names");
         }
         if (!guarded) {
             if (!workload && s.drop_steps_after_failure(best, first.failure)) report("steps after the failing one");

@@ -204,3 +204,47 @@ TEST_CASE("shrink: an explicit workload run loses whole actors, viewers, quiet g
     CHECK(second->count() - first->count() < 9'000'000'000);
     CHECK(result.document["span"] != "6h");
 }
+
+TEST_CASE("shrink: character names become short ones, the same name everywhere, invalid names kept", "[scenario][shrink]") {
+    // A real scenario whose planted failure needs the name taken: viewer-b claims the name viewer-a enrolled by
+    // chat. The rename must change the chat text and the claim body together, or the claim would succeed.
+    const json story = json::parse(R"({"strict": true, "steps": [
+        {"chat": {"user": "viewer-a", "login": "a", "text": "!twgold Aldermaster"}},
+        {"http": "POST /api/payouts/claim", "viewer": "viewer-b",
+         "json": {"characterName": "Aldermaster", "enrollmentRequestId": "req-b-1"},
+         "expect": {"status": 201}, "note": "planted: the name is taken, 409"}]})");
+    ShrinkOptions options;
+    options.passes_without_bug = [](const json&) { return true; };
+    const ShrinkResult result = shrink(story, "scenarios/names.json", options);
+    REQUIRE(result.reproduced);
+    INFO(result.document.dump());
+    CHECK(result.steps_after == 2);
+    CHECK(result.document.dump().find("Aldermaster") == std::string::npos);
+    CHECK(result.document["steps"][0]["chat"]["text"] == "!twgold Na");
+    CHECK(result.document["steps"][1]["json"]["characterName"] == "Na");
+    const RunResult rerun = run_scenario(parse_scenario(result.document.dump(), "shrunk.json"));
+    CHECK(failure_signature(rerun) == result.signature);
+
+    // An explicit workload run (a stand-in runner): the failure needs two viewers using one name and a claim
+    // with the deliberately invalid "Bad1Name"; the valid name is simplified, the invalid one stays.
+    const json run_file = json::parse(R"({"span": "1h", "seed": 1, "actions": [
+        {"at": "+10s", "by": "viewer-01", "do": "chat", "name": "Corwinthal", "message_id": "m1"},
+        {"at": "+20s", "by": "viewer-02", "do": "claim", "name": "Corwinthal", "request_id": "r1"},
+        {"at": "+30s", "by": "viewer-02", "do": "claim", "name": "Bad1Name", "request_id": "r2"}]})");
+    ShrinkOptions stand_in;
+    stand_in.run = [](const json& document) {
+        ShrinkRun run;
+        const json& a = document["actions"];
+        if (a.size() == 3 && a[0]["name"] == a[1]["name"] && a[2]["name"] == "Bad1Name") run.signature = "oracle | claim";
+        return run;
+    };
+    stand_in.passes_without_bug = [](const json&) { return true; };
+    const ShrinkResult shrunk = shrink(run_file, "run.json", stand_in);
+    REQUIRE(shrunk.reproduced);
+    INFO(shrunk.document.dump());
+    const json& actions = shrunk.document["actions"];
+    REQUIRE(actions.size() == 3);
+    CHECK(actions[0]["name"] == "Na");
+    CHECK(actions[1]["name"] == "Na");
+    CHECK(actions[2]["name"] == "Bad1Name");
+}
