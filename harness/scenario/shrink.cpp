@@ -652,6 +652,9 @@ ShrinkResult shrink(const json& document, const std::string& file, const ShrinkO
         const bool workload = best.contains("actions");
         // Actions after the stop never ran: dropping them is always safe, and makes every later run shorter.
         if (workload && s.drop_actions_after_stop(best, first.stopped_at)) report("actions after the failure");
+        // A candidate that no longer fails runs to the end of the span: cut the span down to the last action
+        // first, so every later candidate stops there instead of simulating the rest of the day.
+        if (workload && guarded && s.shorten_span(best)) report("span");
         bool progress = true;
         while (progress && s.time_left()) {
             progress = false;
