@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libssl-dev libsqlite3-dev nlohmann-json3-dev
+  libmimalloc-dev            # the allocator of mgm-sim and the benchmarks (MGM_MIMALLOC in CMakeLists.txt)
   catch2 libtrompeloeil-cpp-dev
   python3 curl
   gdb                        # the pretty-printer and break-flag tests (test/debugging/test_gdb.py, docs/DEBUGGING.md)
