@@ -138,13 +138,29 @@ std::string format_http_date(Instant t) {
     const std::int64_t second_of_day = (t.ticks - days * kTicksPerDay) / kTicksPerSecond;
     const CivilDate date = civil_from_days(days);
     const auto weekday = static_cast<std::size_t>(((days % 7) + 7) % 7);
-    char buffer[40];
-    const int length = std::snprintf(buffer, sizeof buffer, "%s, %02u %s %04lld %02lld:%02lld:%02lld GMT",
-                                     kWeekdays[weekday], date.day, kMonths[date.month - 1],
-                                     static_cast<long long>(date.year), static_cast<long long>(second_of_day / 3600),
-                                     static_cast<long long>(second_of_day / 60 % 60),
-                                     static_cast<long long>(second_of_day % 60));
-    return std::string(buffer, static_cast<std::size_t>(length));
+    if (date.year < 0 || date.year > 9999) {
+        char buffer[48];
+        const int length = std::snprintf(buffer, sizeof buffer, "%s, %02u %s %04lld %02lld:%02lld:%02lld GMT",
+                                         kWeekdays[weekday], date.day, kMonths[date.month - 1],
+                                         static_cast<long long>(date.year),
+                                         static_cast<long long>(second_of_day / 3600),
+                                         static_cast<long long>(second_of_day / 60 % 60),
+                                         static_cast<long long>(second_of_day % 60));
+        return std::string(buffer, static_cast<std::size_t>(length));
+    }
+    // Digits by hand, as format_iso8601_to: every response carries a Date header.
+    std::string out = "Thu, 01 Jan 1970 00:00:00 GMT";
+    auto put = [&out](std::size_t at, std::int64_t value, int width) {
+        for (int i = width - 1; i >= 0; --i, value /= 10) out[at + static_cast<std::size_t>(i)] = '0' + value % 10;
+    };
+    out.replace(0, 3, kWeekdays[weekday]);
+    put(5, date.day, 2);
+    out.replace(8, 3, kMonths[date.month - 1]);
+    put(12, date.year, 4);
+    put(17, second_of_day / 3600, 2);
+    put(20, second_of_day / 60 % 60, 2);
+    put(23, second_of_day % 60, 2);
+    return out;
 }
 
 std::optional<Instant> parse_iso8601(std::string_view text) {

@@ -52,9 +52,15 @@ std::string Uuid::hex32() const {
 }
 
 std::string Uuid::str() const {
-    const std::string hex = hex32();
-    return hex.substr(0, 8) + '-' + hex.substr(8, 4) + '-' + hex.substr(12, 4) + '-' + hex.substr(16, 4) + '-' +
-           hex.substr(20);
+    // 8-4-4-4-12 written in place (ids are formatted for every event, row and response).
+    std::string out(36, '-');
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) ++at;  // skip the dash already there
+        out[at++] = kHexDigits[bytes[i] >> 4];
+        out[at++] = kHexDigits[bytes[i] & 0x0f];
+    }
+    return out;
 }
 
 namespace {
