@@ -8,10 +8,12 @@
 #include <utility>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
+#include "sim/http/wire_writer.h"
 #include "sim/network/any_stream.h"
 #include "sim/trace/trace.h"
 
@@ -41,9 +43,11 @@ constexpr std::size_t kDetailHeaderBytes = 512;
 
 nlohmann::json detail_message(const Headers& headers, const std::string& body) {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& header : headers.all())
-        list.push_back({header.name, header.value.size() > kDetailHeaderBytes ? header.value.substr(0, kDetailHeaderBytes) + "..."
-                                                                              : header.value});
+    for (const auto& header : headers.all()) {
+        std::string value(std::string_view(header.value).substr(0, kDetailHeaderBytes));
+        if (header.value.size() > kDetailHeaderBytes) value += "...";
+        list.push_back({header.name, std::move(value)});
+    }
     nlohmann::json message = {{"headers", std::move(list)}, {"bytes", body.size()}};
     message["body"] = body.size() > kDetailBodyBytes ? body.substr(0, kDetailBodyBytes) : body;
     if (body.size() > kDetailBodyBytes) message["truncated"] = true;
@@ -121,7 +125,7 @@ public:
 private:
     void on_connected(std::unique_ptr<sim::ByteStream> stream) {
         stream_.emplace(std::move(stream), sim::NetworkLoop::of(client_.network).get_executor());
-        message_ = std::make_shared<bhttp::request<bhttp::string_body>>(build_message());
+        auto bytes = std::make_shared<std::string>(wire_message());
         buffer_.clear();
         parser_.emplace();
         // Responses come from our own services: no size cap. (Beast 1.74 compares the length against an
@@ -129,8 +133,8 @@ private:
         parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
         const std::uint64_t token = token_;
         // Read and write at once: a server may answer (413, 400) before it has read the whole body.
-        bhttp::async_write(*stream_, *message_,
-                           [self = shared_from_this(), token, message = message_](beast::error_code ec, std::size_t) {
+        boost::asio::async_write(*stream_, boost::asio::buffer(*bytes),
+                           [self = shared_from_this(), token, bytes](beast::error_code ec, std::size_t) {
                                // A failed write is reported by the read (reset/eof) or the timeout.
                                (void)self, (void)token, (void)ec;
                            });
@@ -145,24 +149,25 @@ private:
                           });
     }
 
-    bhttp::request<bhttp::string_body> build_message() const {
-        bhttp::request<bhttp::string_body> message;
-        message.version(11);
-        auto verb = bhttp::string_to_verb(request_.method);
-        if (verb == bhttp::verb::unknown) message.method_string(request_.method);
-        else message.method(verb);
-        message.target(request_.target.empty() ? "/" : request_.target);
+    // The request as Beast's request message would carry it: the caller's fields in order (its
+    // Content-Length and Transfer-Encoding are ours to write), then Host and "Connection: close" unless the
+    // caller set them, then Content-Length for a body or a method that carries one.
+    std::string wire_message() const {
+        WireFields fields;
         bool has_connection = false;
         for (const auto& header : request_.headers.all()) {
             if (iequals(header.name, "Content-Length") || iequals(header.name, "Transfer-Encoding")) continue;
             if (iequals(header.name, "Connection")) has_connection = true;
-            message.insert(header.name, header.value);
+            fields.insert(header.name, header.value);
         }
-        if (message.find(bhttp::field::host) == message.end()) message.set(bhttp::field::host, address_);
-        if (!has_connection) message.set(bhttp::field::connection, "close");
-        if (!request_.body.empty() || method_allows_body(request_.method)) message.content_length(request_.body.size());
-        message.body() = request_.body;
-        return message;
+        if (!fields.contains("Host")) fields.set("Host", address_);
+        if (!has_connection) fields.set("Connection", "close");
+        std::string content_length;
+        if (!request_.body.empty() || method_allows_body(request_.method)) {
+            content_length = std::to_string(request_.body.size());
+            fields.set("Content-Length", content_length);
+        }
+        return wire_request(request_.method, request_.target.empty() ? "/" : request_.target, fields, request_.body);
     }
 
     void on_response() {
@@ -250,7 +255,6 @@ private:
     sim::TimerHandle timer_;
     sim::Instant sent_{};  // when the current attempt began (detail lines)
     std::optional<sim::AnyStream> stream_;
-    std::shared_ptr<bhttp::request<bhttp::string_body>> message_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::response_parser<bhttp::string_body>> parser_;
 };

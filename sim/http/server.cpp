@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
+#include "sim/http/wire_writer.h"
 #include "sim/network/any_stream.h"
 #include "sim/trace/log.h"
 #include "sim/trace/trace.h"
@@ -295,9 +296,10 @@ private:
     }
 
     void send(Response response, const std::string& method, const std::string& target, bool keep_alive) {
-        auto message = std::make_shared<bhttp::response<bhttp::string_body>>();
-        message->version(11);
-        message->result(static_cast<unsigned>(response.status));
+        // The answer as Beast's response message would carry it: the handler's fields in order (its
+        // Content-Length, Transfer-Encoding and Connection are the server's business), then Server, Date,
+        // Content-Length and, when the connection ends, "Connection: close".
+        WireFields fields;
         bool handler_closes = false;
         for (const auto& header : response.headers.all()) {
             if (iequals(header.name, "Content-Length") || iequals(header.name, "Transfer-Encoding")) continue;
@@ -305,20 +307,26 @@ private:
                 handler_closes = handler_closes || iequals(header.value, "close");
                 continue;
             }
-            message->insert(header.name, header.value);
+            fields.insert(header.name, header.value);
         }
-        if (!server_->options.server_header.empty() && message->find(bhttp::field::server) == message->end())
-            message->set(bhttp::field::server, server_->options.server_header);
-        if (server_->options.date_clock && message->find(bhttp::field::date) == message->end())
-            message->set(bhttp::field::date, sim::format_http_date(server_->options.date_clock->now()));
+        if (!server_->options.server_header.empty() && !fields.contains("Server"))
+            fields.set("Server", server_->options.server_header);
+        std::string date;
+        if (server_->options.date_clock && !fields.contains("Date")) {
+            date = sim::format_http_date(server_->options.date_clock->now());
+            fields.set("Date", date);
+        }
+        std::string content_length;
         if (status_has_no_body(response.status)) {
             response.body.clear();
         } else {
-            message->content_length(response.body.size());
+            content_length = std::to_string(response.body.size());
+            fields.set("Content-Length", content_length);
         }
-        message->body() = std::move(response.body);
         keep_alive = keep_alive && !handler_closes && !server_->draining;
-        message->keep_alive(keep_alive);
+        if (!keep_alive) fields.set("Connection", "close");
+        auto bytes = std::make_shared<std::string>(
+            wire_response(static_cast<unsigned>(response.status), fields, response.body));
 
         ++server_->served;
         if (server_->trace && server_->trace->enabled())  // no JSON built for a trace that is off (serve)
@@ -329,8 +337,8 @@ private:
                                method + " " + target + " -> " + std::to_string(response.status));
 
         arm_write_check(stream_.bytes_written());
-        bhttp::async_write(stream_, *message,
-                           [self = shared_from_this(), message, keep_alive](beast::error_code ec, std::size_t) {
+        boost::asio::async_write(stream_, boost::asio::buffer(*bytes),
+                           [self = shared_from_this(), bytes, keep_alive](beast::error_code ec, std::size_t) {
                                if (self->closed_) return;
                                self->cancel_timer();
                                self->busy_ = false;
