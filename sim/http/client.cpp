@@ -3,6 +3,7 @@
 #include "sim/http/client.h"
 
 #include <limits>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <utility>
@@ -153,7 +154,7 @@ private:
     // Content-Length and Transfer-Encoding are ours to write), then Host and "Connection: close" unless the
     // caller set them, then Content-Length for a body or a method that carries one.
     std::string wire_message() const {
-        WireFields fields;
+        WireFields fields(request_.headers.all().size() + 3);  // + Host, Connection, Content-Length
         bool has_connection = false;
         for (const auto& header : request_.headers.all()) {
             if (iequals(header.name, "Content-Length") || iequals(header.name, "Transfer-Encoding")) continue;
@@ -174,6 +175,7 @@ private:
         auto& message = parser_->get();
         Response response;
         response.status = static_cast<int>(message.result_int());
+        response.headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
         for (const auto& field : message)
             response.headers.add(std::string(field.name_string()), std::string(field.value()));
         response.body = std::move(message.body());

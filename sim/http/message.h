@@ -29,6 +29,7 @@ public:
     // ASP.NET's StringValues.ToString(): every value of that name joined with ','; nullopt when absent.
     std::optional<std::string> joined(std::string_view name) const;
     const std::vector<Header>& all() const { return items_; }
+    void reserve(std::size_t count) { items_.reserve(count); }
 
 private:
     std::vector<Header> items_;

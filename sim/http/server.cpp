@@ -2,6 +2,7 @@
 // identical over the loopback and TCP networks. Timeouts run on the Scheduler, never the real clock.
 #include "sim/http/server.h"
 
+#include <iterator>
 #include <map>
 #include <optional>
 #include <utility>
@@ -265,6 +266,7 @@ private:
         auto question = target.find('?');
         request.path = remove_dot_segments(decode_path(target.substr(0, question)));
         if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
+        request.headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
         for (const auto& field : message)
             request.headers.add(std::string(field.name_string()), std::string(field.value()));
         request.body = std::move(message.body());
@@ -299,7 +301,7 @@ private:
         // The answer as Beast's response message would carry it: the handler's fields in order (its
         // Content-Length, Transfer-Encoding and Connection are the server's business), then Server, Date,
         // Content-Length and, when the connection ends, "Connection: close".
-        WireFields fields;
+        WireFields fields(response.headers.all().size() + 4);  // + Server, Date, Content-Length, Connection
         bool handler_closes = false;
         for (const auto& header : response.headers.all()) {
             if (iequals(header.name, "Content-Length") || iequals(header.name, "Transfer-Encoding")) continue;

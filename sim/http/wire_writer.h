@@ -16,6 +16,9 @@ namespace mgm::http {
 // trailing spaces and tabs. Holds views: the names and values must outlive the WireFields.
 class WireFields {
 public:
+    // Room for `expected` fields without growing (one allocation per message).
+    explicit WireFields(std::size_t expected = 8) { fields_.reserve(expected); }
+
     // basic_fields::insert. Throws std::length_error for a name or value of 65,534 bytes or more, as Beast.
     void insert(std::string_view name, std::string_view value);
     // basic_fields::set: every field of that name goes, the new one is appended.
