@@ -1,6 +1,6 @@
 // The bytes of an outgoing HTTP/1.1 message, written straight into one string: what Beast 1.74's serializer
 // writes for the same calls on a message (the server's answers and the client's requests), without building
-// Beast's field list or walking its buffer views on every write (that was a sixth of a busy simulated day's
+// Beast's field list or walking its buffer views on every write (about an eighth of a busy simulated day's
 // CPU: docs/BENCHMARKS.md). Byte-for-byte equal to Beast's output (test/sim/test_http_wire_writer.cpp
 // compares the two), since the trace, the real-socket mode and every digest see these bytes.
 #pragma once
