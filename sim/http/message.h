@@ -29,7 +29,8 @@ public:
     // ASP.NET's StringValues.ToString(): every value of that name joined with ','; nullopt when absent.
     std::optional<std::string> joined(std::string_view name) const;
     const std::vector<Header>& all() const { return items_; }
-    void reserve(std::size_t count) { items_.reserve(count); }
+    // Room for n headers (a message converted from the wire knows its count: no regrowth per header).
+    void reserve(std::size_t n) { items_.reserve(n); }
 
 private:
     std::vector<Header> items_;

@@ -264,7 +264,11 @@ private:
         request.target = std::string(message.target());
         std::string_view target = origin_form_target(message.target());
         auto question = target.find('?');
-        request.path = remove_dot_segments(decode_path(target.substr(0, question)));
+        const std::string_view raw_path = target.substr(0, question);
+        // Nothing to decode and no dot segment (the usual path): both steps would return it unchanged.
+        request.path = raw_path.find_first_of("%.") == std::string_view::npos
+                           ? std::string(raw_path)
+                           : remove_dot_segments(decode_path(raw_path));
         if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
         request.headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
         for (const auto& field : message)
@@ -274,17 +278,20 @@ private:
         bool keep_alive = message.keep_alive() && !server_->draining;
 
         // respond() may be called now, later, or (by mistake) twice: only the first call counts, and
-        // a call after the connection closed is dropped. It owns the session until then.
-        auto answered = std::make_shared<bool>(false);
-        auto respond = [self = shared_from_this(), answered, method = request.method, target = request.target,
-                        keep_alive](Response response) {
-            if (*answered) return;
-            *answered = true;
+        // a call after the connection closed is dropped. It owns the session until then. The method and
+        // target are read from the parser when answering: it is only replaced after the answer is written.
+        const std::uint64_t request_number = ++requests_;
+        answered_ = false;
+        auto respond = [self = shared_from_this(), request_number, keep_alive](Response response) {
+            if (self->answered_ || self->requests_ != request_number) return;
+            self->answered_ = true;
             if (response.drop_connection) {  // fault injection: close without answering
                 self->close();
                 return;
             }
-            if (!self->closed_) self->send(std::move(response), method, target, keep_alive);
+            if (!self->closed_)
+                self->send(std::move(response), self->parser_->get().method_string(), self->parser_->get().target(),
+                           keep_alive);
         };
         try {
             server_->handler(request, respond);
@@ -297,7 +304,7 @@ private:
         }
     }
 
-    void send(Response response, const std::string& method, const std::string& target, bool keep_alive) {
+    void send(Response response, std::string_view method, std::string_view target, bool keep_alive) {
         // The answer as Beast's response message would carry it: the handler's fields in order (its
         // Content-Length, Transfer-Encoding and Connection are the server's business), then Server, Date,
         // Content-Length and, when the connection ends, "Connection: close".
@@ -335,8 +342,8 @@ private:
             server_->trace->record_fields(server_->options.actor, "http",
                                           {{"method", method}, {"target", target}, {"status", response.status}});
         if (server_->log && server_->log->level() <= sim::LogLevel::info)
-            server_->log->info(server_->options.actor,
-                               method + " " + target + " -> " + std::to_string(response.status));
+            server_->log->info(server_->options.actor, std::string(method) + " " + std::string(target) + " -> " +
+                                                           std::to_string(response.status));
 
         arm_write_check(stream_.bytes_written());
         boost::asio::async_write(stream_, boost::asio::buffer(*bytes),
@@ -404,6 +411,8 @@ private:
     std::shared_ptr<std::string> raw_header_ = std::make_shared<std::string>();
     std::optional<Parser> parser_;
     sim::TimerHandle timer_;
+    std::uint64_t requests_ = 0;  // dispatched on this connection; numbers the current respond()
+    bool answered_ = false;  // the current request's respond() was called
     bool first_request_ = true;
     bool busy_ = false;  // from a request's first byte until its answer is written
     bool closed_ = false;

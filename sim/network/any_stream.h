@@ -37,8 +37,7 @@ public:
     AnyStream(std::unique_ptr<ByteStream> stream, executor_type executor)
         : stream_(std::move(stream)),
           executor_(executor),
-          write_copy_(std::make_shared<std::string>()),
-          written_(std::make_shared<std::uint64_t>(0)) {}
+          writes_(std::make_shared<Writes>()) {}
 
     AnyStream(AnyStream&&) = default;
     AnyStream& operator=(AnyStream&&) = default;
@@ -55,7 +54,7 @@ public:
     static constexpr std::size_t kReadTapLimit = 64 * 1024;
     void set_read_tap(std::shared_ptr<std::string> tap) { tap_ = std::move(tap); }
     // Bytes the ByteStream has accepted so far (what a minimum response data rate is measured on).
-    std::uint64_t bytes_written() const { return *written_; }
+    std::uint64_t bytes_written() const { return writes_->written; }
     std::string local_address() const { return stream_ ? stream_->local_address() : std::string(); }
     std::string remote_address() const { return stream_ ? stream_->remote_address() : std::string(); }
 
@@ -113,12 +112,13 @@ public:
                 }
                 // The copy is shared with the completion so it outlives this AnyStream if a TCP write is
                 // still in flight when the session goes away.
-                auto copy = write_copy_;
-                copy->resize(total);
-                boost::asio::buffer_copy(boost::asio::buffer(copy->data(), copy->size()), seq);
-                stream_->async_write_some(copy->data(), copy->size(),
-                                          [copy, written = written_, wrapped](ErrorCode ec, std::size_t n) {
-                                              *written += n;
+                auto writes = writes_;
+                std::string& copy = writes->copy;
+                copy.resize(total);
+                boost::asio::buffer_copy(boost::asio::buffer(copy.data(), copy.size()), seq);
+                stream_->async_write_some(copy.data(), copy.size(),
+                                          [writes = std::move(writes), wrapped](ErrorCode ec, std::size_t n) {
+                                              writes->written += n;
                                               wrapped(ec, n);
                                           });
             },
@@ -149,8 +149,12 @@ private:
 
     std::unique_ptr<ByteStream> stream_;
     executor_type executor_;
-    std::shared_ptr<std::string> write_copy_;
-    std::shared_ptr<std::uint64_t> written_;
+    // The gathered copy of the write in flight and the bytes accepted so far: one allocation for both.
+    struct Writes {
+        std::string copy;
+        std::uint64_t written = 0;
+    };
+    std::shared_ptr<Writes> writes_;
     std::shared_ptr<std::string> tap_;
 };
 

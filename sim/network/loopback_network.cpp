@@ -264,7 +264,10 @@ struct Connection : std::enable_shared_from_this<Connection> {
         if (!lost && !end.closed) {
             switch (packet.kind) {
             case Packet::Kind::data:
-                if (!end.reset && !end.peer_finished) end.inbox.append(packet.bytes);
+                if (!end.reset && !end.peer_finished) {
+                    if (end.inbox.empty()) end.inbox = std::move(packet.bytes);  // the usual case: no copy
+                    else end.inbox.append(packet.bytes);
+                }
                 break;
             case Packet::Kind::fin: end.peer_finished = true; break;
             case Packet::Kind::rst: end.reset = true; break;
