@@ -74,11 +74,13 @@ public:
                 }
                 auto wrapped = wrap(std::move(completion));
                 if (target.size() == 0) {  // zero-size read completes at once (Asio semantics), but posted
-                    boost::asio::post(executor_, [wrapped] { wrapped(ErrorCode{}, 0); });
+                    boost::asio::post(executor_, [wrapped = std::move(wrapped)] { wrapped(ErrorCode{}, 0); });
                     return;
                 }
                 if (!stream_) {
-                    boost::asio::post(executor_, [wrapped] { wrapped(boost::asio::error::bad_descriptor, 0); });
+                    boost::asio::post(executor_, [wrapped = std::move(wrapped)] {
+                        wrapped(boost::asio::error::bad_descriptor, 0);
+                    });
                     return;
                 }
                 if (!tap_) {
@@ -86,10 +88,11 @@ public:
                     return;
                 }
                 char* data = static_cast<char*>(target.data());
-                stream_->async_read_some(data, target.size(), [tap = tap_, data, wrapped](ErrorCode ec, std::size_t n) {
-                    if (tap->size() < kReadTapLimit) tap->append(data, n);
-                    wrapped(ec, n);
-                });
+                stream_->async_read_some(data, target.size(),
+                                         [tap = tap_, data, wrapped = std::move(wrapped)](ErrorCode ec, std::size_t n) {
+                                             if (tap->size() < kReadTapLimit) tap->append(data, n);
+                                             wrapped(ec, n);
+                                         });
             },
             handler, buffers);
     }
@@ -103,11 +106,13 @@ public:
                 auto wrapped = wrap(std::move(completion));
                 std::size_t total = boost::asio::buffer_size(seq);
                 if (total == 0) {
-                    boost::asio::post(executor_, [wrapped] { wrapped(ErrorCode{}, 0); });
+                    boost::asio::post(executor_, [wrapped = std::move(wrapped)] { wrapped(ErrorCode{}, 0); });
                     return;
                 }
                 if (!stream_) {
-                    boost::asio::post(executor_, [wrapped] { wrapped(boost::asio::error::bad_descriptor, 0); });
+                    boost::asio::post(executor_, [wrapped = std::move(wrapped)] {
+                        wrapped(boost::asio::error::bad_descriptor, 0);
+                    });
                     return;
                 }
                 // The copy is shared with the completion so it outlives this AnyStream if a TCP write is
@@ -117,7 +122,8 @@ public:
                 copy.resize(total);
                 boost::asio::buffer_copy(boost::asio::buffer(copy.data(), copy.size()), seq);
                 stream_->async_write_some(copy.data(), copy.size(),
-                                          [writes = std::move(writes), wrapped](ErrorCode ec, std::size_t n) {
+                                          [writes = std::move(writes), wrapped = std::move(wrapped)](ErrorCode ec,
+                                                                                                     std::size_t n) {
                                               writes->written += n;
                                               wrapped(ec, n);
                                           });
@@ -126,24 +132,19 @@ public:
     }
 
 private:
-    // Stores a (possibly move-only) completion handler in a copyable std::function and completes it
+    // Stores a (possibly move-only) completion handler in a ByteStream completion and completes it
     // through the handler's associated executor, keeping that executor's work count while pending.
     template <class Handler>
     ByteStream::Completion wrap(Handler&& handler) {
         using Decayed = std::decay_t<Handler>;
-        struct Pending {
-            Decayed handler;
-            boost::asio::executor_work_guard<boost::asio::associated_executor_t<Decayed, executor_type>> work;
-        };
         auto executor = boost::asio::get_associated_executor(handler, executor_);
-        auto pending =
-            std::make_shared<Pending>(Pending{std::forward<Handler>(handler), boost::asio::make_work_guard(executor)});
-        return [pending](ErrorCode ec, std::size_t n) {
-            auto executor = pending->work.get_executor();
-            auto work = std::move(pending->work);
-            boost::asio::dispatch(
-                executor, [handler = std::move(pending->handler), ec, n]() mutable { std::move(handler)(ec, n); });
-            work.reset();
+        return [handler = Decayed(std::forward<Handler>(handler)),
+                work = boost::asio::make_work_guard(executor)](ErrorCode ec, std::size_t n) mutable {
+            auto executor = work.get_executor();
+            auto held = std::move(work);
+            boost::asio::dispatch(executor,
+                                  [handler = std::move(handler), ec, n]() mutable { std::move(handler)(ec, n); });
+            held.reset();
         };
     }
 

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include <boost/system/error_code.hpp>
 
@@ -17,11 +18,44 @@ namespace mgm::sim {
 
 using ErrorCode = boost::system::error_code;
 
+// What a ByteStream calls when a read or write completes. Unlike std::function it holds move-only callables
+// (Asio and Beast completion handlers are move-only), so wrapping one costs a single allocation, not a
+// shared_ptr plus a std::function.
+class StreamCompletion {
+public:
+    StreamCompletion() = default;
+    StreamCompletion(std::nullptr_t) {}
+    template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, StreamCompletion>>>
+    StreamCompletion(F&& f) : impl_(std::make_unique<Impl<std::decay_t<F>>>(std::forward<F>(f))) {}
+    StreamCompletion(StreamCompletion&&) noexcept = default;
+    StreamCompletion& operator=(StreamCompletion&&) noexcept = default;
+    StreamCompletion& operator=(std::nullptr_t) {
+        impl_.reset();
+        return *this;
+    }
+    explicit operator bool() const { return impl_ != nullptr; }
+    void operator()(ErrorCode ec, std::size_t n) const { impl_->call(ec, n); }
+
+private:
+    struct Base {
+        virtual ~Base() = default;
+        virtual void call(ErrorCode ec, std::size_t n) = 0;
+    };
+    template <class F>
+    struct Impl final : Base {
+        explicit Impl(F&& f) : f(std::move(f)) {}
+        explicit Impl(const F& f) : f(f) {}
+        void call(ErrorCode ec, std::size_t n) override { f(ec, n); }
+        F f;
+    };
+    std::unique_ptr<Base> impl_;
+};
+
 // One end of a bidirectional byte stream. Completions never run inside the initiating call; they are
 // posted to the network's event loop. At most one read and one write may be outstanding at a time.
 class ByteStream {
 public:
-    using Completion = std::function<void(ErrorCode, std::size_t)>;
+    using Completion = StreamCompletion;
     virtual ~ByteStream() = default;
     // Reads at least 1 byte (or fails with asio::error::eof / connection_reset / operation_aborted).
     virtual void async_read_some(char* data, std::size_t size, Completion done) = 0;
