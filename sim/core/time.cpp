@@ -77,6 +77,13 @@ bool expect(std::string_view text, std::size_t& pos, char c) {
     return true;
 }
 
+// Writes `value` as exactly `width` decimal digits at out[at] (digits by hand: these run for every trace
+// record and every response; snprintf was most of their cost).
+void put_digits(char* out, std::size_t at, std::int64_t value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10)
+        out[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+}
+
 }  // namespace
 
 std::size_t format_iso8601_to(Instant t, char* out) {
@@ -87,31 +94,26 @@ std::size_t format_iso8601_to(Instant t, char* out) {
     std::int64_t fraction = tick_of_day % kTicksPerSecond;
 
     if (date.year >= 0 && date.year <= 9999) {
-        // Digits by hand: this runs for every trace record and snprintf was most of its cost.
         std::memcpy(out, "0000-00-00T00:00:00.0000000Z", 28);
-        auto put = [out](std::size_t at, std::int64_t value, int width) {
-            for (int i = width - 1; i >= 0; --i, value /= 10) out[at + static_cast<std::size_t>(i)] = '0' + value % 10;
-        };
-        put(0, date.year, 4);
-        put(5, date.month, 2);
-        put(8, date.day, 2);
-        put(11, second_of_day / 3600, 2);
-        put(14, second_of_day / 60 % 60, 2);
-        put(17, second_of_day % 60, 2);
+        put_digits(out, 0, date.year, 4);
+        put_digits(out, 5, date.month, 2);
+        put_digits(out, 8, date.day, 2);
+        put_digits(out, 11, second_of_day / 3600, 2);
+        put_digits(out, 14, second_of_day / 60 % 60, 2);
+        put_digits(out, 17, second_of_day % 60, 2);
         std::size_t end = 19;
         if (fraction != 0) {
-            put(20, fraction, 7);
+            put_digits(out, 20, fraction, 7);
             end = 27;
             while (out[end - 1] == '0') --end;
         }
         out[end] = 'Z';
         return end + 1;
     }
-    int length = std::snprintf(out, kIso8601MaxLength, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
-                               static_cast<long long>(date.year), date.month, date.day,
-                               static_cast<long long>(second_of_day / 3600),
-                               static_cast<long long>(second_of_day / 60 % 60),
-                               static_cast<long long>(second_of_day % 60));
+    int length = std::snprintf(
+        out, kIso8601MaxLength, "%04lld-%02u-%02uT%02lld:%02lld:%02lld", static_cast<long long>(date.year), date.month,
+        date.day, static_cast<long long>(second_of_day / 3600), static_cast<long long>(second_of_day / 60 % 60),
+        static_cast<long long>(second_of_day % 60));
     if (fraction != 0) {
         int digits = 7;
         while (fraction % 10 == 0) {
@@ -140,26 +142,20 @@ std::string format_http_date(Instant t) {
     const auto weekday = static_cast<std::size_t>(((days % 7) + 7) % 7);
     if (date.year < 0 || date.year > 9999) {
         char buffer[48];
-        const int length = std::snprintf(buffer, sizeof buffer, "%s, %02u %s %04lld %02lld:%02lld:%02lld GMT",
-                                         kWeekdays[weekday], date.day, kMonths[date.month - 1],
-                                         static_cast<long long>(date.year),
-                                         static_cast<long long>(second_of_day / 3600),
-                                         static_cast<long long>(second_of_day / 60 % 60),
-                                         static_cast<long long>(second_of_day % 60));
+        const int length = std::snprintf(
+            buffer, sizeof buffer, "%s, %02u %s %04lld %02lld:%02lld:%02lld GMT", kWeekdays[weekday], date.day,
+            kMonths[date.month - 1], static_cast<long long>(date.year), static_cast<long long>(second_of_day / 3600),
+            static_cast<long long>(second_of_day / 60 % 60), static_cast<long long>(second_of_day % 60));
         return std::string(buffer, static_cast<std::size_t>(length));
     }
-    // Digits by hand, as format_iso8601_to: every response carries a Date header.
     std::string out = "Thu, 01 Jan 1970 00:00:00 GMT";
-    auto put = [&out](std::size_t at, std::int64_t value, int width) {
-        for (int i = width - 1; i >= 0; --i, value /= 10) out[at + static_cast<std::size_t>(i)] = '0' + value % 10;
-    };
     out.replace(0, 3, kWeekdays[weekday]);
-    put(5, date.day, 2);
+    put_digits(out.data(), 5, date.day, 2);
     out.replace(8, 3, kMonths[date.month - 1]);
-    put(12, date.year, 4);
-    put(17, second_of_day / 3600, 2);
-    put(20, second_of_day / 60 % 60, 2);
-    put(23, second_of_day % 60, 2);
+    put_digits(out.data(), 12, date.year, 4);
+    put_digits(out.data(), 17, second_of_day / 3600, 2);
+    put_digits(out.data(), 20, second_of_day / 60 % 60, 2);
+    put_digits(out.data(), 23, second_of_day % 60, 2);
     return out;
 }
 

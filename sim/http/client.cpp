@@ -2,8 +2,8 @@
 // and retries on the Scheduler so simulated runs time out at exact simulated instants.
 #include "sim/http/client.h"
 
-#include <limits>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <optional>
 #include <utility>

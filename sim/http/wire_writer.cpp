@@ -1,5 +1,6 @@
 #include "sim/http/wire_writer.h"
 
+#include <cstdint>
 #include <limits>
 #include <stdexcept>
 
